@@ -1,0 +1,131 @@
+// Matrix ops: matmul, matvec, broadcast_add. Every product is one BLAS call; backward products carry their
+// shapes and accumulate into the gradients through beta = 1.
+#include "op_checks.hpp"
+#include "ops.hpp"
+
+namespace rfa {
+
+using detail::check_rank;
+using detail::tape_of;
+
+namespace {
+constexpr int TRANS_A = 1, TRANS_B = 2;  // matmul's flags
+Trans flag(int flags, int bit) { return (flags & bit) ? Trans::T : Trans::N; }
+}  // namespace
+
+template <typename T>
+Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
+  Tape<T>& tape = tape_of("matmul", a, b);
+  check_rank("matmul", "A", a, 2);
+  check_rank("matmul", "B", b, 2);
+  const Tensor<T>& A = a.value();
+  const Tensor<T>& B = b.value();
+  const std::size_t M = ta == Trans::N ? A.rows() : A.cols();
+  const std::size_t K = ta == Trans::N ? A.cols() : A.rows();
+  const std::size_t Kb = tb == Trans::N ? B.rows() : B.cols();
+  const std::size_t N = tb == Trans::N ? B.cols() : B.rows();
+  if (K != Kb)
+    throw ShapeError(fmt::format("matmul: inner dimensions differ: {}A{} is {} and {}B{} is {}",
+                                 ta == Trans::T ? "(" : "", ta == Trans::T ? ")^T" : "", to_string(A.shape()),
+                                 tb == Trans::T ? "(" : "", tb == Trans::T ? ")^T" : "", to_string(B.shape())));
+  const int flags = (ta == Trans::T ? TRANS_A : 0) | (tb == Trans::T ? TRANS_B : 0);
+  Var<T> c = tape.record("matmul", Shape::matrix(M, N), {a, b}, T(0), flags);
+  // C (M,N) = op(A) (M,K) op(B) (K,N)
+  blas::gemm(ta, tb, M, N, K, T(1), A.data(), A.cols(), B.data(), B.cols(), T(0), tape.output(c).data(), N);
+
+  c.on_backward(+[](Backward<T>& g) {
+    const Trans ta = flag(g.flags(), TRANS_A), tb = flag(g.flags(), TRANS_B);
+    const Tensor<T>& A = g.input(0);
+    const Tensor<T>& B = g.input(1);
+    const Tensor<T>& dC = g.grad();
+    const std::size_t M = dC.rows(), N = dC.cols(), K = ta == Trans::N ? A.cols() : A.rows();
+    if (g.wants(0)) {
+      T* dA = g.input_grad(0).data();
+      if (ta == Trans::N)  // dA (M,K) += dC (M,N) op(B)^T (N,K)
+        blas::gemm(Trans::N, tb == Trans::N ? Trans::T : Trans::N, M, K, N, T(1), dC.data(), N, B.data(), B.cols(),
+                   T(1), dA, K);
+      else  // dA (K,M) += op(B) (K,N) dC^T (N,M)
+        blas::gemm(tb, Trans::T, K, M, N, T(1), B.data(), B.cols(), dC.data(), N, T(1), dA, M);
+    }
+    if (g.wants(1)) {
+      T* dB = g.input_grad(1).data();
+      if (tb == Trans::N)  // dB (K,N) += op(A)^T (K,M) dC (M,N)
+        blas::gemm(ta == Trans::N ? Trans::T : Trans::N, Trans::N, K, N, M, T(1), A.data(), A.cols(), dC.data(), N,
+                   T(1), dB, N);
+      else  // dB (N,K) += dC^T (N,M) op(A) (M,K)
+        blas::gemm(Trans::T, ta, N, K, M, T(1), dC.data(), N, A.data(), A.cols(), T(1), dB, K);
+    }
+  });
+  return c;
+}
+
+template <typename T>
+Var<T> matvec(Var<T> a, Var<T> x) {
+  Tape<T>& tape = tape_of("matvec", a, x);
+  check_rank("matvec", "A", a, 2);
+  check_rank("matvec", "x", x, 1);
+  const Tensor<T>& A = a.value();
+  if (x.shape().rows != A.cols())
+    throw ShapeError(fmt::format("matvec: A is {} but x is {}; x needs length {}", to_string(A.shape()),
+                                 to_string(x.shape()), A.cols()));
+  const std::size_t R = A.rows(), C = A.cols();
+  Var<T> y = tape.record("matvec", Shape::vector(R), {a, x});
+  // y (R) = A (R,C) x (C)
+  blas::gemv(Trans::N, R, C, T(1), A.data(), C, x.value().data(), T(0), tape.output(y).data());
+
+  y.on_backward(+[](Backward<T>& g) {
+    const Tensor<T>& A = g.input(0);
+    const Tensor<T>& x = g.input(1);
+    const Tensor<T>& dy = g.grad();
+    const std::size_t R = A.rows(), C = A.cols();
+    // dA (R,C) += dy (R) x^T (C)
+    if (g.wants(0)) blas::ger(R, C, T(1), dy.data(), x.data(), g.input_grad(0).data(), C);
+    // dx (C) += A^T (C,R) dy (R)
+    if (g.wants(1)) blas::gemv(Trans::T, R, C, T(1), A.data(), C, dy.data(), T(1), g.input_grad(1).data());
+  });
+  return y;
+}
+
+template <typename T>
+Var<T> broadcast_add(Var<T> a, Var<T> b) {
+  Tape<T>& tape = tape_of("broadcast_add", a, b);
+  const Shape& sa = a.shape();
+  const Shape& sb = b.shape();
+  const bool scalar = sb.rank == 1 && sb.rows == 1;
+  const bool row = sa.rank == 2 && sb.rank == 1 && sb.rows == sa.cols;
+  if (!scalar && !row)
+    throw ShapeError(fmt::format("broadcast_add: cannot add b {} to A {}; b must be (1) or ({}) for a matrix A",
+                                 to_string(sb), to_string(sa), sa.rank == 2 ? sa.cols : 1));
+  Var<T> y = tape.record("broadcast_add", sa, {a, b});
+  // Y (R,C) = A (R,C) + 1 b^T, where b (C) (or b (1) added everywhere)
+  const Tensor<T>& A = a.value();
+  const Tensor<T>& B = b.value();
+  Tensor<T>& Y = tape.output(y);
+  const std::size_t C = scalar ? 1 : sa.cols;
+  for (std::size_t i = 0; i < A.size(); ++i) Y[i] = A[i] + B[scalar ? 0 : i % C];
+
+  y.on_backward(+[](Backward<T>& g) {
+    const Tensor<T>& dY = g.grad();
+    if (g.wants(0)) {
+      Tensor<T>& dA = g.input_grad(0);
+      for (std::size_t i = 0; i < dY.size(); ++i) dA[i] += dY[i];
+    }
+    if (g.wants(1)) {
+      // db is dY summed over the axes b was broadcast along.
+      Tensor<T>& db = g.input_grad(1);
+      const std::size_t C = db.size();
+      for (std::size_t i = 0; i < dY.size(); ++i) db[C == 1 ? 0 : i % C] += dY[i];
+    }
+  });
+  return y;
+}
+
+#define RFA_INSTANTIATE(T)                                          \
+  template Var<T> matmul(Var<T>, Var<T>, Trans, Trans);             \
+  template Var<T> matvec(Var<T>, Var<T>);                           \
+  template Var<T> broadcast_add(Var<T>, Var<T>);
+RFA_INSTANTIATE(float)
+RFA_INSTANTIATE(double)
+#undef RFA_INSTANTIATE
+
+}  // namespace rfa

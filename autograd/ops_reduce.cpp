@@ -1,0 +1,79 @@
+// Reductions to a scalar (1): sum, mean, and the fused logistic loss.
+#include "op_checks.hpp"
+#include "ops.hpp"
+#include "stable_math.hpp"
+
+namespace rfa {
+
+using detail::check_rank;
+using detail::tape_of;
+
+template <typename T>
+Var<T> sum(Var<T> a) {
+  Tape<T>& tape = tape_of("sum", a);
+  Var<T> s = tape.record("sum", Shape::vector(1), {a});
+  // s (1) = sum_i a_i, accumulated in double even for float so that long sums do not drift.
+  double acc = 0;
+  for (T v : a.value()) acc += v;
+  tape.output(s)[0] = T(acc);
+
+  s.on_backward(+[](Backward<T>& g) {
+    const T ds = g.grad()[0];
+    for (T& v : g.input_grad(0)) v += ds;
+  });
+  return s;
+}
+
+template <typename T>
+Var<T> mean(Var<T> a) {
+  Tape<T>& tape = tape_of("mean", a);
+  const std::size_t N = a.value().size();
+  if (N == 0) throw ShapeError("mean: input is empty (shape " + to_string(a.shape()) + ")");
+  Var<T> s = tape.record("mean", Shape::vector(1), {a});
+  // s (1) = (1/N) sum_i a_i
+  double acc = 0;
+  for (T v : a.value()) acc += v;
+  tape.output(s)[0] = T(acc / double(N));
+
+  s.on_backward(+[](Backward<T>& g) {
+    Tensor<T>& da = g.input_grad(0);
+    const T ds = g.grad()[0] / T(da.size());
+    for (T& v : da) v += ds;
+  });
+  return s;
+}
+
+template <typename T>
+Var<T> logistic_loss(Var<T> margins) {
+  Tape<T>& tape = tape_of("logistic_loss", margins);
+  check_rank("logistic_loss", "margins", margins, 1);
+  const Tensor<T>& M = margins.value();
+  const std::size_t N = M.size();
+  if (N == 0) throw ShapeError("logistic_loss: no margins (shape (0))");
+  Var<T> L = tape.record("logistic_loss", Shape::vector(1), {margins});
+  // L (1) = (1/N) sum_i softplus(-m_i), with softplus(-m) = max(-m, 0) + log1p(exp(-|m|)): finite for every
+  // finite margin. Never log(sigmoid(m)): sigmoid rounds to 0 or 1 and the log then gives -inf or loses all
+  // digits. Summed in double for float inputs, so the loss of a large batch does not drift.
+  double acc = 0;
+  for (std::size_t i = 0; i < N; ++i) acc += double(stable_softplus(-M[i]));
+  tape.output(L)[0] = T(acc / double(N));
+
+  // dL/dm_i = -(1/N) sigmoid(-m_i), with the stable sigmoid: in [-1/N, 0] for any margin.
+  L.on_backward(+[](Backward<T>& g) {
+    const Tensor<T>& M = g.input(0);
+    Tensor<T>& dM = g.input_grad(0);
+    const T c = g.grad()[0] / T(M.size());
+    for (std::size_t i = 0; i < M.size(); ++i) dM[i] -= c * stable_sigmoid(-M[i]);
+  });
+  return L;
+}
+
+#define RFA_INSTANTIATE(T)             \
+  template Var<T> sum(Var<T>);         \
+  template Var<T> mean(Var<T>);        \
+  template Var<T> logistic_loss(Var<T>);
+RFA_INSTANTIATE(float)
+RFA_INSTANTIATE(double)
+#undef RFA_INSTANTIATE
+
+}  // namespace rfa

@@ -1,0 +1,138 @@
+// Every op's tape Jacobian against central differences (double, odd non-square shapes, inputs away from
+// kinks), the float instantiation against the double one, and the stability of sigmoid and the logistic loss.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "gradcheck.hpp"
+#include "ops.hpp"
+#include "stable_math.hpp"
+#include "test_util.hpp"
+
+using namespace rfa;
+using test::away_from_zero;
+using test::uniform;
+using V = Var<double>;
+using Inputs = const std::vector<V>&;
+
+static void check(const char* name, const Recorder& f, const std::vector<Tensor<double>>& inputs) {
+  const Comparison c = gradcheck(name, f, inputs);
+  INFO(c.report());
+  CHECK(c.ok());
+  CHECK(c.count > 0);
+}
+
+TEST_CASE("matmul: all transpose combinations, 5x7 times 7x3") {
+  auto A = uniform(Shape::matrix(5, 7), 1), At = uniform(Shape::matrix(7, 5), 2);
+  auto B = uniform(Shape::matrix(7, 3), 3), Bt = uniform(Shape::matrix(3, 7), 4);
+  check("A B", [](Tape<double>&, Inputs v) { return matmul(v[0], v[1]); }, {A, B});
+  check("A B^T", [](Tape<double>&, Inputs v) { return matmul(v[0], v[1], Trans::N, Trans::T); }, {A, Bt});
+  check("A^T B", [](Tape<double>&, Inputs v) { return matmul(v[0], v[1], Trans::T, Trans::N); }, {At, B});
+  check("A^T B^T", [](Tape<double>&, Inputs v) { return matmul(v[0], v[1], Trans::T, Trans::T); }, {At, Bt});
+  // A shared operand: C = A A^T
+  check("A A^T", [](Tape<double>&, Inputs v) { return matmul(v[0], v[0], Trans::N, Trans::T); }, {A});
+}
+
+TEST_CASE("matvec and broadcast_add") {
+  check("matvec", [](Tape<double>&, Inputs v) { return matvec(v[0], v[1]); },
+        {uniform(Shape::matrix(5, 7), 5), uniform(Shape::vector(7), 6)});
+  check("broadcast_add row", [](Tape<double>&, Inputs v) { return broadcast_add(v[0], v[1]); },
+        {uniform(Shape::matrix(5, 7), 7), uniform(Shape::vector(7), 8)});
+  check("broadcast_add scalar", [](Tape<double>&, Inputs v) { return broadcast_add(v[0], v[1]); },
+        {uniform(Shape::matrix(5, 3), 9), uniform(Shape::vector(1), 10)});
+  check("broadcast_add scalar to vector", [](Tape<double>&, Inputs v) { return broadcast_add(v[0], v[1]); },
+        {uniform(Shape::vector(6), 11), uniform(Shape::vector(1), 12)});
+}
+
+TEST_CASE("elementwise ops on a 5x7 matrix") {
+  const Shape s = Shape::matrix(5, 7);
+  auto A = uniform(s, 21), B = uniform(s, 22);
+  check("add", [](Tape<double>&, Inputs v) { return add(v[0], v[1]); }, {A, B});
+  check("sub", [](Tape<double>&, Inputs v) { return sub(v[0], v[1]); }, {A, B});
+  check("mul", [](Tape<double>&, Inputs v) { return mul(v[0], v[1]); }, {A, B});
+  check("scale", [](Tape<double>&, Inputs v) { return scale(v[0], -2.5); }, {A});
+  check("neg", [](Tape<double>&, Inputs v) { return neg(v[0]); }, {A});
+  check("relu", [](Tape<double>&, Inputs v) { return relu(v[0]); }, {away_from_zero(s, 23)});
+  check("exp", [](Tape<double>&, Inputs v) { return exp(v[0]); }, {A});
+  check("log", [](Tape<double>&, Inputs v) { return log(v[0]); }, {uniform(s, 24, 0.5, 3.0)});
+  check("sigmoid", [](Tape<double>&, Inputs v) { return sigmoid(v[0]); }, {uniform(s, 25, -4, 4)});
+}
+
+TEST_CASE("reductions and the logistic loss") {
+  check("sum", [](Tape<double>&, Inputs v) { return sum(v[0]); }, {uniform(Shape::matrix(5, 7), 31)});
+  check("mean", [](Tape<double>&, Inputs v) { return mean(v[0]); }, {uniform(Shape::matrix(5, 7), 32)});
+  check("logistic_loss", [](Tape<double>&, Inputs v) { return logistic_loss(v[0]); },
+        {uniform(Shape::vector(11), 33, -5, 5)});
+}
+
+TEST_CASE("a composite: the paper's network and loss, through every layer") {
+  // L = logistic_loss(y .* (relu(X W^T) a)), gradient wanted for W and a (X, y constants).
+  Tensor<double> X = uniform(Shape::matrix(9, 5), 41);
+  Tensor<double> y{1, -1, 1, 1, -1, -1, 1, -1, 1};
+  auto net = [&](Tape<double>& t, Inputs v) {
+    auto Z = matmul(t.constant(X), v[0], Trans::N, Trans::T);
+    return logistic_loss(t.constant(y) * matvec(relu(Z), v[1]));
+  };
+  check("network", net, {uniform(Shape::matrix(4, 5), 42), uniform(Shape::vector(4), 43)});
+}
+
+TEST_CASE("log refuses a negative input instead of making a NaN") {
+  Tape<double> tape;
+  Tensor<double> A{1.0, -0.5};
+  CHECK_THROWS_AS(log(tape.param(A)), std::domain_error);
+}
+
+TEST_CASE_TEMPLATE("float and double instantiations compute the same network", T, float, double) {
+  Tensor<double> Xd = uniform(Shape::matrix(9, 5), 51), Wd = uniform(Shape::matrix(4, 5), 52);
+  Tensor<double> yd{1, -1, 1, 1, -1, -1, 1, -1, 1}, ad{0.5, 0.5, -0.5, -0.5};
+  auto cast = [](const Tensor<double>& d) {
+    Tensor<T> t(d.shape());
+    for (std::size_t i = 0; i < d.size(); ++i) t[i] = T(d[i]);
+    return t;
+  };
+  auto run = [](auto& tape, const auto& X, const auto& W, const auto& y, const auto& a) {
+    auto w = tape.param(W);
+    auto L = logistic_loss(tape.constant(y) * matvec(relu(matmul(tape.constant(X), w, Trans::N, Trans::T)),
+                                                      tape.constant(a)));
+    tape.backward(L);
+    return std::make_pair(double(L.value().item()), tape.grad(w));
+  };
+  Tape<double> td;
+  Tape<T> tt;
+  Tensor<T> Xt = cast(Xd), Wt = cast(Wd), yt = cast(yd), at = cast(ad);
+  auto [Ld, gd] = run(td, Xd, Wd, yd, ad);
+  auto [Lt, gt] = run(tt, Xt, Wt, yt, at);
+  const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-15;
+  CHECK(test::close(Lt, Ld, tol));
+  const Comparison c = compare("float vs double", gt, gd, Tolerance{tol, tol});
+  INFO(c.report());
+  CHECK(c.ok());
+}
+
+// References in long double from the naive formulas, which are exact enough there at these margins.
+static long double ref_softplus(long double a) { return a > 0 ? a + std::log1p(std::exp(-a)) : std::log1p(std::exp(a)); }
+static long double ref_sigmoid(long double a) { return 1.0L / (1.0L + std::exp(-a)); }
+
+TEST_CASE_TEMPLATE("sigmoid and the logistic loss at large margins: finite and equal to long double", T, float,
+                   double) {
+  // Relative agreement to a few ulps; values below the smallest normal number may round to a subnormal or 0.
+  const double rel = 4 * double(std::numeric_limits<T>::epsilon()), tiny = double(std::numeric_limits<T>::min());
+  for (double m : {30.0, -30.0, 100.0, -100.0, 800.0, -800.0, 1e3, -1e3, 1e6, -1e6}) {
+    CAPTURE(m);
+    const T s = stable_sigmoid(T(m));
+    CHECK(std::isfinite(s));
+    CHECK(test::close(double(s), double(ref_sigmoid(m)), rel, tiny));
+
+    // The loss and its gradient on the tape for a single margin: L = softplus(-m), dL/dm = -sigmoid(-m).
+    Tape<T> tape;
+    Tensor<T> M{T(m)};
+    auto v = tape.param(M);
+    auto L = logistic_loss(v);
+    tape.backward(L);
+    const T loss = L.value().item(), grad = tape.grad(v)[0];
+    CHECK(std::isfinite(loss));
+    CHECK(std::isfinite(grad));
+    CHECK(test::close(double(loss), double(ref_softplus(-(long double)m)), rel, tiny));
+    CHECK(test::close(double(grad), double(-ref_sigmoid(-(long double)m)), rel, tiny));
+  }
+}
