@@ -1,0 +1,158 @@
+#include "common.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "atomic_file.hpp"
+#include "blas.hpp"
+#include "npy.hpp"
+#include "run.hpp"
+
+#ifndef RFA_VERSION
+#define RFA_VERSION "unknown"
+#endif
+
+namespace rfa::cli {
+
+void require_positive(const char* flag, double v) {
+  if (!(v > 0) || !std::isfinite(v)) throw UsageError(fmt::format("{} must be finite and > 0, got {}", flag, v));
+}
+
+void require_nonnegative(const char* flag, double v) {
+  if (!(v >= 0) || !std::isfinite(v)) throw UsageError(fmt::format("{} must be finite and >= 0, got {}", flag, v));
+}
+
+void require_at_least(const char* flag, long long v, long long lo) {
+  if (v < lo) throw UsageError(fmt::format("{} must be >= {}, got {}", flag, lo, v));
+}
+
+void require_eta(const char* flag, double v) {
+  if (!(v >= 0 && v < 0.5)) throw UsageError(fmt::format("{} must be in [0, 0.5), got {}", flag, v));
+}
+
+void require_one_of(const char* flag, const std::string& v, std::initializer_list<const char*> allowed) {
+  std::string list;
+  for (const char* a : allowed) {
+    if (v == a) return;
+    list += (list.empty() ? "" : ", ") + std::string(a);
+  }
+  throw UsageError(fmt::format("{} must be one of {}; got '{}'", flag, list, v));
+}
+
+int guarded_main(const char* program, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "{}: error: {}\n", program, e.what());
+    return EXIT_BAD_INPUT;
+  } catch (const NpyError& e) {
+    fmt::print(stderr, "{}: error: {}\n", program, e.what());
+    return EXIT_BAD_INPUT;
+  } catch (const FileError& e) {
+    fmt::print(stderr, "{}: error: {}\n", program, e.what());
+    return EXIT_BAD_INPUT;
+  } catch (const std::invalid_argument& e) {  // data checks (labels, non-finite values, shapes)
+    fmt::print(stderr, "{}: error: {}\n", program, e.what());
+    return EXIT_BAD_INPUT;
+  } catch (const TrainingInterrupted& e) {
+    fmt::print(stderr, "{}: {}\n", program, e.what());
+    return EXIT_STOPPED;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: error: {}\n", program, e.what());
+    return EXIT_RUN_FAILED;
+  }
+}
+
+void prepare_out_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir) && !fs::is_directory(dir)) throw UsageError(fmt::format("--out {}: exists and is not a directory", dir));
+  fs::create_directories(dir, ec);
+  if (ec) throw UsageError(fmt::format("--out {}: cannot create the directory: {}", dir, ec.message()));
+}
+
+void set_threads(int n) {
+  if (n < 1) throw UsageError(fmt::format("--threads must be >= 1, got {}", n));
+  blas::set_threads(n);
+}
+
+std::string format_duration(double s) {
+  if (!std::isfinite(s)) return "?";
+  if (s < 60) return fmt::format("{:.1f}s", s);
+  const auto total = static_cast<long long>(std::llround(s));
+  if (total < 3600) return fmt::format("{}m{:02}s", total / 60, total % 60);
+  return fmt::format("{}h{:02}m", total / 3600, (total % 3600) / 60);
+}
+
+const char* version() { return RFA_VERSION; }
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", int(c));
+        else out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "null"; }
+
+Json& Json::add(const std::string& key, const std::string& value) { return add_raw(key, json_string(value)); }
+Json& Json::add(const std::string& key, double value) { return add_raw(key, json_number(value)); }
+Json& Json::add(const std::string& key, long long value) { return add_raw(key, fmt::format("{}", value)); }
+Json& Json::add(const std::string& key, unsigned long long value) { return add_raw(key, fmt::format("{}", value)); }
+Json& Json::add(const std::string& key, bool value) { return add_raw(key, value ? "true" : "false"); }
+Json& Json::add(const std::string& key, const Json& object) { return add_raw(key, object.str()); }
+Json& Json::add(const std::string& key, const std::vector<double>& values) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + json_number(values[i]);
+  return add_raw(key, s + "]");
+}
+Json& Json::add_raw(const std::string& key, std::string json) {
+  fields_.emplace_back(key, std::move(json));
+  return *this;
+}
+
+std::string Json::str(int indent) const {
+  if (fields_.empty()) return "{}";
+  const std::string pad(indent + 2, ' '), close(indent, ' ');
+  std::string s = "{\n";
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    std::string value = fields_[i].second;
+    // Re-indent nested objects.
+    for (std::size_t p = 0; (p = value.find('\n', p)) != std::string::npos; p += 1 + pad.size()) value.insert(p + 1, pad);
+    s += pad + json_string(fields_[i].first) + ": " + value + (i + 1 < fields_.size() ? ",\n" : "\n");
+  }
+  return s + close + "}";
+}
+
+std::string metrics_csv(const std::vector<Metrics>& rows) {
+  std::string s = metrics_csv_header() + "\n";
+  for (const Metrics& m : rows) s += metrics_csv_row(m) + "\n";
+  return s;
+}
+
+Json metrics_json(const Metrics& m) {
+  Json j;
+  j.add("step", m.step)
+      .add("loss", m.loss)
+      .add("train_acc", m.train_acc)
+      .add("train_clean_acc", m.train_clean_acc)
+      .add("train_flipped_acc", m.train_flipped_acc)
+      .add("test_acc", m.test_acc)
+      .add("test_clean_acc", m.test_clean_acc)
+      .add("w_norm", m.w_norm);
+  return j;
+}
+
+}  // namespace rfa::cli

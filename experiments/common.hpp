@@ -1,0 +1,80 @@
+// What every rfa program shares: input checks with clear messages, exit codes, the output directory,
+// a small JSON writer for manifests, CSV output and duration formatting.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "metrics.hpp"
+
+namespace rfa::cli {
+
+// Exit codes: 0 success, 1 a run failed (diverged, a figure could not be drawn, a check did not pass),
+// 2 bad input (flags, files), 130 stopped by a signal (a checkpoint was written).
+constexpr int EXIT_RUN_FAILED = 1;
+constexpr int EXIT_BAD_INPUT = 2;
+constexpr int EXIT_STOPPED = 130;
+
+// Bad input from the user: reported as "<program>: error: <message>" with exit code 2.
+struct UsageError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+// Each throws UsageError("--flag must be ..., got ...").
+void require_positive(const char* flag, double v);            // finite and > 0
+void require_nonnegative(const char* flag, double v);         // finite and >= 0
+void require_at_least(const char* flag, long long v, long long lo);
+void require_eta(const char* flag, double v);                 // in [0, 0.5)
+void require_one_of(const char* flag, const std::string& v, std::initializer_list<const char*> allowed);
+
+// Runs a program's body: maps exceptions to a message on stderr and an exit code (see above). CLI11's own
+// parse errors are handled by the caller (app.exit).
+int guarded_main(const char* program, const std::function<int()>& body);
+
+// Creates the output directory (and its parents) if needed; throws UsageError if the path is not a directory.
+void prepare_out_dir(const std::string& dir);
+
+// Sets the one thread count that governs OpenBLAS and rfa's own code (>= 1).
+void set_threads(int n);
+
+// "1h02m", "3m05s", "12.3s"
+std::string format_duration(double seconds);
+
+// The project version (from meson.build).
+const char* version();
+
+// A JSON object written in insertion order. Numbers are written in shortest round-trip form; NaN and
+// infinities (not JSON) become null.
+class Json {
+ public:
+  Json& add(const std::string& key, const std::string& value);
+  Json& add(const std::string& key, const char* value) { return add(key, std::string(value)); }
+  Json& add(const std::string& key, double value);
+  Json& add(const std::string& key, long long value);
+  Json& add(const std::string& key, unsigned long long value);
+  Json& add(const std::string& key, int value) { return add(key, static_cast<long long>(value)); }
+  Json& add(const std::string& key, std::size_t value) { return add(key, static_cast<unsigned long long>(value)); }
+  Json& add(const std::string& key, bool value);
+  Json& add(const std::string& key, const Json& object);
+  Json& add(const std::string& key, const std::vector<double>& values);
+  Json& add_raw(const std::string& key, std::string json);
+  std::string str(int indent = 0) const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+std::string json_string(const std::string& s);
+std::string json_number(double v);
+
+// The metrics of a run as CSV text (header and rows).
+std::string metrics_csv(const std::vector<Metrics>& rows);
+// A metrics row as a JSON object.
+Json metrics_json(const Metrics& m);
+
+}  // namespace rfa::cli

@@ -1,0 +1,231 @@
+// rfa-train: trains the paper's two-layer ReLU network (or a linear baseline) by full-batch gradient descent on
+// noisy XOR cluster data, generated from flags or read from .npy files, and writes the metrics over time
+// (CSV), a manifest of every setting (JSON) and the final weights (W.npy).
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "atomic_file.hpp"
+#include "blas.hpp"
+#include "common.hpp"
+#include "linear.hpp"
+#include "network.hpp"
+#include "npy.hpp"
+#include "run.hpp"
+
+using namespace rfa;
+using cli::UsageError;
+
+namespace {
+
+struct Settings {
+  std::size_t n = 5000, d = 2, m = 500, n_test = 6000, steps = 3000, dense = 100, per_decade = 20;
+  double sigma2 = 1.0 / 50, eta = 0.15, alpha = 0.05, omega2 = 0;  // omega2 0: 1/(32 m)
+  std::string flip = "prob", noise = "gaussian", means = "axes", dtype = "f64", grad = "tape", model = "relu";
+  std::uint64_t seed = 1;
+  int threads = 0;
+  std::string out, x, y, w0, a, x_test, y_test;
+  double checkpoint_seconds = 60;
+  bool quiet = false;
+};
+
+// A cheap content hash (FNV-1a) so that a checkpoint made from other input files is not resumed.
+template <typename T>
+std::uint64_t hash_tensor(const Tensor<T>& t) {
+  std::uint64_t h = 1469598103934665603ull;
+  const auto* p = reinterpret_cast<const unsigned char*>(t.data());
+  for (std::size_t k = 0; k < t.size() * sizeof(T); ++k) h = (h ^ p[k]) * 1099511628211ull;
+  return h;
+}
+
+template <typename T>
+int train(Settings s) {
+  // ---- data: every input is read and checked before anything is written
+  Dataset<T> train_set, test_set;
+  bool have_test = true;
+  std::string data_source;
+  if (!s.x.empty()) {
+    train_set = make_dataset(read_npy<T>(s.x), read_npy<T>(s.y), "--x/--y");
+    s.n = train_set.size();
+    s.d = train_set.X.cols();
+    if (!s.x_test.empty()) {
+      test_set = make_dataset(read_npy<T>(s.x_test), read_npy<T>(s.y_test), "--x-test/--y-test");
+      if (test_set.X.cols() != s.d)
+        throw UsageError(fmt::format("--x-test has {} columns but --x has {}; the dimensions must agree",
+                                     test_set.X.cols(), s.d));
+    } else {
+      have_test = false;
+    }
+    data_source = fmt::format("files x={} y={} x_test={} y_test={} hash={:x}/{:x}", s.x, s.y, s.x_test, s.y_test,
+                              hash_tensor(train_set.X), hash_tensor(train_set.y));
+  } else {
+    const DataSpec spec{s.d, s.sigma2, s.eta, parse_flip_mode(s.flip), parse_noise(s.noise)};
+    const Means means = s.means == "axes" ? axis_means(s.d) : random_means(s.d, s.seed);
+    train_set = make_dataset<T>(sample_xor(spec, means, s.n, s.seed, Stream::train_data));
+    test_set = make_dataset<T>(sample_xor(spec, means, s.n_test, s.seed, Stream::test_data));
+    data_source = "generated";
+  }
+
+  Tensor<T> a;
+  if (!s.a.empty()) {
+    a = read_npy<T>(s.a);
+    check_finite(a, "--a " + s.a);
+    if (a.rank() != 1) throw UsageError(fmt::format("--a {}: must be a vector (m), got shape {}", s.a, to_string(a.shape())));
+    s.m = a.size();
+  }
+  Tensor<T> W0;
+  if (!s.w0.empty()) {
+    W0 = read_npy<T>(s.w0);
+    check_finite(W0, "--w0 " + s.w0);
+    if (W0.rank() != 2 || W0.cols() != s.d || (!s.a.empty() && W0.rows() != s.m))
+      throw UsageError(fmt::format("--w0 {}: has shape {}, expected ({}, {}) (m, d)", s.w0, to_string(W0.shape()),
+                                   s.a.empty() ? std::string("m") : std::to_string(s.m), s.d));
+    s.m = W0.rows();
+  }
+  if (s.omega2 == 0) s.omega2 = 1.0 / (32.0 * double(s.m));
+  if (a.size() == 0) a = second_layer<T>(s.m);
+  if (W0.size() == 0) W0 = init_weights<T>(s.m, s.d, s.omega2, s.seed);
+
+  // ---- the trainer
+  std::unique_ptr<Trainer<T>> trainer;
+  if (s.model == "relu")
+    trainer = std::make_unique<GradientDescent<T>>(parse_grad_source(s.grad), train_set.X, train_set.y, a, W0, T(s.alpha));
+  else
+    trainer = std::make_unique<LinearDescent<T>>(train_set.X, train_set.y, s.model == "linear-bias", T(s.alpha));
+
+  const std::string fingerprint = fmt::format(
+      "rfa-train model={} n={} d={} m={} sigma2={} eta={} flip={} noise={} means={} alpha={} steps={} omega2={} "
+      "seed={} dtype={} grad={} n_test={} dense={} per_decade={} data=[{}] w0={} a={} hash={:x}/{:x}",
+      s.model, s.n, s.d, s.m, s.sigma2, s.eta, s.flip, s.noise, s.means, s.alpha, s.steps, s.omega2, s.seed, s.dtype,
+      s.grad, s.n_test, s.dense, s.per_decade, data_source, s.w0, s.a, hash_tensor(W0), hash_tensor(a));
+
+  // ---- the run
+  if (!s.out.empty()) cli::prepare_out_dir(s.out);
+  RunOptions opt;
+  opt.schedule = eval_schedule(s.steps, s.dense, s.per_decade);
+  opt.fingerprint = fingerprint;
+  opt.checkpoint = s.out.empty() ? "" : s.out + "/checkpoint.rfa";
+  opt.checkpoint_seconds = s.checkpoint_seconds;
+  if (!s.quiet) {
+    fmt::print("{:>9} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}\n", "step", "loss", "train", "clean", "flipped",
+               "test", "test_cln", "||W||_F");
+    opt.on_eval = [](const Metrics& m) {
+      fmt::print("{:>9} {:>11.5g} {:>9.4f} {:>9.4f} {:>9.4f} {:>9.4f} {:>9.4f} {:>10.4g}\n", m.step, m.loss,
+                 m.train_acc, m.train_clean_acc, m.train_flipped_acc, m.test_acc, m.test_clean_acc, m.w_norm);
+      std::fflush(stdout);
+    };
+    opt.on_progress = [](std::size_t t, std::size_t total, double elapsed, double left) {
+      fmt::print(stderr, "rfa-train: step {}/{} ({:.1f}%), {:.0f} steps/s, {} left\n", t, total,
+                 100.0 * double(t) / double(total), double(t) / std::max(elapsed, 1e-9), cli::format_duration(left));
+    };
+  }
+  install_stop_handlers();
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<Metrics> rows = run_training(*trainer, train_set, have_test ? &test_set : nullptr, opt);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  if (!s.out.empty()) {
+    write_file_atomic(s.out + "/metrics.csv", cli::metrics_csv(rows));
+    if (s.model == "relu") write_npy(s.out + "/W.npy", trainer->weights());
+    else write_npy(s.out + "/w.npy", trainer->state());
+    cli::Json settings;
+    settings.add("model", s.model).add("n", s.n).add("d", s.d).add("m", s.m).add("sigma2", s.sigma2).add("eta", s.eta)
+        .add("flip", s.flip).add("noise", s.noise).add("means", s.means).add("alpha", s.alpha).add("steps", s.steps)
+        .add("omega2", s.omega2).add("seed", static_cast<unsigned long long>(s.seed)).add("dtype", s.dtype)
+        .add("grad", s.grad).add("threads", s.threads).add("n_test", have_test ? test_set.size() : std::size_t(0))
+        .add("dense", s.dense).add("per_decade", s.per_decade).add("x", s.x).add("y", s.y).add("x_test", s.x_test)
+        .add("y_test", s.y_test).add("w0", s.w0).add("a", s.a);
+    cli::Json manifest;
+    manifest.add("program", "rfa-train").add("version", cli::version()).add("settings", settings)
+        .add("trainer", trainer->name()).add("openblas", blas::config())
+        .add("wall_seconds_this_session", wall).add("final", cli::metrics_json(rows.back()))
+        .add("files", "metrics.csv (metrics at the evaluation steps), W.npy (final weights, m x d; w.npy for linear "
+                      "models: w then b), checkpoint.rfa (for resuming)");
+    write_file_atomic(s.out + "/manifest.json", manifest.str() + "\n");
+  }
+  const Metrics& last = rows.back();
+  fmt::print(stderr, "rfa-train: {} steps in {}; final train {:.4f}, test {:.4f} (clean {:.4f})\n", s.steps,
+             cli::format_duration(wall), last.train_acc, last.test_acc, last.test_clean_acc);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings s;
+  CLI::App app{
+      "rfa-train: full-batch gradient descent on the two-layer ReLU network f(x) = sum_j a_j relu(<w_j, x>) of Frei, "
+      "Chatterji & Bartlett (2023), on noisy XOR cluster data. Defaults are the paper's Figure 1 settings.\n"
+      "Data come from flags (generated, reproducible from --seed) or from .npy files (--x, --y, ...). With --out DIR "
+      "the run writes DIR/metrics.csv, DIR/manifest.json and DIR/W.npy, and checkpoints to DIR/checkpoint.rfa: "
+      "stopping (Ctrl-C) and running the same command again resumes.",
+      "rfa-train"};
+  app.add_option("--n", s.n, "training samples")->capture_default_str();
+  app.add_option("--d", s.d, "input dimension")->capture_default_str();
+  app.add_option("--m", s.m, "hidden width (neurons); a_j = +1/sqrt(m) for the first half, -1/sqrt(m) for the second")
+      ->capture_default_str();
+  app.add_option("--sigma2", s.sigma2, "within-cluster noise variance per coordinate")->capture_default_str();
+  app.add_option("--eta", s.eta, "label noise rate, in [0, 0.5)")->capture_default_str();
+  app.add_option("--flip", s.flip, "label noise: prob (each label with probability eta), exact (round(eta*size) per "
+                                   "cluster), adversarial (per cluster, the points nearest the other class)")
+      ->capture_default_str();
+  app.add_option("--noise", s.noise, "within-cluster law: gaussian, laplace or uniform (all variance sigma2)")
+      ->capture_default_str();
+  app.add_option("--means", s.means, "cluster means: axes (e1, e2) or random (a random orthonormal pair)")
+      ->capture_default_str();
+  app.add_option("--alpha", s.alpha, "gradient descent step size")->capture_default_str();
+  app.add_option("--steps", s.steps, "gradient descent steps")->capture_default_str();
+  app.add_option("--omega2", s.omega2, "init variance omega_init^2 of W's entries [default: 1/(32 m)]");
+  app.add_option("--seed", s.seed, "seed of the data, test data and init (independent PCG streams)")->capture_default_str();
+  app.add_option("--dtype", s.dtype, "precision: f32 or f64")->capture_default_str();
+  app.add_option("--grad", s.grad, "gradient from the tape or from the paper's closed form (same trajectory)")
+      ->capture_default_str();
+  app.add_option("--model", s.model, "relu (the paper's network), linear (sgn <w,x>) or linear-bias (sgn(<w,x> + b))")
+      ->capture_default_str();
+  app.add_option("--threads", s.threads, "threads for OpenBLAS and rfa [default: all cores]");
+  app.add_option("--n-test", s.n_test, "test samples (generated data)")->capture_default_str();
+  app.add_option("--dense", s.dense, "evaluate at every step up to this one ...")->capture_default_str();
+  app.add_option("--per-decade", s.per_decade, "... then this many log-spaced steps per decade")->capture_default_str();
+  app.add_option("--out", s.out, "output directory (created if needed)");
+  app.add_option("--checkpoint-seconds", s.checkpoint_seconds, "seconds between checkpoints (with --out)")
+      ->capture_default_str();
+  auto* x = app.add_option("--x", s.x, "training inputs (N, D) from a .npy file (float32/float64)");
+  auto* y = app.add_option("--y", s.y, "training labels (N) in {-1, +1} from a .npy file");
+  app.add_option("--w0", s.w0, "initial weights (m, d) from a .npy file");
+  app.add_option("--a", s.a, "second layer (m) from a .npy file");
+  auto* xt = app.add_option("--x-test", s.x_test, "test inputs (K, D) from a .npy file");
+  auto* yt = app.add_option("--y-test", s.y_test, "test labels (K) from a .npy file");
+  app.add_flag("--quiet", s.quiet, "print only the final summary");
+  x->needs(y);
+  y->needs(x);
+  xt->needs(yt)->needs(x);
+  yt->needs(xt);
+  for (const char* generated_only : {"--n", "--d", "--sigma2", "--eta", "--flip", "--noise", "--means", "--n-test"})
+    app.get_option(generated_only)->excludes(x);
+  CLI11_PARSE(app, argc, argv);
+
+  return cli::guarded_main("rfa-train", [&] {
+    cli::require_at_least("--n", static_cast<long long>(s.n), 1);
+    cli::require_at_least("--d", static_cast<long long>(s.d), 2);
+    cli::require_at_least("--m", static_cast<long long>(s.m), 1);
+    cli::require_at_least("--n-test", static_cast<long long>(s.n_test), 1);
+    cli::require_nonnegative("--sigma2", s.sigma2);
+    cli::require_eta("--eta", s.eta);
+    cli::require_positive("--alpha", s.alpha);
+    if (app.count("--omega2")) cli::require_positive("--omega2", s.omega2);
+    cli::require_positive("--checkpoint-seconds", s.checkpoint_seconds);
+    cli::require_one_of("--dtype", s.dtype, {"f32", "f64"});
+    cli::require_one_of("--model", s.model, {"relu", "linear", "linear-bias"});
+    cli::require_one_of("--means", s.means, {"axes", "random"});
+    cli::require_one_of("--flip", s.flip, {"prob", "exact", "adversarial"});
+    cli::require_one_of("--noise", s.noise, {"gaussian", "laplace", "uniform"});
+    cli::require_one_of("--grad", s.grad, {"tape", "closed"});
+    if (s.threads == 0) s.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    cli::set_threads(s.threads);
+    return s.dtype == "f32" ? train<float>(s) : train<double>(s);
+  });
+}

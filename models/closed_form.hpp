@@ -1,0 +1,27 @@
+// The paper's closed-form gradient of the mean logistic loss, written directly from its formula. It never
+// touches the tape: it is the independent code path the tape's gradient is checked against.
+//
+// Sizes: N samples, D input dimension, M neurons.
+//   f_i = sum_j a_j relu(<w_j, x_i>),  g_i = 1 / (1 + exp(y_i f_i)) = sigmoid(-y_i f_i)
+//   grad_{w_j} L = -(a_j / N) sum_i g_i y_i 1[<w_j, x_i> > 0] x_i
+// In matrix form: Z = X W^T (N,M); G = dL/dZ with G_ij = -(1/N) g_i y_i a_j 1[Z_ij > 0]; grad_W L = G^T X (M,D).
+// The indicator uses relu'(0) = 0, the same convention as the tape's relu.
+#pragma once
+
+#include "tensor.hpp"
+
+namespace rfa {
+
+// Scratch space for closed_form_gradient; reused across calls so that a training loop allocates nothing.
+template <typename T>
+struct ClosedFormWork {
+  Tensor<T> Z;  // (N, M): pre-activations, then overwritten by G = dL/dZ
+  Tensor<T> f;  // (N): network outputs
+};
+
+// Writes grad_W L (M,D) into dW and returns L(W), for X (N,D), labels y (N), W (M,D), a (M).
+template <typename T>
+double closed_form_gradient(Tensor<T>& dW, const Tensor<T>& X, const Tensor<T>& y, const Tensor<T>& W,
+                            const Tensor<T>& a, ClosedFormWork<T>& work);
+
+}  // namespace rfa

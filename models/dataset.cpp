@@ -1,0 +1,59 @@
+#include "dataset.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace rfa {
+
+template <typename T>
+Dataset<T> make_dataset(const XorSample& s) {
+  Dataset<T> d{cast<T>(s.X), cast<T>(s.y), cast<T>(s.y_clean), s.flipped, true};
+  return d;
+}
+
+template <typename T>
+void check_finite(const Tensor<T>& t, const std::string& what) {
+  for (std::size_t k = 0; k < t.size(); ++k) {
+    if (std::isfinite(t[k])) continue;
+    const std::string where = t.rank() == 1 ? fmt::format("{}", k) : fmt::format("({}, {})", k / t.cols(), k % t.cols());
+    throw std::invalid_argument(fmt::format("{}: entry {} is {}; every value must be finite", what, where, t[k]));
+  }
+}
+
+template <typename T>
+void check_labels(const Tensor<T>& y, const std::string& what) {
+  for (std::size_t k = 0; k < y.size(); ++k)
+    if (y[k] != T(1) && y[k] != T(-1))
+      throw std::invalid_argument(fmt::format("{}: entry {} is {}; labels must be -1 or +1", what, k, y[k]));
+}
+
+template <typename T>
+Dataset<T> make_dataset(Tensor<T> X, Tensor<T> y, const std::string& source) {
+  if (X.rank() != 2) throw std::invalid_argument(fmt::format("{}: X must be a matrix (N, D), got shape {}", source, to_string(X.shape())));
+  if (y.rank() != 1 || y.size() != X.rows())
+    throw std::invalid_argument(fmt::format("{}: X has shape {} so y must have shape ({}), got {}", source,
+                                            to_string(X.shape()), X.rows(), to_string(y.shape())));
+  if (X.rows() == 0) throw std::invalid_argument(fmt::format("{}: the data set is empty", source));
+  check_finite(X, source + " X");
+  check_labels(y, source + " y");
+  Dataset<T> d;
+  d.y_clean = y;
+  d.flipped.assign(y.size(), 0);
+  d.X = std::move(X);
+  d.y = std::move(y);
+  d.clean_known = false;
+  return d;
+}
+
+#define RFA_INSTANTIATE(T)                                                           \
+  template Dataset<T> make_dataset<T>(const XorSample&);                             \
+  template Dataset<T> make_dataset<T>(Tensor<T>, Tensor<T>, const std::string&);     \
+  template void check_finite(const Tensor<T>&, const std::string&);                  \
+  template void check_labels(const Tensor<T>&, const std::string&);
+RFA_INSTANTIATE(float)
+RFA_INSTANTIATE(double)
+#undef RFA_INSTANTIATE
+
+}  // namespace rfa

@@ -1,0 +1,58 @@
+#include "linear.hpp"
+
+#include <algorithm>
+
+#include "blas.hpp"
+#include "ops.hpp"
+
+namespace rfa {
+
+template <typename T>
+LinearDescent<T>::LinearDescent(const Tensor<T>& X, const Tensor<T>& y, bool bias, T alpha)
+    : Trainer<T>(X, y, no_second_layer_), bias_(bias), alpha_(alpha), w_(X.cols()), b_{T(0)} {
+  check_shape("LinearDescent", "y", y.shape(), Shape::vector(X.rows()));
+  w_.fill(T(0));
+}
+
+template <typename T>
+double LinearDescent<T>::step() {
+  tape_.clear();
+  // L = logistic_loss(y .* (X w + b)), f (N) = X (N,D) w (D) + b
+  auto w = tape_.param(w_);
+  auto b = tape_.param(b_);
+  auto f = matvec(tape_.constant(this->X_), w);
+  if (bias_) f = broadcast_add(f, b);
+  auto L = logistic_loss(tape_.constant(this->y_) * f);
+  tape_.backward(L);
+  blas::axpy(w_.size(), -alpha_, tape_.grad(w).data(), w_.data());
+  if (bias_) b_[0] -= alpha_ * tape_.grad(b)[0];
+  return L.value().item();
+}
+
+template <typename T>
+void LinearDescent<T>::outputs(const Tensor<T>& X, Tensor<T>& f) {
+  // f (K) = X (K,D) w (D) + b
+  f.resize(Shape::vector(X.rows()));
+  blas::gemv(blas::Trans::N, X.rows(), X.cols(), T(1), X.data(), X.cols(), w_.data(), T(0), f.data());
+  for (T& v : f) v += b_[0];
+}
+
+template <typename T>
+const Tensor<T>& LinearDescent<T>::state() {
+  state_.resize(Shape::vector(w_.size() + 1));
+  std::copy(w_.begin(), w_.end(), state_.begin());
+  state_[w_.size()] = b_[0];
+  return state_;
+}
+
+template <typename T>
+void LinearDescent<T>::restore(const Tensor<T>& s) {
+  check_shape("LinearDescent::restore", "state", s.shape(), Shape::vector(w_.size() + 1));
+  std::copy(s.begin(), s.begin() + w_.size(), w_.begin());
+  b_[0] = s[w_.size()];
+}
+
+template class LinearDescent<float>;
+template class LinearDescent<double>;
+
+}  // namespace rfa

@@ -1,0 +1,36 @@
+// The linear-classifier baseline: f(x) = <w, x> (homogeneous) or <w, x> + b (with a bias), trained by
+// full-batch gradient descent on the same mean logistic loss, from w = 0, b = 0, with gradients from the tape.
+//
+// On the XOR distribution no homogeneous rule sgn(<w, x>) beats 50% (the +mu and -mu clusters of a label cancel);
+// a bias allows at most 75% (one cluster of four given up).
+#pragma once
+
+#include "tape.hpp"
+#include "trainer.hpp"
+
+namespace rfa {
+
+template <typename T>
+class LinearDescent final : public Trainer<T> {
+ public:
+  LinearDescent(const Tensor<T>& X, const Tensor<T>& y, bool bias, T alpha);
+  double step() override;
+  const Tensor<T>& weights() override { return w_; }  // w (D)
+  void train_outputs(Tensor<T>& f) override { outputs(this->X_, f); }
+  void outputs(const Tensor<T>& X, Tensor<T>& f) override;
+  const Tensor<T>& state() override;                  // (D + 1): w, then b
+  void restore(const Tensor<T>& state) override;
+  std::string name() const override { return bias_ ? "linear-bias" : "linear"; }
+  T bias() const { return b_[0]; }
+
+ private:
+  static inline const Tensor<T> no_second_layer_{};
+  bool bias_;
+  T alpha_;
+  Tensor<T> w_;  // (D)
+  Tensor<T> b_;  // (1)
+  Tensor<T> state_;
+  Tape<T> tape_;
+};
+
+}  // namespace rfa

@@ -1,0 +1,30 @@
+// The paper's two-layer ReLU network f(x; W) = sum_j a_j relu(<w_j, x>), with its fixed second layer.
+//
+// Sizes: N samples, D input dimension, M hidden width (neurons). W is (M, D) with rows w_j; a is (M).
+#pragma once
+
+#include <cstdint>
+
+#include "tensor.hpp"
+
+namespace rfa {
+
+// a (M): +1/sqrt(M) for the first floor(M/2) neurons, -1/sqrt(M) for the next floor(M/2); for odd M the last
+// a_j is 0, as in the paper. Never trained.
+template <typename T>
+Tensor<T> second_layer(std::size_t M);
+
+// W_0 (M, D) with i.i.d. N(0, omega2) entries, row by row from Stream::init of `seed`.
+template <typename T>
+Tensor<T> init_weights(std::size_t M, std::size_t D, double omega2, std::uint64_t seed);
+
+// f (N) = relu(X (N,D) W^T (D,M)) a (M), in blocks of rows so that the (block, M) pre-activations stay small.
+// `work` is scratch space, resized as needed (pass the same tensor again to avoid allocating).
+template <typename T>
+void network_outputs(Tensor<T>& f, const Tensor<T>& X, const Tensor<T>& W, const Tensor<T>& a, Tensor<T>& work);
+
+// The Frobenius norm ||W||_F, accumulated in double.
+template <typename T>
+double frobenius_norm(const Tensor<T>& W);
+
+}  // namespace rfa

@@ -1,0 +1,52 @@
+// The training loop around a Trainer: evaluation on a schedule, progress with an estimate of the time left,
+// checkpoints that let a long run be stopped and resumed, and a clean stop on Ctrl-C or SIGTERM.
+//
+// A checkpoint holds the trainer's state, the step count and the metrics so far, tagged with a fingerprint
+// of every setting of the run. Running again with the same settings resumes from it and gives exactly the
+// numbers an uninterrupted run gives; a checkpoint with another fingerprint is refused.
+#pragma once
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "metrics.hpp"
+
+namespace rfa {
+
+struct RunOptions {
+  std::vector<std::size_t> schedule;   // evaluation steps, increasing; the last one is the total step count
+  std::string checkpoint;              // checkpoint file ("" for none)
+  double checkpoint_seconds = 60;      // how often to write it
+  std::string fingerprint;             // every setting that determines the run
+  double progress_seconds = 10;        // how often on_progress is called (0: never)
+  // Called at each evaluation.
+  std::function<void(const Metrics&)> on_eval;
+  // Called now and then with the step reached, the total, the seconds spent (this session) and the estimated
+  // seconds left.
+  std::function<void(std::size_t step, std::size_t total, double elapsed, double left)> on_progress;
+};
+
+// Thrown when the loss becomes non-finite (the step is too large) and when a stop was requested by a signal
+// (after the checkpoint was written).
+struct TrainingDiverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct TrainingInterrupted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Runs the trainer to schedule.back() steps, resuming from options.checkpoint when it exists. Returns the
+// metrics at every evaluation step. Removes nothing: the checkpoint stays after a finished run, so running
+// again only re-reads it.
+template <typename T>
+std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train, const Dataset<T>* test,
+                                  const RunOptions& options);
+
+// Installs SIGINT/SIGTERM handlers that ask run_training to checkpoint and stop (idempotent).
+void install_stop_handlers();
+// True once a stop was requested.
+bool stop_requested();
+
+}  // namespace rfa

@@ -1,0 +1,22 @@
+#include "tape_model.hpp"
+
+namespace rfa {
+
+template <typename T>
+TapeNetwork<T> record_network_loss(Tape<T>& tape, const Tensor<T>& X, const Tensor<T>& y, const Tensor<T>& W,
+                                   const Tensor<T>& a) {
+  TapeNetwork<T> net;
+  net.W = tape.param(W);
+  // Z (N,M) = X (N,D) W^T (D,M);  f (N) = relu(Z) a (M)
+  Var<T> Z = matmul(tape.constant(X), net.W, Trans::N, Trans::T);
+  net.f = matvec(relu(Z), tape.constant(a));
+  net.loss = logistic_loss(tape.constant(y) * net.f);
+  return net;
+}
+
+template TapeNetwork<float> record_network_loss(Tape<float>&, const Tensor<float>&, const Tensor<float>&,
+                                                const Tensor<float>&, const Tensor<float>&);
+template TapeNetwork<double> record_network_loss(Tape<double>&, const Tensor<double>&, const Tensor<double>&,
+                                                 const Tensor<double>&, const Tensor<double>&);
+
+}  // namespace rfa

@@ -1,0 +1,66 @@
+// Full-batch gradient descent on the paper's network, W <- W - alpha grad L(W), with a constant step.
+//
+// Sizes: N training samples, D input dimension, M neurons.
+// A Trainer owns the evolving state and exposes what the metrics and checkpoints need. GradientDescent is the
+// ordinary step, with its gradient from the tape or from the closed form; both follow the same trajectory.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "closed_form.hpp"
+#include "tape.hpp"
+#include "tensor.hpp"
+
+namespace rfa {
+
+enum class GradSource { tape, closed };
+GradSource parse_grad_source(const std::string& s);  // "tape" | "closed"
+const char* to_string(GradSource g);
+
+template <typename T>
+class Trainer {
+ public:
+  virtual ~Trainer() = default;
+  // One gradient step; returns L(W) at the weights before the step.
+  virtual double step() = 0;
+  // The current first-layer weights W_t (M, D).
+  virtual const Tensor<T>& weights() = 0;
+  // f(x_i; W_t) (N) on the training points.
+  virtual void train_outputs(Tensor<T>& f);
+  // f(x; W_t) (K) for the rows of X (K, D).
+  virtual void outputs(const Tensor<T>& X, Tensor<T>& f);
+  // Everything that determines the future trajectory, for checkpoints: W here; restore() puts it back.
+  virtual const Tensor<T>& state() { return weights(); }
+  virtual void restore(const Tensor<T>& state) = 0;
+  virtual std::string name() const = 0;
+
+ protected:
+  Trainer(const Tensor<T>& X, const Tensor<T>& y, const Tensor<T>& a) : X_(X), y_(y), a_(a) {}
+  const Tensor<T>& X_;  // (N, D), referenced: the caller keeps the data alive for the trainer's lifetime
+  const Tensor<T>& y_;  // (N)
+  const Tensor<T>& a_;  // (M)
+  Tensor<T> work_;      // scratch for outputs()
+};
+
+// The ordinary step: gradient (M, D) from the tape or the closed form, then W -= alpha * grad.
+template <typename T>
+class GradientDescent final : public Trainer<T> {
+ public:
+  GradientDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, const Tensor<T>& a, Tensor<T> W0,
+                  T alpha);
+  double step() override;
+  const Tensor<T>& weights() override { return W_; }
+  void restore(const Tensor<T>& W) override;
+  std::string name() const override;
+
+ private:
+  GradSource source_;
+  Tensor<T> W_;
+  T alpha_;
+  Tape<T> tape_;             // the tape path's recording, reused every step
+  Tensor<T> dW_;             // the closed-form path's gradient
+  ClosedFormWork<T> work_cf_;
+};
+
+}  // namespace rfa
