@@ -46,6 +46,8 @@ template <typename T>
 Var<T> log(Var<T> a);  // throws std::domain_error on a negative or NaN entry
 template <typename T>
 Var<T> sigmoid(Var<T> a);  // 1 / (1 + e^-a), without overflow for any finite a
+template <typename T>
+Var<T> tanh(Var<T> a);
 
 // Reductions to a scalar (1).
 template <typename T>

@@ -188,6 +188,24 @@ Var<T> sigmoid(Var<T> a) {
   return y;
 }
 
+template <typename T>
+Var<T> tanh(Var<T> a) {
+  Tape<T>& tape = tape_of("tanh", a);
+  Var<T> y = tape.record("tanh", a.shape(), {a});        // a node with an output of a's shape
+  const Tensor<T>& A = a.value();
+  Tensor<T>& Y = tape.output(y);
+  for (std::size_t i = 0; i < Y.size(); ++i) Y[i] = std::tanh(A[i]);
+
+  // d tanh(a) / da = 1 - tanh(a)^2, from the stored output. Accumulate, never assign.
+  y.on_backward(+[](Backward<T>& g) {
+    const Tensor<T>& dY = g.grad();
+    const Tensor<T>& Y = g.value();
+    Tensor<T>& dA = g.input_grad(0);                     // zero-filled on first touch
+    for (std::size_t i = 0; i < dY.size(); ++i) dA[i] += dY[i] * (T(1) - Y[i] * Y[i]);
+  });
+  return y;
+}
+
 #define RFA_INSTANTIATE(T)                  \
   template Var<T> add(Var<T>, Var<T>);      \
   template Var<T> sub(Var<T>, Var<T>);      \
@@ -197,7 +215,8 @@ Var<T> sigmoid(Var<T> a) {
   template Var<T> relu(Var<T>);             \
   template Var<T> exp(Var<T>);              \
   template Var<T> log(Var<T>);              \
-  template Var<T> sigmoid(Var<T>);
+  template Var<T> sigmoid(Var<T>);          \
+  template Var<T> tanh(Var<T>);
 RFA_INSTANTIATE(float)
 RFA_INSTANTIATE(double)
 #undef RFA_INSTANTIATE

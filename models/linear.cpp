@@ -9,7 +9,7 @@ namespace rfa {
 
 template <typename T>
 LinearDescent<T>::LinearDescent(const Tensor<T>& X, const Tensor<T>& y, bool bias, T alpha)
-    : Trainer<T>(X, y, no_second_layer_), bias_(bias), alpha_(alpha), w_(X.cols()), b_{T(0)} {
+    : Trainer<T>(X, y, Tensor<T>()), bias_(bias), alpha_(alpha), w_(X.cols()), b_{T(0)} {
   check_shape("LinearDescent", "y", y.shape(), Shape::vector(X.rows()));
   w_.fill(T(0));
 }

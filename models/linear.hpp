@@ -24,7 +24,6 @@ class LinearDescent final : public Trainer<T> {
   T bias() const { return b_[0]; }
 
  private:
-  static inline const Tensor<T> no_second_layer_{};
   bool bias_;
   T alpha_;
   Tensor<T> w_;  // (D)

@@ -107,10 +107,12 @@ void install_stop_handlers() {
 }
 
 bool stop_requested() { return stop_flag.load(); }
+void request_stop() { stop_flag = true; }
+void reset_stop() { stop_flag = false; }
 
 template <typename T>
-std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train, const Dataset<T>* test,
-                                  const RunOptions& opt) {
+std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
+                                  const std::type_identity_t<Dataset<T>>* test, const RunOptions& opt) {
   using clock = std::chrono::steady_clock;
   if (opt.schedule.empty()) throw std::invalid_argument("run_training: empty evaluation schedule");
   const std::size_t total = opt.schedule.back();

@@ -9,6 +9,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "metrics.hpp"
@@ -40,13 +41,17 @@ struct TrainingInterrupted : std::runtime_error {
 // Runs the trainer to schedule.back() steps, resuming from options.checkpoint when it exists. Returns the
 // metrics at every evaluation step. Removes nothing: the checkpoint stays after a finished run, so running
 // again only re-reads it.
+// `test` may be nullptr (no test set).
 template <typename T>
-std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train, const Dataset<T>* test,
-                                  const RunOptions& options);
+std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
+                                  const std::type_identity_t<Dataset<T>>* test, const RunOptions& options);
 
 // Installs SIGINT/SIGTERM handlers that ask run_training to checkpoint and stop (idempotent).
 void install_stop_handlers();
-// True once a stop was requested.
+// True once a stop was requested (by a signal or by request_stop()).
 bool stop_requested();
+// Asks the running loop to checkpoint and stop, as a signal would; reset_stop() forgets the request.
+void request_stop();
+void reset_stop();
 
 }  // namespace rfa

@@ -29,10 +29,10 @@ void Trainer<T>::outputs(const Tensor<T>& X, Tensor<T>& f) {
 }
 
 template <typename T>
-GradientDescent<T>::GradientDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, const Tensor<T>& a,
+GradientDescent<T>::GradientDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a,
                                     Tensor<T> W0, T alpha)
-    : Trainer<T>(X, y, a), source_(source), W_(std::move(W0)), alpha_(alpha) {
-  check_shape("GradientDescent", "W0", W_.shape(), Shape::matrix(a.size(), X.cols()));
+    : Trainer<T>(X, y, std::move(a)), source_(source), W_(std::move(W0)), alpha_(alpha) {
+  check_shape("GradientDescent", "W0", W_.shape(), Shape::matrix(this->a_.size(), X.cols()));
   check_shape("GradientDescent", "y", y.shape(), Shape::vector(X.rows()));
 }
 

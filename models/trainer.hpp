@@ -36,10 +36,10 @@ class Trainer {
   virtual std::string name() const = 0;
 
  protected:
-  Trainer(const Tensor<T>& X, const Tensor<T>& y, const Tensor<T>& a) : X_(X), y_(y), a_(a) {}
-  const Tensor<T>& X_;  // (N, D), referenced: the caller keeps the data alive for the trainer's lifetime
-  const Tensor<T>& y_;  // (N)
-  const Tensor<T>& a_;  // (M)
+  Trainer(const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a) : X_(X), y_(y), a_(std::move(a)) {}
+  const Tensor<T>& X_;  // (N, D), referenced (it can be large): the caller keeps it alive as long as the trainer
+  const Tensor<T>& y_;  // (N), referenced likewise
+  Tensor<T> a_;         // (M), a copy
   Tensor<T> work_;      // scratch for outputs()
 };
 
@@ -47,8 +47,7 @@ class Trainer {
 template <typename T>
 class GradientDescent final : public Trainer<T> {
  public:
-  GradientDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, const Tensor<T>& a, Tensor<T> W0,
-                  T alpha);
+  GradientDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a, Tensor<T> W0, T alpha);
   double step() override;
   const Tensor<T>& weights() override { return W_; }
   void restore(const Tensor<T>& W) override;

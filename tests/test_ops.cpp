@@ -56,6 +56,7 @@ TEST_CASE("elementwise ops on a 5x7 matrix") {
   check("exp", [](Tape<double>&, Inputs v) { return exp(v[0]); }, {A});
   check("log", [](Tape<double>&, Inputs v) { return log(v[0]); }, {uniform(s, 24, 0.5, 3.0)});
   check("sigmoid", [](Tape<double>&, Inputs v) { return sigmoid(v[0]); }, {uniform(s, 25, -4, 4)});
+  check("tanh", [](Tape<double>&, Inputs v) { return tanh(v[0]); }, {uniform(s, 26, -2, 2)});
 }
 
 TEST_CASE("reductions and the logistic loss") {

@@ -1,0 +1,175 @@
+// rfa-train and rfa-gradcheck as a user runs them: good runs write their results; every kind of bad input
+// gets a message and a non-zero exit, and leaves --out untouched.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "atomic_file.hpp"
+#include "cli_util.hpp"
+#include "npy.hpp"
+
+using namespace rfa;
+using test::run_program;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string SMALL = "--n 60 --d 8 --m 6 --n-test 50 --steps 20 --eta 0.1 --threads 1 --quiet";
+
+// The CSV's data rows as numbers.
+std::vector<std::vector<double>> read_csv(const std::string& path) {
+  std::vector<std::vector<double>> rows;
+  std::istringstream in(read_file(path));
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<double> row;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) row.push_back(cell == "nan" ? NAN : std::stod(cell));
+    rows.push_back(row);
+  }
+  return rows;
+}
+}  // namespace
+
+TEST_CASE("rfa-train from flags writes metrics.csv, manifest.json and W.npy") {
+  test::TempDir dir("cli_flags");
+  const auto r = run_program("rfa-train", SMALL + " --out " + dir / "run");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto rows = read_csv(dir / "run/metrics.csv");
+  CHECK(rows.size() == 21);  // steps 0..20
+  CHECK(rows.back()[0] == 20);
+  const Tensor<double> W = read_npy<double>(dir / "run/W.npy");
+  CHECK(W.shape() == Shape::matrix(6, 8));
+  const std::string manifest = read_file(dir / "run/manifest.json");
+  CHECK(manifest.find("\"alpha\": 0.05") != std::string::npos);
+  CHECK(manifest.find("\"wall_seconds_this_session\"") != std::string::npos);
+  // f32 writes float32 weights
+  REQUIRE(run_program("rfa-train", SMALL + " --dtype f32 --out " + dir / "f32").code == 0);
+  CHECK(read_file(dir / "f32/W.npy").find("'<f4'") != std::string::npos);
+}
+
+TEST_CASE("rfa-train: the tape and the closed form give the same trajectory") {
+  test::TempDir dir("cli_same");
+  const std::string args = "--n 80 --d 30 --m 10 --steps 60 --alpha 0.1 --flip exact --threads 1 --quiet";
+  REQUIRE(run_program("rfa-train", args + " --grad tape --out " + dir / "tape").code == 0);
+  REQUIRE(run_program("rfa-train", args + " --grad closed --out " + dir / "closed").code == 0);
+  const auto a = read_csv(dir / "tape/metrics.csv"), b = read_csv(dir / "closed/metrics.csv");
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i)
+    for (std::size_t k = 0; k < a[i].size(); ++k) {
+      if (std::isnan(b[i][k])) continue;
+      CHECK(std::abs(a[i][k] - b[i][k]) <= 1e-12 * std::max(1.0, std::abs(b[i][k])));
+    }
+}
+
+TEST_CASE("rfa-train from .npy files, including a given W0 and a") {
+  test::TempDir dir("cli_npy");
+  Tensor<double> X = Tensor<double>::from_rows({{1, 0.1}, {-1, 0.2}, {0.1, 1}, {-0.2, -1}, {0.9, -0.1}, {0.1, 0.8}});
+  Tensor<double> y{1, 1, -1, -1, 1, -1};
+  Tensor<double> W0 = Tensor<double>::from_rows({{0.1, 0.05}, {-0.1, 0.02}, {0.03, 0.1}, {0.02, -0.1}});
+  Tensor<double> a{0.5, 0.5, -0.5, -0.5};
+  write_npy(dir / "X.npy", X);
+  write_npy(dir / "y.npy", y);
+  write_npy(dir / "W0.npy", W0);
+  write_npy(dir / "a.npy", a);
+  const std::string files = "--x " + dir / "X.npy" + " --y " + dir / "y.npy";
+  auto r = run_program("rfa-train", files + " --x-test " + dir / "X.npy" + " --y-test " + dir / "y.npy" + " --w0 " +
+                                        dir / "W0.npy" + " --a " + dir / "a.npy" +
+                                        " --alpha 1 --steps 200 --threads 1 --quiet --out " + dir / "run");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto rows = read_csv(dir / "run/metrics.csv");
+  CHECK(rows.back()[2] == 1.0);  // XOR from 6 points, fitted
+  CHECK(std::isnan(rows.back()[3]));  // clean labels are unknown for file data
+  CHECK(read_npy<double>(dir / "run/W.npy").shape() == W0.shape());
+}
+
+TEST_CASE("rfa-train refuses bad input with a message, a non-zero exit and nothing written") {
+  test::TempDir dir("cli_bad");
+  write_npy(dir / "X.npy", Tensor<double>::from_rows({{1, 0}, {0, 1}, {-1, 0}}));
+  write_npy(dir / "y.npy", Tensor<double>{1, -1, 1});
+  write_npy(dir / "y_half.npy", Tensor<double>{1, 0.5, 1});
+  write_npy(dir / "y_short.npy", Tensor<double>{1, -1});
+  write_npy(dir / "X_nan.npy", Tensor<double>::from_rows({{1, 0}, {NAN, 1}, {-1, 0}}));
+  write_npy(dir / "X_inf.npy", Tensor<double>::from_rows({{1, 0}, {0, 1}, {-1, INFINITY}}));
+  write_npy(dir / "X3.npy", Tensor<double>::from_rows({{1, 0, 0}, {0, 1, 0}, {-1, 0, 0}}));
+  write_npy(dir / "W_wrong.npy", Tensor<double>::from_rows({{1, 0, 0}}));
+  write_file_atomic(dir / "garbage.npy", "this is not an npy file");
+  const std::string out = " --out " + dir / "out";
+  const std::string xy = " --x " + dir / "X.npy" + " --y " + dir / "y.npy";
+
+  struct Case {
+    std::string args, message;
+  };
+  const std::vector<Case> cases = {
+      {"--eta 0.7", "--eta must be in [0, 0.5), got 0.7"},
+      {"--eta 0.5", "--eta must be in [0, 0.5), got 0.5"},
+      {"--eta -0.1", "--eta must be in [0, 0.5), got -0.1"},
+      {"--n 0", "--n must be >= 1, got 0"},
+      {"--m 0", "--m must be >= 1, got 0"},
+      {"--d 1", "--d must be >= 2, got 1"},
+      {"--n -5", "--n"},
+      {"--alpha 0", "--alpha must be finite and > 0, got 0"},
+      {"--alpha -0.1", "--alpha must be finite and > 0, got -0.1"},
+      {"--alpha nan", "--alpha must be finite and > 0, got nan"},
+      {"--alpha inf", "--alpha must be finite and > 0, got inf"},
+      {"--omega2 0", "--omega2 must be finite and > 0"},
+      {"--sigma2 nan", "--sigma2 must be finite and >= 0"},
+      {"--dtype f16", "--dtype must be one of f32, f64; got 'f16'"},
+      {"--grad numeric", "--grad must be one of tape, closed; got 'numeric'"},
+      {"--flip sometimes", "--flip must be one of prob, exact, adversarial"},
+      {"--threads 0 --n 10", "--threads must be >= 1, got 0"},
+      {"--no-such-flag", "--no-such-flag"},
+      {xy.substr(0, xy.find(" --y")), "--x requires --y"},  // --x without --y
+      {" --x " + dir / "X.npy" + " --y " + dir / "y_half.npy", "entry 1 is 0.5; labels must be -1 or +1"},
+      {" --x " + dir / "X.npy" + " --y " + dir / "y_short.npy", "y must have shape (3), got (2)"},
+      {" --x " + dir / "X_nan.npy" + " --y " + dir / "y.npy", "entry (1, 0) is nan; every value must be finite"},
+      {" --x " + dir / "X_inf.npy" + " --y " + dir / "y.npy", "entry (2, 1) is inf; every value must be finite"},
+      {" --x " + dir / "missing.npy" + " --y " + dir / "y.npy", "missing.npy: cannot open for reading"},
+      {" --x " + dir / "garbage.npy" + " --y " + dir / "y.npy", "garbage.npy: not a .npy file"},
+      {xy + " --x-test " + dir / "X3.npy" + " --y-test " + dir / "y.npy", "--x-test has 3 columns but --x has 2"},
+      {xy + " --w0 " + dir / "W_wrong.npy", "W_wrong.npy: has shape (1, 3), expected (m, 2)"},
+      {xy + " --n 5", "--n excludes --x"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.args);
+    const auto r = run_program("rfa-train", c.args + out);
+    CHECK(r.code != 0);
+    CHECK_MESSAGE(r.output.find(c.message) != std::string::npos, r.output);
+    CHECK_FALSE(fs::exists(dir / "out"));
+  }
+}
+
+TEST_CASE("rfa-train --out on a file is refused") {
+  test::TempDir dir("cli_outfile");
+  write_file_atomic(dir / "file", "x");
+  const auto r = run_program("rfa-train", SMALL + " --out " + dir / "file");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("exists and is not a directory") != std::string::npos);
+}
+
+TEST_CASE("rfa-gradcheck passes its default set, fails loudly on a broken gradient, and dumps") {
+  test::TempDir dir("cli_gradcheck");
+  const auto ok = run_program("rfa-gradcheck", "--dump " + dir / "dump");
+  INFO(ok.output);
+  CHECK(ok.code == 0);
+  CHECK(ok.output.find("all instances OK") != std::string::npos);
+  for (const char* f : {"X.npy", "y.npy", "W.npy", "a.npy", "grad.npy", "loss.txt"}) CHECK(fs::exists(dir / "dump/" + std::string(f)));
+  const auto bad = run_program("rfa-gradcheck", "--sabotage");
+  CHECK(bad.code == 1);
+  CHECK(bad.output.find("NOT OK") != std::string::npos);
+}
+
+TEST_CASE("every program answers --help") {
+  for (const char* p : {"rfa-train", "rfa-gradcheck"}) {
+    CAPTURE(p);
+    const auto r = run_program(p, "--help");
+    CHECK(r.code == 0);
+    CHECK(r.output.find("Usage") != std::string::npos);
+  }
+}

@@ -1,0 +1,200 @@
+// The network on the tape against the paper's closed-form gradient, the trainers, and checkpoint/resume.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+#include "closed_form.hpp"
+#include "gradcheck.hpp"
+#include "network.hpp"
+#include "run.hpp"
+#include "tape_model.hpp"
+#include "test_util.hpp"
+#include "trainer.hpp"
+#include "xor_data.hpp"
+
+using namespace rfa;
+
+namespace {
+struct Instance {
+  Tensor<double> X, y, W, a;
+};
+
+// The paper's data and network at a small size; W at scale 1/sqrt(d) so that many neurons are active.
+Instance make_instance(std::size_t N, std::size_t D, std::size_t M, std::uint64_t seed, double omega2 = -1) {
+  const XorSample s = sample_xor({D, std::pow(double(D), -1.2), 0.15, FlipMode::exact, Noise::gaussian},
+                                 random_means(D, seed), N, seed, Stream::train_data);
+  return {s.X, s.y, init_weights<double>(M, D, omega2 > 0 ? omega2 : 1.0 / double(D), seed), second_layer<double>(M)};
+}
+
+double max_abs(const Tensor<double>& t) {
+  double m = 0;
+  for (double v : t) m = std::max(m, std::abs(v));
+  return m;
+}
+
+// max |a - b| / max |b|: the norm-wise relative difference
+double relative_difference(const Tensor<double>& a, const Tensor<double>& b) {
+  double d = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) d = std::max(d, std::abs(a[i] - b[i]));
+  return d / max_abs(b);
+}
+
+Tensor<double> tape_gradient(const Instance& p, double* loss = nullptr) {
+  Tape<double> tape;
+  const TapeNetwork<double> net = record_network_loss(tape, p.X, p.y, p.W, p.a);
+  tape.backward(net.loss);
+  if (loss) *loss = net.loss.value().item();
+  return tape.grad(net.W);
+}
+}  // namespace
+
+TEST_CASE("the second layer: +1/sqrt(m), then -1/sqrt(m), and 0 for the odd one out") {
+  const Tensor<double> a = second_layer<double>(5);
+  const double v = 1 / std::sqrt(5.0);
+  CHECK(a[0] == v);
+  CHECK(a[1] == v);
+  CHECK(a[2] == -v);
+  CHECK(a[3] == -v);
+  CHECK(a[4] == 0);
+  const Tensor<float> b = second_layer<float>(4);
+  CHECK(b[1] == 0.5f);
+  CHECK(b[2] == -0.5f);
+}
+
+TEST_CASE("tape gradient = closed-form gradient to 1e-12 relative, in double, on random instances") {
+  struct Shape3 {
+    std::size_t N, D, M;
+  };
+  for (Shape3 s : {Shape3{40, 2, 10}, Shape3{30, 80, 9}, Shape3{120, 15, 16}, Shape3{7, 300, 5}}) {
+    for (std::uint64_t seed : {1, 2, 3}) {
+      CAPTURE(s.N);
+      CAPTURE(s.D);
+      CAPTURE(seed);
+      const Instance p = make_instance(s.N, s.D, s.M, seed);
+      double loss_tape = 0;
+      const Tensor<double> g_tape = tape_gradient(p, &loss_tape);
+      Tensor<double> g_cf;
+      ClosedFormWork<double> work;
+      const double loss_cf = closed_form_gradient(g_cf, p.X, p.y, p.W, p.a, work);
+      CHECK(max_abs(g_cf) > 1e-4);  // a real gradient, not a vanishing one
+      CHECK(relative_difference(g_tape, g_cf) < 1e-12);
+      CHECK(test::close(loss_tape, loss_cf, 1e-14));
+    }
+  }
+}
+
+TEST_CASE("at a kink exactly (<w_j, x_i> = 0) tape and closed form both use relu'(0) = 0") {
+  // w_0 = (1, 0, 0), x_0 = (0, 1, 1): z_00 = 0 exactly. With relu'(0) = 1 the gradient would pick up x_0.
+  Instance p{Tensor<double>::from_rows({{0, 1, 1}, {1, 0.5, 0}}), Tensor<double>{1, -1},
+             Tensor<double>::from_rows({{1, 0, 0}, {0.3, -0.2, 0.1}}), Tensor<double>{0.7, -0.7}};
+  const Tensor<double> g_tape = tape_gradient(p);
+  Tensor<double> g_cf;
+  ClosedFormWork<double> work;
+  closed_form_gradient(g_cf, p.X, p.y, p.W, p.a, work);
+  for (std::size_t k = 0; k < g_cf.size(); ++k) CHECK(g_tape[k] == g_cf[k]);
+  // Only x_1 (z_01 = 1 > 0) contributes to neuron 0, so its gradient is parallel to x_1 = (1, 0.5, 0).
+  CHECK(g_cf(0, 2) == 0.0);
+  CHECK(g_cf(0, 1) == doctest::Approx(0.5 * g_cf(0, 0)));
+}
+
+TEST_CASE("the model passes the gradient checker") {
+  const Instance p = make_instance(25, 6, 7, 4);
+  const Comparison c = gradcheck(
+      "network loss",
+      [&](Tape<double>& t, const std::vector<Var<double>>& v) {
+        auto Z = matmul(t.constant(p.X), v[0], Trans::N, Trans::T);
+        return logistic_loss(t.constant(p.y) * matvec(relu(Z), t.constant(p.a)));
+      },
+      {p.W});
+  INFO(c.report());
+  CHECK(c.ok());
+}
+
+TEST_CASE("network_outputs is the tape's f") {
+  const Instance p = make_instance(700, 5, 6, 5);  // more rows than one block of network_outputs
+  Tape<double> tape;
+  const TapeNetwork<double> net = record_network_loss(tape, p.X, p.y, p.W, p.a);
+  Tensor<double> f, work;
+  network_outputs(f, p.X, p.W, p.a, work);
+  CHECK(relative_difference(f, net.f.value()) < 1e-14);
+}
+
+TEST_CASE("50 steps with the tape and with the closed form give the same W") {
+  const Instance p = make_instance(60, 40, 10, 6, 0.01 / (10 * 40));
+  GradientDescent<double> tape(GradSource::tape, p.X, p.y, p.a, p.W, 0.1);
+  GradientDescent<double> closed(GradSource::closed, p.X, p.y, p.a, p.W, 0.1);
+  for (int t = 0; t < 50; ++t) {
+    const double lt = tape.step(), lc = closed.step();
+    REQUIRE(test::close(lt, lc, 1e-12));
+  }
+  CHECK(relative_difference(tape.weights(), closed.weights()) < 1e-12);
+  CHECK(relative_difference(tape.weights(), p.W) > 1e-3);  // and W did move
+}
+
+TEST_CASE("float training follows double training closely") {
+  const Instance p = make_instance(60, 40, 10, 7, 0.01 / (10 * 40));
+  GradientDescent<double> d(GradSource::closed, p.X, p.y, p.a, p.W, 0.1);
+  const Tensor<float> Xf = cast<float>(p.X), yf = cast<float>(p.y);  // the trainer refers to its data
+  GradientDescent<float> f(GradSource::tape, Xf, yf, cast<float>(p.a), cast<float>(p.W), 0.1f);
+  for (int t = 0; t < 20; ++t) d.step(), f.step();
+  const Tensor<float>& Wf = f.weights();
+  Tensor<double> Wfd(Wf.shape());
+  for (std::size_t k = 0; k < Wf.size(); ++k) Wfd[k] = Wf[k];
+  CHECK(relative_difference(Wfd, d.weights()) < 1e-4);
+}
+
+TEST_CASE("the evaluation schedule: every step early, then log-spaced, ending at the last step") {
+  const auto s = eval_schedule(100000, 100, 10);
+  for (std::size_t t = 0; t <= 100; ++t) CHECK(s[t] == t);
+  for (std::size_t k = 1; k < s.size(); ++k) CHECK(s[k] > s[k - 1]);
+  CHECK(s.back() == 100000);
+  CHECK(s.size() == 101 + 30);  // 10 per decade over 3 decades (126 ... 100000)
+  CHECK(eval_schedule(5).size() == 6);
+}
+
+TEST_CASE("a run stopped midway and resumed gives exactly the uninterrupted run's numbers") {
+  const Instance p = make_instance(50, 30, 8, 8, 0.01 / (8 * 30));
+  const Dataset<double> train = make_dataset<double>(sample_xor({30, std::pow(30.0, -1.2), 0.15, FlipMode::exact,
+                                                                 Noise::gaussian}, random_means(30, 8), 50, 8,
+                                                                Stream::train_data));
+  const std::string ckpt =
+      (std::filesystem::temp_directory_path() / ("rfa_test_resume_" + std::to_string(::getpid()))).string();
+  RunOptions opt;
+  opt.schedule = eval_schedule(300, 10, 10);
+  opt.fingerprint = "test run";
+  opt.checkpoint_seconds = 1e9;  // only the stop and the end write one
+
+  GradientDescent<double> whole(GradSource::closed, train.X, train.y, p.a, p.W, 0.2);
+  const std::vector<Metrics> full = run_training(whole, train, nullptr, opt);
+
+  opt.checkpoint = ckpt;
+  GradientDescent<double> first(GradSource::closed, train.X, train.y, p.a, p.W, 0.2);
+  opt.on_eval = [](const Metrics& m) {
+    if (m.step == 7) request_stop();
+  };
+  CHECK_THROWS_AS(run_training(first, train, nullptr, opt), TrainingInterrupted);
+  reset_stop();
+  opt.on_eval = nullptr;
+  GradientDescent<double> second(GradSource::closed, train.X, train.y, p.a, p.W, 0.2);  // a fresh process, as it were
+  const std::vector<Metrics> resumed = run_training(second, train, nullptr, opt);
+
+  REQUIRE(resumed.size() == full.size());
+  for (std::size_t k = 0; k < full.size(); ++k) {
+    CHECK(resumed[k].step == full[k].step);
+    CHECK(resumed[k].loss == full[k].loss);
+    CHECK(resumed[k].train_acc == full[k].train_acc);
+    CHECK(resumed[k].w_norm == full[k].w_norm);
+  }
+  CHECK(std::memcmp(second.weights().data(), whole.weights().data(), whole.weights().size() * sizeof(double)) == 0);
+
+  // A checkpoint of other settings is refused, not silently resumed.
+  opt.fingerprint = "another run";
+  GradientDescent<double> other(GradSource::closed, train.X, train.y, p.a, p.W, 0.2);
+  CHECK_THROWS_WITH_AS(run_training(other, train, nullptr, opt), doctest::Contains("other settings"),
+                       std::runtime_error);
+  std::filesystem::remove(ckpt);
+}
