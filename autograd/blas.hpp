@@ -36,6 +36,16 @@ void axpy(std::size_t N, T alpha, const T* x, T* y);
 template <typename T>
 T dot(std::size_t N, const T* x, const T* y);
 
+// Debian 12's OpenBLAS (0.3.21, built for every x86 core and choosing at load time) does not know CPUs newer
+// than itself (Sapphire and Emerald Rapids, say) and falls back to its slowest kernels ("Prescott"), which run
+// GEMM 3-5x slower than the AVX-512 ("SkylakeX") or AVX2 ("Haswell") kernels the CPU can run. The choice is made
+// when the library loads, before main(), so the remedy is the OPENBLAS_CORETYPE variable and a re-exec:
+// call this first thing in main(). It does nothing when OPENBLAS_CORETYPE is set already or the library chose a
+// modern core itself; otherwise it sets the best core the CPU supports and re-executes the program.
+void select_kernels(char** argv);
+// The kernel set in use, e.g. "skylakex".
+const char* core_name();
+
 // The number of threads OpenBLAS uses for every call from now on (>= 1).
 void set_threads(int n);
 int threads();

@@ -22,6 +22,12 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta = Trans::N, Trans tb = Trans::N);
 template <typename T>
 Var<T> matvec(Var<T> A, Var<T> x);
 
+// y (R) = relu(A) (R,C) x (C): a ReLU layer followed by fixed output weights, fused into one op so that the
+// (R, C) activations relu(A) are never stored and the backward makes one pass over A. Equal to
+// matvec(relu(A), x), which the tests check; the paper's network uses it for f = relu(X W^T) a.
+template <typename T>
+Var<T> relu_matvec(Var<T> A, Var<T> x);
+
 // Y = A + b broadcast: b (C) is added to every row of A (R,C); a scalar b (1) is added to every entry of A
 // (any shape). The backward sums dY back down to b's shape.
 template <typename T>

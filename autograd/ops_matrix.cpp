@@ -1,12 +1,17 @@
-// Matrix ops: matmul, matvec, broadcast_add. Every product is one BLAS call; backward products carry their
-// shapes and accumulate into the gradients through beta = 1.
+// Matrix ops: matmul, matvec, relu_matvec, broadcast_add. Every product is one BLAS call (its rows split over
+// rfa's workers, parallel.hpp); backward products carry their shapes and accumulate into the gradients through
+// beta = 1.
+#include "kernels.hpp"
 #include "op_checks.hpp"
 #include "ops.hpp"
+#include "parallel.hpp"
 
 namespace rfa {
 
 using detail::check_rank;
 using detail::tape_of;
+using kernels::relu_dot;
+using kernels::relu_outer_row;
 
 namespace {
 constexpr int TRANS_A = 1, TRANS_B = 2;  // matmul's flags
@@ -31,7 +36,7 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
   const int flags = (ta == Trans::T ? TRANS_A : 0) | (tb == Trans::T ? TRANS_B : 0);
   Var<T> c = tape.record("matmul", Shape::matrix(M, N), {a, b}, T(0), flags);
   // C (M,N) = op(A) (M,K) op(B) (K,N)
-  blas::gemm(ta, tb, M, N, K, T(1), A.data(), A.cols(), B.data(), B.cols(), T(0), tape.output(c).data(), N);
+  parallel_gemm(ta, tb, M, N, K, T(1), A.data(), A.cols(), B.data(), B.cols(), T(0), tape.output(c).data(), N);
 
   c.on_backward(+[](Backward<T>& g) {
     const Trans ta = flag(g.flags(), TRANS_A), tb = flag(g.flags(), TRANS_B);
@@ -39,21 +44,26 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
     const Tensor<T>& B = g.input(1);
     const Tensor<T>& dC = g.grad();
     const std::size_t M = dC.rows(), N = dC.cols(), K = ta == Trans::N ? A.cols() : A.rows();
+    // Each product goes straight into the gradient: beta = 1 accumulates, and on a fresh (never touched)
+    // gradient beta = 0 writes it, which is the same as accumulating into zeros without the pass that zeroes it.
+    bool fresh = false;
     if (g.wants(0)) {
-      T* dA = g.input_grad(0).data();
+      T* dA = g.input_grad_target(0, fresh).data();
+      const T beta = fresh ? T(0) : T(1);
       if (ta == Trans::N)  // dA (M,K) += dC (M,N) op(B)^T (N,K)
-        blas::gemm(Trans::N, tb == Trans::N ? Trans::T : Trans::N, M, K, N, T(1), dC.data(), N, B.data(), B.cols(),
-                   T(1), dA, K);
+        parallel_gemm(Trans::N, tb == Trans::N ? Trans::T : Trans::N, M, K, N, T(1), dC.data(), N, B.data(), B.cols(),
+                   beta, dA, K);
       else  // dA (K,M) += op(B) (K,N) dC^T (N,M)
-        blas::gemm(tb, Trans::T, K, M, N, T(1), B.data(), B.cols(), dC.data(), N, T(1), dA, M);
+        parallel_gemm(tb, Trans::T, K, M, N, T(1), B.data(), B.cols(), dC.data(), N, beta, dA, M);
     }
     if (g.wants(1)) {
-      T* dB = g.input_grad(1).data();
+      T* dB = g.input_grad_target(1, fresh).data();  // for A A^T this is dA again, no longer fresh
+      const T beta = fresh ? T(0) : T(1);
       if (tb == Trans::N)  // dB (K,N) += op(A)^T (K,M) dC (M,N)
-        blas::gemm(ta == Trans::N ? Trans::T : Trans::N, Trans::N, K, N, M, T(1), A.data(), A.cols(), dC.data(), N,
-                   T(1), dB, N);
+        parallel_gemm(ta == Trans::N ? Trans::T : Trans::N, Trans::N, K, N, M, T(1), A.data(), A.cols(), dC.data(), N,
+                   beta, dB, N);
       else  // dB (N,K) += dC^T (N,M) op(A) (M,K)
-        blas::gemm(Trans::T, ta, N, K, M, T(1), dC.data(), N, A.data(), A.cols(), T(1), dB, K);
+        parallel_gemm(Trans::T, ta, N, K, M, T(1), dC.data(), N, A.data(), A.cols(), beta, dB, K);
     }
   });
   return c;
@@ -82,6 +92,43 @@ Var<T> matvec(Var<T> a, Var<T> x) {
     if (g.wants(0)) blas::ger(R, C, T(1), dy.data(), x.data(), g.input_grad(0).data(), C);
     // dx (C) += A^T (C,R) dy (R)
     if (g.wants(1)) blas::gemv(Trans::T, R, C, T(1), A.data(), C, dy.data(), T(1), g.input_grad(1).data());
+  });
+  return y;
+}
+
+template <typename T>
+Var<T> relu_matvec(Var<T> a, Var<T> x) {
+  Tape<T>& tape = tape_of("relu_matvec", a, x);
+  check_rank("relu_matvec", "A", a, 2);
+  check_rank("relu_matvec", "x", x, 1);
+  const Tensor<T>& A = a.value();
+  if (x.shape().rows != A.cols())
+    throw ShapeError(fmt::format("relu_matvec: A is {} but x is {}; x needs length {}", to_string(A.shape()),
+                                 to_string(x.shape()), A.cols()));
+  const std::size_t R = A.rows(), C = A.cols();
+  Var<T> y = tape.record("relu_matvec", Shape::vector(R), {a, x});
+  // y (R) = relu(A) (R,C) x (C), one pass over A and no (R, C) intermediate
+  const T* X = x.value().data();
+  T* Y = tape.output(y).data();
+  for (std::size_t i = 0; i < R; ++i) Y[i] = relu_dot(A.data() + i * C, X, C);
+
+  // dA (R,C) += (dy x^T) .* 1[A > 0]  (relu'(0) = 0, as in relu);  dx (C) += relu(A)^T dy
+  y.on_backward(+[](Backward<T>& g) {
+    const Tensor<T>& A = g.input(0);
+    const T* X = g.input(1).data();
+    const T* dY = g.grad().data();
+    const std::size_t R = A.rows(), C = A.cols();
+    if (g.wants(0)) {
+      bool fresh = false;
+      T* dA = g.input_grad_target(0, fresh).data();
+      for (std::size_t i = 0; i < R; ++i) relu_outer_row(dA + i * C, A.data() + i * C, dY[i], X, C, fresh);
+    }
+    if (g.wants(1)) {
+      T* dX = g.input_grad(1).data();
+      for (std::size_t i = 0; i < R; ++i)
+        for (std::size_t j = 0; j < C; ++j)
+          if (A(i, j) > T(0)) dX[j] += dY[i] * A(i, j);
+    }
   });
   return y;
 }
@@ -123,6 +170,7 @@ Var<T> broadcast_add(Var<T> a, Var<T> b) {
 #define RFA_INSTANTIATE(T)                                          \
   template Var<T> matmul(Var<T>, Var<T>, Trans, Trans);             \
   template Var<T> matvec(Var<T>, Var<T>);                           \
+  template Var<T> relu_matvec(Var<T>, Var<T>);                      \
   template Var<T> broadcast_add(Var<T>, Var<T>);
 RFA_INSTANTIATE(float)
 RFA_INSTANTIATE(double)

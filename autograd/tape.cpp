@@ -27,6 +27,7 @@ typename Tape<T>::Node& Tape<T>::next_node() {
   // Reset everything but the storage of `own` and `grad`, which the new op reuses.
   n.op = "";
   n.leaf = nullptr;
+  n.grad_sink = nullptr;
   n.backward = nullptr;
   std::fill(std::begin(n.in), std::end(n.in), -1);
   n.scalar = 0;
@@ -48,6 +49,16 @@ Var<T> Tape<T>::leaf(const char* op, const Tensor<T>& value, bool needs_grad) {
 template <typename T>
 Var<T> Tape<T>::param(const Tensor<T>& value) {
   return leaf("param", value, true);
+}
+
+template <typename T>
+Var<T> Tape<T>::param(const Tensor<T>& value, Tensor<T>& grad, Sink mode) {
+  check_shape("param", "gradient buffer", grad.shape(), value.shape());
+  Var<T> v = leaf("param", value, true);
+  nodes_[v.id].grad_sink = &grad;
+  // An added-to sink is live from the start (it holds earlier contributions); an overwritten one is fresh.
+  nodes_[v.id].grad_live = mode == Sink::add;
+  return v;
 }
 
 template <typename T>
@@ -80,13 +91,22 @@ Tensor<T>& Tape<T>::output(Var<T> v) {
 }
 
 template <typename T>
-Tensor<T>& Tape<T>::live_grad(Node& n) {
-  if (!n.grad_live) {
-    n.grad.resize(n.value().shape());
-    n.grad.fill(T(0));
+Tensor<T>& Tape<T>::grad_buffer(Node& n, bool& fresh) {
+  Tensor<T>& g = n.grad_sink ? *n.grad_sink : n.grad;
+  fresh = !n.grad_live;
+  if (fresh) {
+    if (!n.grad_sink) g.resize(n.value().shape());
     n.grad_live = true;
   }
-  return n.grad;
+  return g;
+}
+
+template <typename T>
+Tensor<T>& Tape<T>::live_grad(Node& n) {
+  bool fresh = false;
+  Tensor<T>& g = grad_buffer(n, fresh);
+  if (fresh) g.fill(T(0));
+  return g;
 }
 
 template <typename T>
@@ -97,6 +117,7 @@ void Tape<T>::backward(Var<T> out) {
                                 n.op, to_string(n.value().shape())));
   Node& o = nodes_[out.id];
   if (backward_done_) throw TapeError("backward: already ran on this recording; clear() and record again");
+  if (o.grad_sink) throw TapeError("backward: the output is a param with a caller's gradient buffer");
   live_grad(o).fill(T(1));
   run_backward(out);
 }
@@ -107,6 +128,7 @@ void Tape<T>::backward(Var<T> out, const Tensor<T>& seed) {
   check_shape("backward", "seed", seed.shape(), n.value().shape());
   Node& o = nodes_[out.id];
   if (backward_done_) throw TapeError("backward: already ran on this recording; clear() and record again");
+  if (o.grad_sink) throw TapeError("backward: the output is a param with a caller's gradient buffer");
   live_grad(o) = seed;
   run_backward(out);
 }
@@ -133,7 +155,7 @@ const Tensor<T>& Tape<T>::grad(Var<T> v) const {
   if (!backward_done_) throw TapeError("grad: call backward() first");
   if (!n.needs_grad)
     throw TapeError(fmt::format("grad: '{}' has no gradient (a constant, or depends on no param)", n.op));
-  return n.grad;
+  return n.grad_sink ? *n.grad_sink : n.grad;
 }
 
 template <typename T>

@@ -63,6 +63,13 @@ class Tape {
  public:
   // A leaf whose gradient backward() computes. `value` is referenced, not copied.
   Var<T> param(const Tensor<T>& value);
+  // A leaf whose gradient backward() ADDS to the caller's `grad` (same shape as `value`), which the tape never
+  // zeroes: gradients accumulate across recordings. This is how a loss that is a sum over blocks of samples is
+  // differentiated one block at a time, with each block's intermediates still in cache (see models/tape_model).
+  // With Sink::overwrite, `grad` may hold garbage and this recording's gradient replaces it (as if it were
+  // zeroed first, without the pass that zeroes it): for the first of the blocks.
+  enum class Sink { add, overwrite };
+  Var<T> param(const Tensor<T>& value, Tensor<T>& grad, Sink mode = Sink::add);
   // A leaf that gets no gradient. `value` is referenced, not copied.
   Var<T> constant(const Tensor<T>& value);
 
@@ -99,6 +106,7 @@ class Tape {
     Tensor<T> own;                      // the value of an op's output
     const Tensor<T>* leaf = nullptr;    // the caller's tensor, for param() and constant()
     Tensor<T> grad;                     // d(output of backward) / d(this), only when needs_grad
+    Tensor<T>* grad_sink = nullptr;     // the caller's gradient buffer, for param(value, grad)
     void (*backward)(Backward<T>&) = nullptr;
     int in[3] = {-1, -1, -1};
     T scalar = 0;                       // an op's constant (the factor of scale, ...)
@@ -113,6 +121,7 @@ class Tape {
   const Node& node(Var<T> v, const char* what) const;
   Node& node(Var<T> v, const char* what);
   Tensor<T>& live_grad(Node& n);
+  Tensor<T>& grad_buffer(Node& n, bool& fresh);
   void run_backward(Var<T> out);
 
   // A deque, because appending must not move earlier nodes: an op holds references to its inputs' values
@@ -136,6 +145,10 @@ struct Backward {
   bool wants(int k) const { return node.in[k] >= 0 && tape.nodes_[node.in[k]].needs_grad; }
   // The gradient buffer of input k, zero-filled the first time it is touched in this pass. Accumulate into it.
   Tensor<T>& input_grad(int k) { return tape.live_grad(tape.nodes_[node.in[k]]); }
+  // The same buffer without the zero fill, for ops that produce their whole contribution in one pass: when
+  // `fresh` is true the buffer holds garbage and the op must WRITE every entry (which equals accumulating into
+  // zeros); otherwise it must add. Saves a pass over large gradients (matmul passes beta = 0 to the BLAS).
+  Tensor<T>& input_grad_target(int k, bool& fresh) { return tape.grad_buffer(tape.nodes_[node.in[k]], fresh); }
   T scalar() const { return node.scalar; }
   int flags() const { return node.flags; }
 };

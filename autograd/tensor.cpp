@@ -40,11 +40,24 @@ void Tensor<T>::resize(Shape s) {
   const std::size_t n = s.size();
   if (n > capacity_) {
     // Uninitialised on purpose: every op writes its whole output before reading it.
-    data_.reset(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t{64})));
+    data_ = std::unique_ptr<T[], AlignedDelete>(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t{64})),
+                                                AlignedDelete{true});
     capacity_ = n;
     ++allocations<T>();
   }
   shape_ = s;
+}
+
+template <typename T>
+Tensor<T> Tensor<T>::rows_view(const Tensor& t, std::size_t row0, std::size_t rows) {
+  if (row0 + rows > t.rows())
+    throw ShapeError(fmt::format("Tensor::rows_view: rows [{}, {}) of a tensor of shape {}", row0, row0 + rows,
+                                 to_string(t.shape())));
+  Tensor v;
+  v.data_ = std::unique_ptr<T[], AlignedDelete>(const_cast<T*>(t.data()) + row0 * t.cols(), AlignedDelete{false});
+  v.capacity_ = rows * t.cols();
+  v.shape_ = t.rank() == 2 ? Shape::matrix(rows, t.cols()) : Shape::vector(rows);
+  return v;
 }
 
 template <typename T>

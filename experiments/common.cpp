@@ -9,6 +9,7 @@
 #include "atomic_file.hpp"
 #include "blas.hpp"
 #include "npy.hpp"
+#include "parallel.hpp"
 #include "run.hpp"
 
 #ifndef RFA_VERSION
@@ -76,7 +77,7 @@ void prepare_out_dir(const std::string& dir) {
 
 void set_threads(int n) {
   if (n < 1) throw UsageError(fmt::format("--threads must be >= 1, got {}", n));
-  blas::set_threads(n);
+  rfa::set_threads(n);
 }
 
 std::string format_duration(double s) {

@@ -9,6 +9,7 @@
 
 #include "atomic_file.hpp"
 #include "closed_form.hpp"
+#include "blas.hpp"
 #include "common.hpp"
 #include "gradcheck.hpp"
 #include "network.hpp"
@@ -92,6 +93,7 @@ int main(int argc, char** argv) {
   std::string dump;
   std::size_t dump_instance = 0;
   bool sabotage = false;
+  blas::select_kernels(argv);
   CLI::App app{
       "rfa-gradcheck: checks the tape's gradient of the paper's mean logistic loss L(W) = (1/n) sum_i "
       "log(1 + exp(-y_i f(x_i; W))) against the paper's closed-form gradient (to 1e-12 of the largest entry) and "

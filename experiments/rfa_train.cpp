@@ -157,6 +157,7 @@ int train(Settings s) {
 
 int main(int argc, char** argv) {
   Settings s;
+  blas::select_kernels(argv);
   CLI::App app{
       "rfa-train: full-batch gradient descent on the two-layer ReLU network f(x) = sum_j a_j relu(<w_j, x>) of Frei, "
       "Chatterji & Bartlett (2023), on noisy XOR cluster data. Defaults are the paper's Figure 1 settings.\n"

@@ -8,6 +8,8 @@
 // The indicator uses relu'(0) = 0, the same convention as the tape's relu.
 #pragma once
 
+#include <vector>
+
 #include "tensor.hpp"
 
 namespace rfa {
@@ -15,11 +17,14 @@ namespace rfa {
 // Scratch space for closed_form_gradient; reused across calls so that a training loop allocates nothing.
 template <typename T>
 struct ClosedFormWork {
-  Tensor<T> Z;  // (N, M): pre-activations, then overwritten by G = dL/dZ
-  Tensor<T> f;  // (N): network outputs
+  std::vector<Tensor<T>> Z;      // per worker, (rows of a block, M): pre-activations, then G = dL/dZ over them
+  std::vector<Tensor<T>> dW;     // per worker after the first, (M, D): its share of the gradient
+  std::vector<double> loss;      // per worker: its share of the loss
+  Tensor<T> f;                   // (N): network outputs
 };
 
-// Writes grad_W L (M,D) into dW and returns L(W), for X (N,D), labels y (N), W (M,D), a (M).
+// Writes grad_W L (M,D) into dW and returns L(W), for X (N,D), labels y (N), W (M,D), a (M). Rows go in blocks
+// (blocks.hpp), shared among the workers of parallel_for, each summing its blocks' gradients.
 template <typename T>
 double closed_form_gradient(Tensor<T>& dW, const Tensor<T>& X, const Tensor<T>& y, const Tensor<T>& W,
                             const Tensor<T>& a, ClosedFormWork<T>& work);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "blas.hpp"
+#include "parallel.hpp"
 #include "rng.hpp"
 
 namespace rfa {
@@ -44,8 +45,8 @@ void network_outputs(Tensor<T>& f, const Tensor<T>& X, const Tensor<T>& W, const
   for (std::size_t i0 = 0; i0 < N; i0 += B) {
     const std::size_t rows = std::min(B, N - i0);
     // Z (rows,M) = X[i0:i0+rows] (rows,D) W^T (D,M)
-    blas::gemm(blas::Trans::N, blas::Trans::T, rows, M, D, T(1), X.data() + i0 * D, D, W.data(), D, T(0),
-               work.data(), M);
+    parallel_gemm(blas::Trans::N, blas::Trans::T, rows, M, D, T(1), X.data() + i0 * D, D, W.data(), D, T(0),
+                  work.data(), M);
     for (std::size_t i = 0; i < rows; ++i) {
       const T* z = work.data() + i * M;
       T s = 0;

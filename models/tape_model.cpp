@@ -14,6 +14,24 @@ TapeNetwork<T> record_network_loss(Tape<T>& tape, const Tensor<T>& X, const Tens
   return net;
 }
 
+template <typename T>
+TapeNetwork<T> record_block_loss(Tape<T>& tape, const Tensor<T>& Xb, const Tensor<T>& yb, const Tensor<T>& W,
+                                 Tensor<T>& dW, const Tensor<T>& a, T weight, typename Tape<T>::Sink mode) {
+  TapeNetwork<T> net;
+  net.W = tape.param(W, dW, mode);
+  // Z_b (B,M) = X_b (B,D) W^T (D,M);  f_b (B) = relu(Z_b) a (M)
+  Var<T> Z = matmul(tape.constant(Xb), net.W, Trans::N, Trans::T);
+  net.f = relu_matvec(Z, tape.constant(a));
+  net.loss = scale(logistic_loss(tape.constant(yb) * net.f), weight);
+  return net;
+}
+
+template TapeNetwork<float> record_block_loss(Tape<float>&, const Tensor<float>&, const Tensor<float>&,
+                                              const Tensor<float>&, Tensor<float>&, const Tensor<float>&, float,
+                                              Tape<float>::Sink);
+template TapeNetwork<double> record_block_loss(Tape<double>&, const Tensor<double>&, const Tensor<double>&,
+                                               const Tensor<double>&, Tensor<double>&, const Tensor<double>&, double,
+                                               Tape<double>::Sink);
 template TapeNetwork<float> record_network_loss(Tape<float>&, const Tensor<float>&, const Tensor<float>&,
                                                 const Tensor<float>&, const Tensor<float>&);
 template TapeNetwork<double> record_network_loss(Tape<double>&, const Tensor<double>&, const Tensor<double>&,

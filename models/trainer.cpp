@@ -5,7 +5,10 @@
 #include <fmt/format.h>
 
 #include "blas.hpp"
+#include "blocks.hpp"
 #include "network.hpp"
+#include "parallel.hpp"
+#include "rowspace.hpp"
 #include "tape_model.hpp"
 
 namespace rfa {
@@ -17,6 +20,35 @@ GradSource parse_grad_source(const std::string& s) {
 }
 
 const char* to_string(GradSource g) { return g == GradSource::tape ? "tape" : "closed"; }
+
+Method parse_method(const std::string& s) {
+  if (s == "auto") return Method::automatic;
+  if (s == "plain") return Method::plain;
+  if (s == "rowspace") return Method::rowspace;
+  throw std::invalid_argument(fmt::format("method must be auto, plain or rowspace, got '{}'", s));
+}
+
+const char* to_string(Method m) {
+  switch (m) {
+    case Method::automatic: return "auto";
+    case Method::plain: return "plain";
+    case Method::rowspace: return "rowspace";
+  }
+  return "?";
+}
+
+Method resolve_method(Method m, std::size_t N, std::size_t D) {
+  if (m != Method::automatic) return m;
+  return N < 2 * D ? Method::rowspace : Method::plain;
+}
+
+template <typename T>
+std::unique_ptr<Trainer<T>> make_trainer(Method method, GradSource source, const Tensor<T>& X, const Tensor<T>& y,
+                                         Tensor<T> a, Tensor<T> W0, T alpha) {
+  if (resolve_method(method, X.rows(), X.cols()) == Method::rowspace)
+    return std::make_unique<RowSpaceDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
+  return std::make_unique<GradientDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
+}
 
 template <typename T>
 void Trainer<T>::train_outputs(Tensor<T>& f) {
@@ -34,24 +66,52 @@ GradientDescent<T>::GradientDescent(GradSource source, const Tensor<T>& X, const
     : Trainer<T>(X, y, std::move(a)), source_(source), W_(std::move(W0)), alpha_(alpha) {
   check_shape("GradientDescent", "W0", W_.shape(), Shape::matrix(this->a_.size(), X.cols()));
   check_shape("GradientDescent", "y", y.shape(), Shape::vector(X.rows()));
+  parallel_ = blocks_in_parallel(X.cols());
+  const std::size_t B = block_rows(X.rows(), this->a_.size(), X.cols(), sizeof(T), threads());
+  X_blocks_ = row_blocks(X, B);
+  y_blocks_ = row_blocks(y, B);
+  dW_.resize(W_.shape());
 }
 
 template <typename T>
 double GradientDescent<T>::step() {
-  double loss;
-  const T* dW;
+  double loss = 0;
   if (source_ == GradSource::tape) {
-    tape_.clear();
-    const TapeNetwork<T> net = record_network_loss(tape_, this->X_, this->y_, W_, this->a_);
-    tape_.backward(net.loss);
-    loss = net.loss.value().item();
-    dW = tape_.grad(net.W).data();
+    // L = sum over blocks b of (B_b / N) L_b: each block is recorded, differentiated and accumulated on its
+    // own; the blocks are shared among the workers, each with its own tape and gradient buffer.
+    const std::size_t blocks = X_blocks_.size();
+    const auto workers = parallel_ ? static_cast<std::size_t>(workers_for(blocks)) : 1;
+    while (tapes_.size() < workers) tapes_.emplace_back();
+    dW_parts_.resize(workers);
+    loss_parts_.assign(workers, 0.0);
+    const T N = T(this->X_.rows());
+    auto block = [&](std::size_t b, int w) {
+      Tensor<T>& g = w == 0 ? dW_ : dW_parts_[w];
+      g.resize(W_.shape());
+      // A worker's first block (b == w) overwrites its buffer; later ones add to it.
+      const auto mode = b == static_cast<std::size_t>(w) ? Tape<T>::Sink::overwrite : Tape<T>::Sink::add;
+      Tape<T>& tape = tapes_[w];
+      tape.clear();
+      const TapeNetwork<T> net =
+          record_block_loss(tape, X_blocks_[b], y_blocks_[b], W_, g, this->a_, T(X_blocks_[b].rows()) / N, mode);
+      tape.backward(net.loss);
+      loss_parts_[w] += net.loss.value().item();
+    };
+    // Blocks on different workers, or in turn with every product split over the workers (blocks.hpp).
+    if (parallel_)
+      parallel_for(blocks, block);
+    else
+      for (std::size_t b = 0; b < blocks; ++b) block(b, 0);
+    loss = loss_parts_[0];
+    for (std::size_t w = 1; w < workers; ++w) {
+      blas::axpy(dW_.size(), T(1), dW_parts_[w].data(), dW_.data());
+      loss += loss_parts_[w];
+    }
   } else {
     loss = closed_form_gradient(dW_, this->X_, this->y_, W_, this->a_, work_cf_);
-    dW = dW_.data();
   }
   // W (M,D) -= alpha dW (M,D)
-  blas::axpy(W_.size(), -alpha_, dW, W_.data());
+  blas::axpy(W_.size(), -alpha_, dW_.data(), W_.data());
   return loss;
 }
 
@@ -70,5 +130,9 @@ template class Trainer<float>;
 template class Trainer<double>;
 template class GradientDescent<float>;
 template class GradientDescent<double>;
+template std::unique_ptr<Trainer<float>> make_trainer(Method, GradSource, const Tensor<float>&, const Tensor<float>&,
+                                                      Tensor<float>, Tensor<float>, float);
+template std::unique_ptr<Trainer<double>> make_trainer(Method, GradSource, const Tensor<double>&,
+                                                       const Tensor<double>&, Tensor<double>, Tensor<double>, double);
 
 }  // namespace rfa

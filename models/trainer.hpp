@@ -5,8 +5,10 @@
 // ordinary step, with its gradient from the tape or from the closed form; both follow the same trajectory.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "closed_form.hpp"
 #include "tape.hpp"
@@ -43,7 +45,9 @@ class Trainer {
   Tensor<T> work_;      // scratch for outputs()
 };
 
-// The ordinary step: gradient (M, D) from the tape or the closed form, then W -= alpha * grad.
+// The ordinary step: gradient (M, D) from the tape or the closed form, then W -= alpha * grad. Both process the
+// rows in blocks (see blocks.hpp); the tape records and differentiates one block at a time, accumulating into
+// the gradient (tape_model.hpp).
 template <typename T>
 class GradientDescent final : public Trainer<T> {
  public:
@@ -57,9 +61,27 @@ class GradientDescent final : public Trainer<T> {
   GradSource source_;
   Tensor<T> W_;
   T alpha_;
-  Tape<T> tape_;             // the tape path's recording, reused every step
-  Tensor<T> dW_;             // the closed-form path's gradient
+  std::deque<Tape<T>> tapes_;  // the tape path: one recording per worker, reused every block of every step
+  std::vector<Tensor<T>> X_blocks_, y_blocks_;  // views of the training rows, block by block
+  Tensor<T> dW_;               // the gradient (M, D)
+  std::vector<Tensor<T>> dW_parts_;  // the tape path: each further worker's share of the gradient
+  std::vector<double> loss_parts_;
+  bool parallel_ = false;      // blocks on different workers (small D) or in turn (blocks.hpp)
   ClosedFormWork<T> work_cf_;
 };
+
+// How the trainer represents W: `plain` steps W itself; `rowspace` steps the coefficients C of
+// W_t = W_0 + C_t X (rowspace.hpp), cheaper when N < 2 D; `auto` picks the cheaper by counting flops.
+enum class Method { automatic, plain, rowspace };
+Method parse_method(const std::string& s);  // "auto" | "plain" | "rowspace"
+const char* to_string(Method m);
+// The method `auto` resolves to for N rows of dimension D: rowspace when its 2 N^2 M flops per step are fewer
+// than the plain step's 4 N D M, i.e. when N < 2 D.
+Method resolve_method(Method m, std::size_t N, std::size_t D);
+
+// A trainer for the paper's network with the given method and gradient source.
+template <typename T>
+std::unique_ptr<Trainer<T>> make_trainer(Method method, GradSource source, const Tensor<T>& X, const Tensor<T>& y,
+                                         Tensor<T> a, Tensor<T> W0, T alpha);
 
 }  // namespace rfa

@@ -44,6 +44,30 @@ TEST_CASE("matvec and broadcast_add") {
         {uniform(Shape::vector(6), 11), uniform(Shape::vector(1), 12)});
 }
 
+TEST_CASE("relu_matvec: its Jacobian, and equal to matvec(relu(A), x)") {
+  auto A = away_from_zero(Shape::matrix(5, 7), 13);
+  auto x = uniform(Shape::vector(7), 14);
+  check("relu_matvec", [](Tape<double>&, Inputs v) { return relu_matvec(v[0], v[1]); }, {A, x});
+  // Wide rows exercise the vectorized lanes and their remainder (37 = 4 * 8 + 5).
+  check("relu_matvec wide", [](Tape<double>&, Inputs v) { return relu_matvec(v[0], v[1]); },
+        {away_from_zero(Shape::matrix(3, 37), 15), uniform(Shape::vector(37), 16)});
+  Tape<double> tape;
+  auto a = tape.constant(A), xv = tape.constant(x);
+  const Tensor<double> fused = relu_matvec(a, xv).value(), plain = matvec(relu(a), xv).value();
+  for (std::size_t i = 0; i < fused.size(); ++i) CHECK(test::close(fused[i], plain[i], 1e-15));
+}
+
+TEST_CASE("gradients from a fresh-writing op and an accumulating op meet in one input") {
+  // A feeds matmul (whose backward writes its gradient with beta = 0 when fresh) and an elementwise op, in
+  // both orders, so each kind of backward runs first once.
+  auto A = uniform(Shape::matrix(4, 6), 17), B = uniform(Shape::matrix(6, 3), 18);
+  check("matmul then mul", [](Tape<double>&, Inputs v) { return sum(matmul(v[0], v[1])) + sum(v[0] * v[0]); }, {A, B});
+  check("mul then matmul", [](Tape<double>&, Inputs v) { return sum(v[0] * v[0]) + sum(matmul(v[0], v[1])); }, {A, B});
+  check("relu_matvec twice", [](Tape<double>&, Inputs v) {
+    return sum(relu_matvec(v[0], v[1])) + sum(relu_matvec(v[0], v[1] * v[1]));
+  }, {away_from_zero(Shape::matrix(4, 6), 19), uniform(Shape::vector(6), 20)});
+}
+
 TEST_CASE("elementwise ops on a 5x7 matrix") {
   const Shape s = Shape::matrix(5, 7);
   auto A = uniform(s, 21), B = uniform(s, 22);

@@ -94,6 +94,29 @@ TEST_CASE("a parameter the output does not use has gradient zero") {
   CHECK(tape.grad(b)[1] == 0.0);
 }
 
+TEST_CASE("a param with the caller's gradient buffer accumulates across recordings") {
+  // sum over two blocks of rows of sum(relu(X_b W^T)), recorded one block at a time, equals the whole.
+  Tensor<double> W = test::uniform(Shape::matrix(3, 4), 31);
+  Tensor<double> X = test::uniform(Shape::matrix(10, 4), 32);
+  Tape<double> tape;
+  auto w = tape.param(W);
+  tape.backward(sum(relu(matmul(tape.constant(X), w, Trans::N, Trans::T))));
+  const Tensor<double> whole = tape.grad(w);
+
+  Tensor<double> dW(W.shape());
+  dW.fill(0);
+  for (std::size_t row0 : {0, 6}) {
+    tape.clear();
+    const Tensor<double> Xb = Tensor<double>::rows_view(X, row0, row0 == 0 ? 6 : 4);
+    CHECK(Xb.is_view());
+    auto wb = tape.param(W, dW);
+    tape.backward(sum(relu(matmul(tape.constant(Xb), wb, Trans::N, Trans::T))));
+    CHECK(&tape.grad(wb) == &dW);
+  }
+  for (std::size_t i = 0; i < W.size(); ++i) CHECK(test::close(dW[i], whole[i], 1e-14));
+  CHECK_THROWS_AS(tape.param(W, X), ShapeError);  // a buffer of the wrong shape
+}
+
 TEST_CASE("clearing and re-recording gives the same numbers") {
   Tensor<double> W = test::uniform(Shape::matrix(4, 6), 3);
   Tensor<double> X = test::uniform(Shape::matrix(9, 6), 4);

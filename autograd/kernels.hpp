@@ -1,0 +1,20 @@
+// The inner loops of the fused ops, compiled for several instruction sets (AVX-512, AVX2, baseline SSE2) and
+// chosen at run time by the loader (GCC's target_clones), since the build targets generic x86-64.
+//
+// Reductions are summed in a fixed number of interleaved lanes, written out in the source: the compiler may
+// vectorize them without reassociating anything, so every variant returns the same bits.
+#pragma once
+
+#include <cstddef>
+
+namespace rfa::kernels {
+
+// sum_j x_j max(a_j, 0) over j < n
+double relu_dot(const double* a, const double* x, std::size_t n);
+float relu_dot(const float* a, const float* x, std::size_t n);
+
+// d_j (+)= dy * x_j * 1[a_j > 0] over j < n: written when `fresh` (d holds garbage), added otherwise
+void relu_outer_row(double* d, const double* a, double dy, const double* x, std::size_t n, bool fresh);
+void relu_outer_row(float* d, const float* a, float dy, const float* x, std::size_t n, bool fresh);
+
+}  // namespace rfa::kernels

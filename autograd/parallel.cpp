@@ -1,0 +1,160 @@
+#include "parallel.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "blas.hpp"
+
+namespace rfa {
+
+namespace {
+
+// True on a thread while it runs a parallel_for task: a parallel_for (or parallel_gemm) called from inside a task
+// runs inline on that thread instead of waiting for workers that are all busy.
+thread_local bool in_task = false;
+
+struct TaskScope {
+  bool was = in_task;
+  TaskScope() { in_task = true; }
+  ~TaskScope() { in_task = was; }
+};
+
+// A fixed set of worker threads that sleep between parallel_for calls.
+class Pool {
+ public:
+  ~Pool() { resize(0); }
+
+  void resize(int helpers) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      quit_ = true;
+      ++generation_;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    quit_ = false;
+    for (int w = 1; w <= helpers; ++w) threads_.emplace_back([this, w] { loop(w); });
+  }
+
+  int helpers() const { return static_cast<int>(threads_.size()); }
+
+  void run(std::size_t tasks, int workers, void* body, detail::TaskFn call) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      body_ = body;
+      call_ = call;
+      tasks_ = tasks;
+      workers_ = workers;
+      pending_ = workers - 1;
+      error_ = nullptr;
+      ++generation_;
+    }
+    cv_.notify_all();
+    work(0);
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [this] { return pending_ == 0; });
+    body_ = nullptr;
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void work(int w) {
+    TaskScope scope;
+    try {
+      for (std::size_t t = static_cast<std::size_t>(w); t < tasks_; t += static_cast<std::size_t>(workers_)) call_(body_, t, w);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!error_) error_ = std::current_exception();
+    }
+  }
+
+  void loop(int w) {
+    unsigned long seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return generation_ != seen; });
+        seen = generation_;
+        if (quit_) return;
+        if (w >= workers_ || !body_) continue;
+      }
+      work(w);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::condition_variable cv_, done_;
+  unsigned long generation_ = 0;
+  bool quit_ = false;
+  void* body_ = nullptr;
+  detail::TaskFn call_ = nullptr;
+  std::size_t tasks_ = 0;
+  int workers_ = 1;
+  int pending_ = 0;
+  std::exception_ptr error_;
+};
+
+Pool& pool() {
+  static Pool p;
+  return p;
+}
+int thread_count = 1;
+
+}  // namespace
+
+void set_threads(int n) {
+  if (n < 1) throw std::invalid_argument("set_threads: thread count must be >= 1, got " + std::to_string(n));
+  blas::set_threads(1);
+  thread_count = n;
+  if (pool().helpers() != n - 1) pool().resize(n - 1);
+}
+
+int threads() { return thread_count; }
+
+int workers_for(std::size_t tasks) {
+  if (in_task) return 1;
+  return static_cast<int>(std::max<std::size_t>(1, std::min<std::size_t>(static_cast<std::size_t>(thread_count), tasks)));
+}
+
+void detail::parallel_for(std::size_t tasks, void* body, TaskFn call) {
+  const int workers = workers_for(tasks);
+  if (workers == 1) {
+    for (std::size_t t = 0; t < tasks; ++t) call(body, t, 0);
+    return;
+  }
+  pool().run(tasks, workers, body, call);
+}
+
+template <typename T>
+void parallel_gemm(blas::Trans ta, blas::Trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
+                   std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
+  // Parts of at least 32 rows, so each call still runs the BLAS kernel at full width.
+  const std::size_t parts = std::min<std::size_t>(static_cast<std::size_t>(workers_for(M / 32)), std::max<std::size_t>(1, M / 32));
+  const std::size_t rows = (M + parts - 1) / std::max<std::size_t>(parts, 1);
+  rfa::parallel_for(parts, [&](std::size_t p, int) {
+    const std::size_t r0 = p * rows;
+    if (r0 >= M) return;
+    const std::size_t r = std::min(rows, M - r0);
+    // Rows r0.. of op(A): rows of A when not transposed, columns of A when transposed.
+    const T* Ap = ta == blas::Trans::N ? A + r0 * lda : A + r0;
+    blas::gemm(ta, tb, r, N, K, alpha, Ap, lda, B, ldb, beta, C + r0 * ldc, ldc);
+  });
+}
+
+template void parallel_gemm(blas::Trans, blas::Trans, std::size_t, std::size_t, std::size_t, float, const float*,
+                            std::size_t, const float*, std::size_t, float, float*, std::size_t);
+template void parallel_gemm(blas::Trans, blas::Trans, std::size_t, std::size_t, std::size_t, double, const double*,
+                            std::size_t, const double*, std::size_t, double, double*, std::size_t);
+
+}  // namespace rfa

@@ -1,0 +1,46 @@
+// One pool of threads for everything rfa runs in parallel. OpenBLAS itself is kept at one thread: its own
+// workers spin for a while after every call and would compete with these for the cores, so the parallel
+// products split their rows over this pool instead (parallel_gemm), and blocks of samples go to its workers.
+#pragma once
+
+#include <cstddef>
+#include <type_traits>
+
+#include "blas.hpp"
+
+namespace rfa {
+
+// Sets the number of workers (>= 1) and keeps OpenBLAS at one thread.
+void set_threads(int n);
+int threads();
+
+// Runs body(task, worker) for every task in [0, tasks) on up to threads() workers; worker 0 is the calling
+// thread. Task t always runs on worker t % workers, a fixed assignment, so per-worker partial results do not
+// depend on timing (they do depend on the thread count). Rethrows the first exception a task threw.
+// The body is passed by reference, not stored: nothing is allocated per call.
+template <typename F>
+void parallel_for(std::size_t tasks, F&& body);
+
+// How many workers parallel_for(tasks, ...) uses: min(threads(), tasks), at least 1.
+int workers_for(std::size_t tasks);
+
+// blas::gemm with the M rows of C split among the workers (each part one single-threaded BLAS call). Every entry
+// of C is computed by the same kernel in the same order whatever the split, so the result does not depend on
+// the thread count.
+template <typename T>
+void parallel_gemm(blas::Trans ta, blas::Trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
+                   std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc);
+
+namespace detail {
+using TaskFn = void (*)(void* body, std::size_t task, int worker);
+void parallel_for(std::size_t tasks, void* body, TaskFn call);
+}  // namespace detail
+
+template <typename F>
+void parallel_for(std::size_t tasks, F&& body) {
+  using B = std::remove_reference_t<F>;
+  detail::parallel_for(tasks, const_cast<void*>(static_cast<const void*>(&body)),
+                       [](void* b, std::size_t task, int worker) { (*static_cast<B*>(b))(task, worker); });
+}
+
+}  // namespace rfa

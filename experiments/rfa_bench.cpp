@@ -1,0 +1,239 @@
+// rfa-bench: times one gradient-descent step (forward, backward, update) of the paper's network for each
+// trainer, against the machine's GEMM rate measured in the same run on the same shapes, and prints the ratios.
+//
+// Sizes: N samples, D input dimension, M neurons. A plain step does two products of 2 N D M flops each
+// (Z = X W^T and dW = G^T X); their time alone, measured here with the same BLAS, is the "GEMM limit" of the step.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "atomic_file.hpp"
+#include "blas.hpp"
+#include "common.hpp"
+#include "network.hpp"
+#include "parallel.hpp"
+#include "trainer.hpp"
+#include "xor_data.hpp"
+
+using namespace rfa;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+struct ShapeNDM {
+  std::size_t n, d, m;
+};
+
+struct Timing {
+  double median = 0, lo = 0, hi = 0;  // seconds: median, 10th and 90th percentile
+};
+
+Timing summarize(std::vector<double> t) {
+  std::sort(t.begin(), t.end());
+  auto at = [&](double q) { return t[std::min(t.size() - 1, static_cast<std::size_t>(q * double(t.size() - 1) + 0.5))]; };
+  return {at(0.5), at(0.1), at(0.9)};
+}
+
+struct Row {
+  ShapeNDM s;
+  std::string dtype;
+  int threads;
+  std::string method;
+  Timing step;
+  double flops;        // per step, of the arithmetic the method does
+  double gemm_share;   // GEMM-limit time of the plain step / this step's time
+  double vs_closed;    // this step's time / the plain closed-form step's time
+};
+
+std::vector<ShapeNDM> parse_shapes(const std::string& list) {
+  std::vector<ShapeNDM> out;
+  std::stringstream ss(list);
+  for (std::string item; std::getline(ss, item, ',');) {
+    ShapeNDM s{};
+    char x1 = 0, x2 = 0;
+    std::stringstream is(item);
+    if (!(is >> s.n >> x1 >> s.d >> x2 >> s.m) || x1 != 'x' || x2 != 'x' || s.n == 0 || s.d < 2 || s.m == 0)
+      throw cli::UsageError(fmt::format("--shapes: '{}' is not NxDxM with N, M >= 1 and D >= 2", item));
+    out.push_back(s);
+  }
+  return out;
+}
+
+template <typename T>
+void bench_shape(const ShapeNDM& s, int threads, const std::vector<std::string>& methods, int reps, int warmup,
+                 std::vector<Row>& rows) {
+  cli::set_threads(threads);
+  const DataSpec spec{s.d, std::pow(double(s.d), -1.2), 0.15, FlipMode::exact, Noise::gaussian};
+  const XorSample sample = sample_xor(spec, random_means(s.d, 1), s.n, 1, Stream::train_data);
+  const Tensor<T> X = cast<T>(sample.X), y = cast<T>(sample.y);
+  const Tensor<T> a = second_layer<T>(s.m);
+  const Tensor<T> W0 = init_weights<T>(s.m, s.d, 1.0 / double(s.d), 1);  // many active units, as mid-training
+  const char* dtype = sizeof(T) == 8 ? "f64" : "f32";
+
+  // The GEMM limit: the plain step's two products alone, Z (N,M) = X W^T and dW (M,D) = Z^T X, with rows split
+  // over rfa's workers as the trainers run them, and (measured apart, below) with OpenBLAS's own threads.
+  Tensor<T> Z(s.n, s.m), dW(s.m, s.d);
+  Z.fill(T(0.5));
+  auto gemm_pair = [&] {
+    parallel_gemm(blas::Trans::N, blas::Trans::T, s.n, s.m, s.d, T(1), X.data(), s.d, W0.data(), s.d, T(0), Z.data(), s.m);
+    parallel_gemm(blas::Trans::T, blas::Trans::N, s.m, s.d, s.n, T(1), Z.data(), s.m, X.data(), s.d, T(0), dW.data(), s.d);
+  };
+  auto native_pair = [&] {
+    blas::gemm(blas::Trans::N, blas::Trans::T, s.n, s.m, s.d, T(1), X.data(), s.d, W0.data(), s.d, T(0), Z.data(), s.m);
+    blas::gemm(blas::Trans::T, blas::Trans::N, s.m, s.d, s.n, T(1), Z.data(), s.m, X.data(), s.d, T(0), dW.data(), s.d);
+  };
+  // Every candidate runs in the same loop, one step each in turn, so machine noise hits all of them alike.
+  struct Candidate {
+    std::string name;
+    std::function<void()> run;
+    double flops;
+    std::vector<double> times;
+  };
+  std::vector<Candidate> cands;
+  cands.push_back({"gemm-rfa", gemm_pair, 4.0 * double(s.n) * double(s.d) * double(s.m), {}});
+  std::vector<std::unique_ptr<Trainer<T>>> trainers;
+  for (const std::string& m : methods) {
+    const bool rowspace = m.rfind("rowspace", 0) == 0;
+    const GradSource src = m.find("tape") != std::string::npos ? GradSource::tape : GradSource::closed;
+    trainers.push_back(make_trainer<T>(rowspace ? Method::rowspace : Method::plain, src, X, y, a, W0, T(1e-3)));
+    Trainer<T>* tr = trainers.back().get();
+    const double flops = rowspace ? 2.0 * double(s.n) * double(s.n) * double(s.m)
+                                  : 4.0 * double(s.n) * double(s.d) * double(s.m);
+    cands.push_back({m, [tr] { tr->step(); }, flops, {}});
+  }
+  // With more than one thread, OpenBLAS's own threaded GEMM joins each round first. Its threads keep spinning for
+  // a while after a call and would slow whatever ran next, so each such call is followed by an untimed pause
+  // that lets them go to sleep.
+  std::vector<double> native_times;
+  auto native_round = [&](bool timed) {
+    if (threads == 1) return;
+    blas::set_threads(threads);
+    const auto t0 = clock_type::now();
+    native_pair();
+    if (timed) native_times.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
+    blas::set_threads(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  };
+  for (int w = 0; w < warmup; ++w) {
+    native_round(false);
+    for (auto& c : cands) c.run();
+  }
+  for (int r = 0; r < reps; ++r) {
+    native_round(true);
+    for (auto& c : cands) {
+      const auto t0 = clock_type::now();
+      c.run();
+      c.times.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
+    }
+  }
+
+  // The limit is the faster of the two ways of running the products (one and the same with one thread).
+  double limit = summarize(cands[0].times).median;
+  if (threads > 1) limit = std::min(limit, summarize(native_times).median);
+  double closed = NAN;
+  for (auto& c : cands)
+    if (c.name == "closed") closed = summarize(c.times).median;
+  if (threads > 1) {
+    const Timing native = summarize(native_times);
+    rows.push_back({s, dtype, threads, "gemm-openblas", native, cands[0].flops, limit / native.median,
+                    native.median / closed});
+  }
+  for (auto& c : cands) {
+    const Timing t = summarize(c.times);
+    rows.push_back({s, dtype, threads, c.name, t, c.flops, limit / t.median, t.median / closed});
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  blas::select_kernels(argv);
+  std::string shapes = "5000x2x500,300x5000x400,5000x300x400,5000x1000x400";
+  std::string dtypes = "f32,f64", json;
+  std::vector<int> thread_counts{1, 2};
+  std::vector<std::string> methods{"tape", "closed", "rowspace-tape", "rowspace-closed"};
+  int reps = 15, warmup = 3;
+  bool all_rowspace = false;
+  CLI::App app{
+      "rfa-bench: times one full gradient-descent step (forward, backward, update) of the paper's network for each "
+      "trainer: the tape (blocked, fused), the hand-written closed-form step, and row-space training (exact; used "
+      "where N < 2D unless --all-rowspace). In the same run it times the step's two GEMMs alone, both with rows "
+      "split over rfa's workers and with OpenBLAS's own threads (the faster is the GEMM limit) "
+      "and prints each step's FLOP rate as a share of that limit and its time relative to the closed-form step. "
+      "Candidates run interleaved, one step each in turn, so machine noise affects all alike. Times are medians "
+      "with the 10th-90th percentile spread.",
+      "rfa-bench"};
+  app.add_option("--shapes", shapes, "comma-separated NxDxM shapes")->capture_default_str();
+  app.add_option("--dtypes", dtypes, "f32, f64 or both")->capture_default_str();
+  app.add_option("--threads", thread_counts, "thread counts to measure")->delimiter(',')->capture_default_str();
+  app.add_option("--methods", methods, "trainers: tape, closed, rowspace-tape, rowspace-closed")->delimiter(',')->capture_default_str();
+  app.add_option("--reps", reps, "timed steps per candidate")->capture_default_str();
+  app.add_option("--warmup", warmup, "untimed steps first")->capture_default_str();
+  app.add_flag("--all-rowspace", all_rowspace, "time row-space training at every shape, not only where N < 2D");
+  app.add_option("--json", json, "also write the numbers to this JSON file");
+  CLI11_PARSE(app, argc, argv);
+
+  return cli::guarded_main("rfa-bench", [&] {
+    const std::vector<ShapeNDM> list = parse_shapes(shapes);
+    cli::require_at_least("--reps", reps, 3);
+    cli::require_at_least("--warmup", warmup, 0);
+    for (int t : thread_counts) cli::require_at_least("--threads", t, 1);
+    for (const auto& m : methods) cli::require_one_of("--methods", m, {"tape", "closed", "rowspace-tape", "rowspace-closed"});
+    std::vector<std::string> types;
+    std::stringstream ss(dtypes);
+    for (std::string t; std::getline(ss, t, ',');) {
+      cli::require_one_of("--dtypes", t, {"f32", "f64"});
+      types.push_back(t);
+    }
+
+    fmt::print("OpenBLAS {} ({} kernels); times: median [p10, p90] over {} interleaved steps\n", blas::config(),
+               blas::core_name(), reps);
+    fmt::print("{:>16} {:>4} {:>3} {:<16} {:>10} {:>21} {:>9} {:>8} {:>9}\n", "N x D x M", "type", "thr", "method",
+               "ms/step", "spread (ms)", "GFLOP/s", "of GEMM", "/closed");
+    std::vector<Row> rows;
+    for (const ShapeNDM& s : list)
+      for (const std::string& t : types)
+        for (int th : thread_counts) {
+          std::vector<std::string> ms;
+          for (const auto& m : methods)
+            if (m.rfind("rowspace", 0) != 0 || all_rowspace || s.n < 2 * s.d) ms.push_back(m);
+          const std::size_t first = rows.size();
+          if (t == "f32") bench_shape<float>(s, th, ms, reps, warmup, rows);
+          else bench_shape<double>(s, th, ms, reps, warmup, rows);
+          for (std::size_t k = first; k < rows.size(); ++k) {
+            const Row& r = rows[k];
+            fmt::print("{:>16} {:>4} {:>3} {:<16} {:>10.3f} {:>21} {:>9.1f} {:>7.0f}% {:>9.3f}\n",
+                       fmt::format("{}x{}x{}", s.n, s.d, s.m), r.dtype, r.threads, r.method, r.step.median * 1e3,
+                       fmt::format("[{:.3f}, {:.3f}]", r.step.lo * 1e3, r.step.hi * 1e3),
+                       r.flops / r.step.median / 1e9, 100 * r.gemm_share, r.vs_closed);
+          }
+          std::fflush(stdout);
+        }
+    fmt::print("gemm-rfa / gemm-openblas: the plain step's two products alone, rows split over rfa's workers / with "
+               "OpenBLAS's own threads (with one thread the two are the same call). GFLOP/s counts each method's own arithmetic (4NDM plain, 2N^2M row-space); "
+               "'of GEMM' is the faster of the two GEMM times over the step's time (the plain step's FLOP rate as a "
+               "share of the GEMM rate); '/closed' is the step's time over the closed-form step's.\n");
+    if (!json.empty()) {
+      std::string items;
+      for (const Row& r : rows) {
+        cli::Json j;
+        j.add("n", r.s.n).add("d", r.s.d).add("m", r.s.m).add("dtype", r.dtype).add("threads", r.threads)
+            .add("method", r.method).add("median_s", r.step.median).add("p10_s", r.step.lo).add("p90_s", r.step.hi)
+            .add("flops", r.flops).add("gemm_share", r.gemm_share).add("vs_closed", r.vs_closed);
+        items += (items.empty() ? "" : ",\n") + j.str(2);
+      }
+      cli::Json top;
+      top.add("program", "rfa-bench").add("version", cli::version()).add("openblas", blas::config())
+          .add("openblas_core", blas::core_name()).add("reps", reps).add_raw("rows", "[\n" + items + "\n]");
+      write_file_atomic(json, top.str() + "\n");
+    }
+    return 0;
+  });
+}
