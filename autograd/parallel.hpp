@@ -16,7 +16,8 @@ int threads();
 
 // Runs body(task, worker) for every task in [0, tasks) on up to threads() workers; worker 0 is the calling
 // thread. Task t always runs on worker t % workers, a fixed assignment, so per-worker partial results do not
-// depend on timing (they do depend on the thread count). Rethrows the first exception a task threw.
+// depend on timing (the grouping of sums does depend on the thread count). Rethrows the first exception a task
+// threw.
 // The body is passed by reference, not stored: nothing is allocated per call.
 template <typename F>
 void parallel_for(std::size_t tasks, F&& body);
@@ -24,9 +25,9 @@ void parallel_for(std::size_t tasks, F&& body);
 // How many workers parallel_for(tasks, ...) uses: min(threads(), tasks), at least 1.
 int workers_for(std::size_t tasks);
 
-// blas::gemm with the M rows of C split among the workers (each part one single-threaded BLAS call). Every entry
-// of C is computed by the same kernel in the same order whatever the split, so the result does not depend on
-// the thread count.
+// blas::gemm with the M rows of C split among the workers (each part one single-threaded BLAS call). The BLAS may
+// pick a different kernel for a part than for the whole, so results agree with one call to rounding, not
+// always bit for bit.
 template <typename T>
 void parallel_gemm(blas::Trans ta, blas::Trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
                    std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc);

@@ -1,5 +1,7 @@
 #include "common.hpp"
 
+#include <sys/resource.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -89,6 +91,12 @@ std::string format_duration(double s) {
 }
 
 const char* version() { return RFA_VERSION; }
+
+double peak_rss_mb() {
+  struct rusage u {};
+  ::getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KB on Linux
+}
 
 std::string json_string(const std::string& s) {
   std::string out = "\"";

@@ -45,6 +45,9 @@ void set_threads(int n);
 // "1h02m", "3m05s", "12.3s"
 std::string format_duration(double seconds);
 
+// The process's peak resident memory so far, in MB (from getrusage).
+double peak_rss_mb();
+
 // The project version (from meson.build).
 const char* version();
 

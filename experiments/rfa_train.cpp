@@ -25,7 +25,8 @@ namespace {
 struct Settings {
   std::size_t n = 5000, d = 2, m = 500, n_test = 6000, steps = 3000, dense = 100, per_decade = 20;
   double sigma2 = 1.0 / 50, eta = 0.15, alpha = 0.05, omega2 = 0;  // omega2 0: 1/(32 m)
-  std::string flip = "prob", noise = "gaussian", means = "axes", dtype = "f64", grad = "tape", model = "relu";
+  std::string flip = "prob", noise = "gaussian", means = "axes", dtype = "f64", grad = "tape", model = "relu",
+              method = "auto";
   std::uint64_t seed = 1;
   int threads = 0;
   std::string out, x, y, w0, a, x_test, y_test;
@@ -93,15 +94,16 @@ int train(Settings s) {
   // ---- the trainer
   std::unique_ptr<Trainer<T>> trainer;
   if (s.model == "relu")
-    trainer = std::make_unique<GradientDescent<T>>(parse_grad_source(s.grad), train_set.X, train_set.y, a, W0, T(s.alpha));
+    trainer = make_trainer<T>(parse_method(s.method), parse_grad_source(s.grad), train_set.X, train_set.y, a, W0,
+                              T(s.alpha));
   else
     trainer = std::make_unique<LinearDescent<T>>(train_set.X, train_set.y, s.model == "linear-bias", T(s.alpha));
 
   const std::string fingerprint = fmt::format(
       "rfa-train model={} n={} d={} m={} sigma2={} eta={} flip={} noise={} means={} alpha={} steps={} omega2={} "
-      "seed={} dtype={} grad={} n_test={} dense={} per_decade={} data=[{}] w0={} a={} hash={:x}/{:x}",
+      "seed={} dtype={} grad={} method={} n_test={} dense={} per_decade={} data=[{}] w0={} a={} hash={:x}/{:x}",
       s.model, s.n, s.d, s.m, s.sigma2, s.eta, s.flip, s.noise, s.means, s.alpha, s.steps, s.omega2, s.seed, s.dtype,
-      s.grad, s.n_test, s.dense, s.per_decade, data_source, s.w0, s.a, hash_tensor(W0), hash_tensor(a));
+      s.grad, trainer->name(), s.n_test, s.dense, s.per_decade, data_source, s.w0, s.a, hash_tensor(W0), hash_tensor(a));
 
   // ---- the run
   if (!s.out.empty()) cli::prepare_out_dir(s.out);
@@ -136,20 +138,21 @@ int train(Settings s) {
     settings.add("model", s.model).add("n", s.n).add("d", s.d).add("m", s.m).add("sigma2", s.sigma2).add("eta", s.eta)
         .add("flip", s.flip).add("noise", s.noise).add("means", s.means).add("alpha", s.alpha).add("steps", s.steps)
         .add("omega2", s.omega2).add("seed", static_cast<unsigned long long>(s.seed)).add("dtype", s.dtype)
-        .add("grad", s.grad).add("threads", s.threads).add("n_test", have_test ? test_set.size() : std::size_t(0))
+        .add("grad", s.grad).add("method", s.method).add("threads", s.threads).add("n_test", have_test ? test_set.size() : std::size_t(0))
         .add("dense", s.dense).add("per_decade", s.per_decade).add("x", s.x).add("y", s.y).add("x_test", s.x_test)
         .add("y_test", s.y_test).add("w0", s.w0).add("a", s.a);
     cli::Json manifest;
     manifest.add("program", "rfa-train").add("version", cli::version()).add("settings", settings)
         .add("trainer", trainer->name()).add("openblas", blas::config())
-        .add("wall_seconds_this_session", wall).add("final", cli::metrics_json(rows.back()))
+        .add("wall_seconds_this_session", wall).add("peak_rss_mb", cli::peak_rss_mb()).add("final", cli::metrics_json(rows.back()))
         .add("files", "metrics.csv (metrics at the evaluation steps), W.npy (final weights, m x d; w.npy for linear "
                       "models: w then b), checkpoint.rfa (for resuming)");
     write_file_atomic(s.out + "/manifest.json", manifest.str() + "\n");
   }
   const Metrics& last = rows.back();
-  fmt::print(stderr, "rfa-train: {} steps in {}; final train {:.4f}, test {:.4f} (clean {:.4f})\n", s.steps,
-             cli::format_duration(wall), last.train_acc, last.test_acc, last.test_clean_acc);
+  fmt::print(stderr, "rfa-train: {} ({}) {} steps in {}; final train {:.4f}, test {:.4f} (clean {:.4f}); peak memory {:.0f} MB\n",
+             trainer->name(), s.dtype, s.steps, cli::format_duration(wall), last.train_acc, last.test_acc,
+             last.test_clean_acc, cli::peak_rss_mb());
   return 0;
 }
 
@@ -184,6 +187,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", s.seed, "seed of the data, test data and init (independent PCG streams)")->capture_default_str();
   app.add_option("--dtype", s.dtype, "precision: f32 or f64")->capture_default_str();
   app.add_option("--grad", s.grad, "gradient from the tape or from the paper's closed form (same trajectory)")
+      ->capture_default_str();
+  app.add_option("--method", s.method,
+                 "how W is stepped: plain, rowspace (W = W0 + C X, exact, cheaper when n < 2d) or auto (the cheaper)")
       ->capture_default_str();
   app.add_option("--model", s.model, "relu (the paper's network), linear (sgn <w,x>) or linear-bias (sgn(<w,x> + b))")
       ->capture_default_str();
@@ -225,6 +231,7 @@ int main(int argc, char** argv) {
     cli::require_one_of("--flip", s.flip, {"prob", "exact", "adversarial"});
     cli::require_one_of("--noise", s.noise, {"gaussian", "laplace", "uniform"});
     cli::require_one_of("--grad", s.grad, {"tape", "closed"});
+    cli::require_one_of("--method", s.method, {"auto", "plain", "rowspace"});
     if (!app.count("--threads")) s.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     cli::set_threads(s.threads);
     return s.dtype == "f32" ? train<float>(s) : train<double>(s);

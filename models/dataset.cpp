@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,17 @@ template <typename T>
 Dataset<T> make_dataset(const XorSample& s) {
   Dataset<T> d{cast<T>(s.X), cast<T>(s.y), cast<T>(s.y_clean), s.flipped, true};
   return d;
+}
+
+template <typename T>
+Dataset<T> make_dataset(XorSample&& s) {
+  if constexpr (std::is_same_v<T, double>) {
+    return Dataset<T>{std::move(s.X), std::move(s.y), std::move(s.y_clean), std::move(s.flipped), true};
+  } else {
+    Dataset<T> d{cast<T>(s.X), cast<T>(s.y), cast<T>(s.y_clean), std::move(s.flipped), true};
+    s.X = Tensor<double>();  // let the double copy go before the caller makes the next set
+    return d;
+  }
 }
 
 template <typename T>
@@ -49,6 +61,7 @@ Dataset<T> make_dataset(Tensor<T> X, Tensor<T> y, const std::string& source) {
 
 #define RFA_INSTANTIATE(T)                                                           \
   template Dataset<T> make_dataset<T>(const XorSample&);                             \
+  template Dataset<T> make_dataset<T>(XorSample&&);                                  \
   template Dataset<T> make_dataset<T>(Tensor<T>, Tensor<T>, const std::string&);     \
   template void check_finite(const Tensor<T>&, const std::string&);                  \
   template void check_labels(const Tensor<T>&, const std::string&);

@@ -21,9 +21,12 @@ struct Dataset {
   std::size_t size() const { return X.rows(); }
 };
 
-// From a generated sample (clean labels known).
+// From a generated sample (clean labels known). Passing the sample as an rvalue lets a double dataset take over
+// its arrays instead of copying them (generating a large set then needs no second copy of it).
 template <typename T>
 Dataset<T> make_dataset(const XorSample& s);
+template <typename T>
+Dataset<T> make_dataset(XorSample&& s);
 
 // From arrays (say, read from .npy files): checks that X is (N, D), y is (N), every value is finite and every
 // label is -1 or +1. `source` names the data in error messages ("--x/--y").

@@ -1,0 +1,169 @@
+// The fast exact paths give the ordinary trajectory: row-space training, blocks spread over workers, gradient
+// sinks; the worker pool itself; and no trainer allocates anything once it has taken its first step.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "alloc_counter.hpp"
+#include "blas.hpp"
+#include "metrics.hpp"
+#include "network.hpp"
+#include "parallel.hpp"
+#include "rowspace.hpp"
+#include "run.hpp"
+#include "test_util.hpp"
+#include "trainer.hpp"
+
+using namespace rfa;
+
+namespace {
+struct Problem {
+  Dataset<double> train, test;
+  Tensor<double> a, W0;
+};
+
+// Figure 2's settings at a small size (sigma^2 = d^-1.2, exact flips, omega^2 = 0.01 / (m d)).
+Problem make_problem(std::size_t N, std::size_t D, std::size_t M, std::uint64_t seed) {
+  const DataSpec spec{D, std::pow(double(D), -1.2), 0.15, FlipMode::exact, Noise::gaussian};
+  const Means means = random_means(D, seed);
+  return {make_dataset<double>(sample_xor(spec, means, N, seed, Stream::train_data)),
+          make_dataset<double>(sample_xor(spec, means, 500, seed, Stream::test_data)), second_layer<double>(M),
+          init_weights<double>(M, D, 0.01 / double(M * D), seed)};
+}
+
+double relative_difference(const Tensor<double>& a, const Tensor<double>& b) {
+  double d = 0, s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) d = std::max(d, std::abs(a[i] - b[i])), s = std::max(s, std::abs(b[i]));
+  return d / s;
+}
+
+std::vector<Metrics> run(Trainer<double>& t, const Problem& p, std::size_t steps) {
+  RunOptions opt;
+  opt.schedule = eval_schedule(steps, 20, 10);
+  return run_training(t, p.train, &p.test, opt);
+}
+
+struct ThreadScope {
+  explicit ThreadScope(int n) { set_threads(n); }
+  ~ThreadScope() { set_threads(1); }
+};
+}  // namespace
+
+TEST_CASE("row-space training follows the ordinary trajectory: W within 1e-10 after 1000 steps, same accuracies") {
+  const Problem p = make_problem(40, 120, 16, 1);
+  for (GradSource src : {GradSource::closed, GradSource::tape}) {
+    CAPTURE(to_string(src));
+    GradientDescent<double> plain(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    RowSpaceDescent<double> rows(src, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    const auto a = run(plain, p, 1000), b = run(rows, p, 1000);
+    CHECK(relative_difference(rows.weights(), plain.weights()) < 1e-10);
+    CHECK(relative_difference(plain.weights(), p.W0) > 1);  // W moved far from its init
+    REQUIRE(a.size() == b.size());
+    for (std::size_t k = 0; k < a.size(); ++k) {
+      CHECK(b[k].train_acc == a[k].train_acc);
+      CHECK(b[k].test_acc == a[k].test_acc);
+      CHECK(b[k].test_clean_acc == a[k].test_clean_acc);
+      CHECK(test::close(b[k].loss, a[k].loss, 1e-10));
+      CHECK(test::close(b[k].w_norm, a[k].w_norm, 1e-10));
+    }
+  }
+}
+
+TEST_CASE("the method choice: row space when it is cheaper") {
+  CHECK(resolve_method(Method::automatic, 300, 5000) == Method::rowspace);
+  CHECK(resolve_method(Method::automatic, 5000, 300) == Method::plain);
+  CHECK(resolve_method(Method::automatic, 5000, 2) == Method::plain);
+  CHECK(resolve_method(Method::plain, 300, 5000) == Method::plain);
+  const Problem p = make_problem(30, 90, 8, 2);
+  CHECK(make_trainer<double>(Method::automatic, GradSource::tape, p.train.X, p.train.y, p.a, p.W0, 0.1)->name() ==
+        "rowspace-tape");
+}
+
+TEST_CASE("blocks spread over two workers give the one-worker trajectory (to rounding)") {
+  // d = 2: blocks go to different workers, each with its own share of the gradient, summed at the end.
+  // d = 150: blocks run in turn and each product's rows are split over the workers.
+  for (std::size_t D : {2, 150}) {
+    CAPTURE(D);
+    const Problem p = make_problem(3000, D, 40, 3);
+    for (GradSource src : {GradSource::tape, GradSource::closed}) {
+      CAPTURE(to_string(src));
+      Tensor<double> W1, W2;
+      {
+        GradientDescent<double> t(src, p.train.X, p.train.y, p.a, p.W0, 0.2);
+        for (int k = 0; k < 30; ++k) t.step();
+        W1 = t.weights();
+      }
+      {
+        ThreadScope two(2);
+        GradientDescent<double> t(src, p.train.X, p.train.y, p.a, p.W0, 0.2);
+        for (int k = 0; k < 30; ++k) t.step();
+        W2 = t.weights();
+      }
+      CHECK(relative_difference(W2, W1) < 1e-12);
+    }
+  }
+}
+
+TEST_CASE("row-space steps with two workers follow the one-worker steps") {
+  const Problem p = make_problem(100, 300, 24, 4);
+  Tensor<double> C1, C2;
+  {
+    RowSpaceDescent<double> t(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    for (int k = 0; k < 40; ++k) t.step();
+    C1 = t.state();
+  }
+  {
+    ThreadScope two(2);
+    RowSpaceDescent<double> t(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    for (int k = 0; k < 40; ++k) t.step();
+    C2 = t.state();
+  }
+  CHECK(relative_difference(C2, C1) < 1e-12);
+}
+
+TEST_CASE("the worker pool: every task once, exceptions come back, nested calls run inline") {
+  ThreadScope two(2);
+  std::vector<int> hits(100, 0);
+  parallel_for(hits.size(), [&](std::size_t t, int w) {
+    hits[t] += 1;
+    CHECK(w == int(t % 2));
+  });
+  for (int h : hits) CHECK(h == 1);
+  CHECK_THROWS_AS(parallel_for(10, [](std::size_t t, int) {
+                    if (t == 7) throw std::runtime_error("task 7");
+                  }),
+                  std::runtime_error);
+  int inner_workers = 0;
+  parallel_for(2, [&](std::size_t t, int) {
+    if (t == 0) inner_workers = workers_for(8);
+  });
+  CHECK(inner_workers == 1);
+  // parallel_gemm matches one BLAS call (to rounding: the BLAS may use another kernel for a part)
+  Tensor<double> A = test::uniform(Shape::matrix(130, 70), 5), B = test::uniform(Shape::matrix(50, 70), 6);
+  Tensor<double> C1(130, 50), C2(130, 50);
+  blas::gemm(blas::Trans::N, blas::Trans::T, 130, 50, 70, 1.0, A.data(), 70, B.data(), 70, 0.0, C1.data(), 50);
+  parallel_gemm(blas::Trans::N, blas::Trans::T, 130, 50, 70, 1.0, A.data(), 70, B.data(), 70, 0.0, C2.data(), 50);
+  CHECK(relative_difference(C2, C1) < 1e-15);
+}
+
+TEST_CASE("no trainer allocates after its first step, with one or two workers") {
+  for (int threads : {1, 2}) {
+    ThreadScope scope(threads);
+    for (std::size_t D : {2, 100}) {
+      const Problem p = make_problem(600, D, 30, 6);
+      for (Method method : {Method::plain, Method::rowspace}) {
+        for (GradSource src : {GradSource::tape, GradSource::closed}) {
+          auto t = make_trainer<double>(method, src, p.train.X, p.train.y, p.a, p.W0, 0.1);
+          CAPTURE(threads);
+          CAPTURE(D);
+          CAPTURE(t->name());
+          t->step();
+          const long before = heap_allocations.load();
+          for (int k = 0; k < 5; ++k) t->step();
+          CHECK(heap_allocations.load() - before == 0);
+        }
+      }
+    }
+  }
+}
