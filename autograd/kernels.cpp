@@ -26,6 +26,10 @@ inline void relu_outer_row_impl(T* d, const T* a, T dy, const T* x, std::size_t 
   else
     for (std::size_t j = 0; j < n; ++j) d[j] += a[j] > T(0) ? dy * x[j] : T(0);
 }
+template <typename T>
+inline void relu_outer_row_from(T* d, const T* base, const T* a, T dy, const T* x, std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j) d[j] = base[j] + (a[j] > T(0) ? dy * x[j] : T(0));
+}
 }  // namespace
 
 RFA_CLONES double relu_dot(const double* a, const double* x, std::size_t n) { return relu_dot_lanes<double, 8>(a, x, n); }
@@ -36,6 +40,14 @@ RFA_CLONES void relu_outer_row(double* d, const double* a, double dy, const doub
 }
 RFA_CLONES void relu_outer_row(float* d, const float* a, float dy, const float* x, std::size_t n, bool fresh) {
   relu_outer_row_impl(d, a, dy, x, n, fresh);
+}
+
+RFA_CLONES void relu_outer_row(double* d, const double* base, const double* a, double dy, const double* x,
+                               std::size_t n) {
+  relu_outer_row_from(d, base, a, dy, x, n);
+}
+RFA_CLONES void relu_outer_row(float* d, const float* base, const float* a, float dy, const float* x, std::size_t n) {
+  relu_outer_row_from(d, base, a, dy, x, n);
 }
 
 }  // namespace rfa::kernels

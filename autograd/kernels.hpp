@@ -16,5 +16,8 @@ float relu_dot(const float* a, const float* x, std::size_t n);
 // d_j (+)= dy * x_j * 1[a_j > 0] over j < n: written when `fresh` (d holds garbage), added otherwise
 void relu_outer_row(double* d, const double* a, double dy, const double* x, std::size_t n, bool fresh);
 void relu_outer_row(float* d, const float* a, float dy, const float* x, std::size_t n, bool fresh);
+// d_j = base_j + dy * x_j * 1[a_j > 0] over j < n (d and base distinct): an update written to a new buffer
+void relu_outer_row(double* d, const double* base, const double* a, double dy, const double* x, std::size_t n);
+void relu_outer_row(float* d, const float* base, const float* a, float dy, const float* x, std::size_t n);
 
 }  // namespace rfa::kernels

@@ -88,9 +88,7 @@ double RowSpaceDescent<T>::step() {
       const T f = kernels::relu_dot(z, a, M);
       loss += double(stable_softplus(-y[i] * f));
       const T c = -stable_sigmoid(-y[i] * f) * y[i] / T(N);
-      T* next = Ct_next_.data() + i * M;
-      std::copy(Ct_.data() + i * M, Ct_.data() + (i + 1) * M, next);
-      kernels::relu_outer_row(next, z, -alpha_ * c, a, M, false);
+      kernels::relu_outer_row(Ct_next_.data() + i * M, Ct_.data() + i * M, z, -alpha_ * c, a, M);
     }
     loss_parts_[p] = loss;
   });
