@@ -2,9 +2,12 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -82,6 +85,8 @@ void set_threads(int n) {
   rfa::set_threads(n);
 }
 
+int all_cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
 std::string format_duration(double s) {
   if (!std::isfinite(s)) return "?";
   if (s < 60) return fmt::format("{:.1f}s", s);
@@ -143,6 +148,39 @@ std::string Json::str(int indent) const {
     s += pad + json_string(fields_[i].first) + ": " + value + (i + 1 < fields_.size() ? ",\n" : "\n");
   }
   return s + close + "}";
+}
+
+void write_claims(const std::string& path, const std::vector<Claim>& claims) {
+  std::string out;
+  for (const Claim& c : claims)
+    out += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\n", c.id, c.claim, c.paper, c.ours, c.verdict, c.note);
+  write_file_atomic(path, out);
+}
+
+std::string plot_both(const std::string& name, int width, int height, const std::string& body) {
+  // The body is drawn twice: once to PNG, once to SVG.
+  return fmt::format(
+      "set terminal pngcairo size {w},{h} font 'Sans,11'\nset output '{n}.png.tmp'\n{b}\n"
+      "set terminal svg size {w},{h} font 'Sans,11' dynamic\nset output '{n}.svg.tmp'\n{b}\nunset output\n",
+      fmt::arg("w", width), fmt::arg("h", height), fmt::arg("n", name), fmt::arg("b", body));
+}
+
+bool plot(const std::string& dir, const std::string& name, const std::string& script) {
+  namespace fs = std::filesystem;
+  write_file_atomic(dir + "/" + name + ".gp", script);
+  const std::string cmd = fmt::format("cd '{}' && gnuplot '{}.gp' 2>'{}.gp.log'", dir, name, name);
+  const int rc = std::system(cmd.c_str());
+  const std::string png = dir + "/" + name + ".png", svg = dir + "/" + name + ".svg";
+  if (rc != 0 || !fs::exists(png + ".tmp") || !fs::exists(svg + ".tmp")) {
+    fmt::print(stderr, "warning: gnuplot could not draw {} (is gnuplot installed? see {}/{}.gp.log)\n", name, dir, name);
+    fs::remove(png + ".tmp");
+    fs::remove(svg + ".tmp");
+    return false;
+  }
+  fs::rename(png + ".tmp", png);
+  fs::rename(svg + ".tmp", svg);
+  fs::remove(dir + "/" + name + ".gp.log");
+  return true;
 }
 
 std::string metrics_csv(const std::vector<Metrics>& rows) {

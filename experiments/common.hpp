@@ -41,6 +41,8 @@ void prepare_out_dir(const std::string& dir);
 
 // Sets the one thread count that governs OpenBLAS and rfa's own code (>= 1).
 void set_threads(int n);
+// All the cores of the machine: the default of every program's --threads.
+int all_cores();
 
 // "1h02m", "3m05s", "12.3s"
 std::string format_duration(double seconds);
@@ -74,6 +76,27 @@ class Json {
 
 std::string json_string(const std::string& s);
 std::string json_number(double v);
+
+// One row of a results table that sets a claim of the paper beside what we measured.
+struct Claim {
+  std::string id;       // short key, e.g. "fig1.clean"
+  std::string claim;    // what the paper says
+  std::string paper;    // the paper's value, as stated or read off its figure
+  std::string ours;     // what we measured
+  std::string verdict;  // "agree", "disagree" or "partly"
+  std::string note;     // how it was measured, or why we differ
+};
+// Writes claims as tab-separated lines (id, claim, paper, ours, verdict, note), atomically.
+void write_claims(const std::string& path, const std::vector<Claim>& claims);
+
+// Runs gnuplot on `script` (saved as <dir>/<name>.gp for anyone who wants to restyle the figure). The script
+// must write <name>.png.tmp and <name>.svg.tmp in `dir`; they are renamed to <name>.png and <name>.svg once
+// gnuplot succeeded. Returns false with a warning on stderr when gnuplot is missing or fails.
+bool plot(const std::string& dir, const std::string& name, const std::string& script);
+
+// A gnuplot preamble: the pngcairo terminal at the given size and the output file <name>.png.tmp, with
+// 'set output' and terminal switching to SVG done by plot_both().
+std::string plot_both(const std::string& name, int width, int height, const std::string& body);
 
 // The metrics of a run as CSV text (header and rows).
 std::string metrics_csv(const std::vector<Metrics>& rows);

@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
     cli::require_one_of("--noise", s.noise, {"gaussian", "laplace", "uniform"});
     cli::require_one_of("--grad", s.grad, {"tape", "closed"});
     cli::require_one_of("--method", s.method, {"auto", "plain", "rowspace"});
-    if (!app.count("--threads")) s.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (!app.count("--threads")) s.threads = cli::all_cores();
     cli::set_threads(s.threads);
     return s.dtype == "f32" ? train<float>(s) : train<double>(s);
   });
