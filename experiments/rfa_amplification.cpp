@@ -113,7 +113,7 @@ struct StepRow {
   Metrics m;
 };
 
-int run_setting(const Options& o, const Setting& st, std::vector<Claim>& claims, Json& summary) {
+int run_setting(const Options& o, const Setting& st, std::vector<Claim>& claims, Json& summary, std::string& section) {
   const RunSpec& spec = st.spec;
   const std::string dir = o.out + "/" + st.key;
   prepare_out_dir(dir);
@@ -345,6 +345,20 @@ unset multiplot)",
                                        fmt::arg("alpha", spec.alpha), fmt::arg("T", T),
                                        fmt::arg("count", positive + negative));
   const bool drawn = plot(dir, "amplification", plot_both("amplification", 1200, 900, body));
+  section += fmt::format(
+      "### {title}\n\n![amplification, {key}](amplification/{key}/amplification.png)\n\n"
+      "n = {n}, d = {d}, m = {m}, sigma^2 = {s2:.3g}, eta = {eta} (exact flips), omega_init^2 = {om:.3g}, alpha = {alpha}, "
+      "T = 1 + 1/(4 alpha) -> {T}, seed {seed}, c = {c}.\n\n"
+      "| step | median alignment over J | min | J neurons meeting Condition 9 | clean train right | flipped misclassified |\n"
+      "|---|---|---|---|---|---|\n",
+      fmt::arg("title", st.title), fmt::arg("key", st.key), fmt::arg("n", N), fmt::arg("d", D), fmt::arg("m", M),
+      fmt::arg("s2", spec.sigma2), fmt::arg("eta", spec.eta), fmt::arg("om", spec.omega2), fmt::arg("alpha", spec.alpha),
+      fmt::arg("T", T), fmt::arg("seed", spec.seed), fmt::arg("c", o.c));
+  for (const auto& r : table)
+    if (r.t <= 5 || r.t == T || &r == &table.back())
+      section += fmt::format("| {} | {:.4f} | {:.4f} | {:.1f}% | {:.1f}% | {:.1f}% |\n", r.t, r.align_median, r.align_min,
+                             100 * r.cond9_share, 100 * r.m.train_clean_acc, 100 * (1 - r.m.train_flipped_acc));
+  section += "\n";
   fmt::print("rfa-amplification: {}: {} steps in {}; alignment median {:.4f} -> {:.3f} after one step; Condition 9 at t = 1: {}\n",
              st.key, spec.steps, format_duration(wall), a0, a1, table.size() > 1 ? pct(table[1].cond9_share) : "-");
   return drawn ? 0 : EXIT_RUN_FAILED;
@@ -381,7 +395,13 @@ int main(int argc, char** argv) {
     Json summary;
     summary.add("program", "rfa-amplification").add("version", version()).add("profile", o.profile);
     int rc = 0;
-    for (const Setting& st : settings_for(o)) rc = std::max(rc, run_setting(o, st, claims, summary));
+    std::string section =
+        "## The mechanism: random feature amplification\n\n"
+        "The alignment of a neuron is <w_j/||w_j||, mu> with the mean of its own set J (Lemma 4: positive neurons "
+        "with mu1 or -mu1, negative ones with mu2 or -mu2, chosen at init by an alignment >= c/sqrt(d)). Condition 9: "
+        "the neuron fires on every training point of its cluster and on none of the opposite cluster.\n\n";
+    for (const Setting& st : settings_for(o)) rc = std::max(rc, run_setting(o, st, claims, summary, section));
+    write_file_atomic(o.out + "/section.md", section);
     write_file_atomic(o.out + "/summary.json", summary.str() + "\n");
     write_claims(o.out + "/claims.tsv", claims);
     for (const Claim& c : claims) fmt::print("  {:<22} {:<9} {}\n", c.id, c.verdict, c.ours);

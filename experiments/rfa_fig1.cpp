@@ -161,6 +161,25 @@ plot 'grid.csv' using 1:2:($3 > 0 ? 1 : -1) with image notitle, \
                                        fmt::arg("e", o.extent), fmt::arg("steps", spec.steps), fmt::arg("n", spec.n),
                                        fmt::arg("m", spec.m));
   const bool drawn = plot(o.out, "fig1", plot_both("fig1", 900, 760, body));
+  write_file_atomic(o.out + "/section.md", fmt::format(
+      "## Figure 1: the decision boundary in two dimensions\n\n"
+      "![Figure 1](fig1/fig1.png)\n\n"
+      "Settings: d = 2, means e1 and e2, sigma^2 = 1/50, labels flipped independently with probability 0.15, n = {n}, "
+      "m = {m}, alpha = {alpha}, omega_init^2 = 1/(32 m), {steps} steps, {ntest} test points, seed {seed}, {dtype}, "
+      "gradient from the {grad} ({trainer}). The figure shows the sign of f on a {G}x{G} grid and every {stride}th "
+      "training point.\n\n"
+      "| quantity | value |\n|---|---|\n"
+      "| clean training points classified correctly | {clean:.2f}% |\n"
+      "| flipped training points misclassified (i.e. classified by their clean label) | {flip:.2f}% of {nflip} |\n"
+      "| test accuracy (noisy labels; best possible 1 - eta = 85%) | {test:.2f}% |\n"
+      "| test accuracy against clean labels | {testc:.2f}% |\n"
+      "| grid points classified as sgn(abs(x1) - abs(x2)) | {diag:.2f}% |\n\n",
+      fmt::arg("n", spec.n), fmt::arg("m", spec.m), fmt::arg("alpha", spec.alpha), fmt::arg("steps", spec.steps),
+      fmt::arg("ntest", spec.n_test), fmt::arg("seed", spec.seed), fmt::arg("dtype", spec.dtype),
+      fmt::arg("grad", to_string(spec.grad)), fmt::arg("trainer", r.trainer->name()), fmt::arg("G", G),
+      fmt::arg("stride", stride), fmt::arg("clean", 100 * clean_fit), fmt::arg("flip", 100 * flipped_wrong),
+      fmt::arg("nflip", flipped), fmt::arg("test", 100 * last.test_acc), fmt::arg("testc", 100 * last.test_clean_acc),
+      fmt::arg("diag", 100 * diagonal_share)));
 
   fmt::print("rfa-fig1: clean training points fitted {:.2f}%, flipped ones misclassified {:.2f}%, test {:.2f}% "
              "(clean {:.2f}%), grid matching the diagonals {:.2f}%; {} in {}{}\n",

@@ -119,6 +119,14 @@ int main(int argc, char** argv) {
                           "GD on the logistic loss does not find the 75% rule: by symmetry it stays near chance"});
     }
     write_claims(o.out + "/claims.tsv", claims);
+    std::string section = fmt::format(
+        "## The linear baseline\n\nGradient descent on the same mean logistic loss from zero ({} steps, alpha = {}), "
+        "and the rule sgn(<x, mu1> - 1/2), which a bias makes possible.\n\n"
+        "| data | model | train | test | clean test |\n|---|---|---|---|---|\n", steps, o.alpha);
+    for (const Row& r : rows)
+      section += fmt::format("| {} | {} | {:.1f}% | {:.1f}% | {:.1f}% |\n", r.setting, r.model, 100 * r.train, 100 * r.test,
+                             100 * r.test_clean);
+    write_file_atomic(o.out + "/section.md", section + "\n");
     Json j;
     j.add("program", "rfa-linear").add("version", version()).add("profile", o.profile).add("steps", steps)
         .add("alpha", o.alpha).add("seed", static_cast<unsigned long long>(o.seed)).add("wall_seconds", wall);

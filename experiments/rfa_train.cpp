@@ -31,6 +31,7 @@ struct Settings {
   int threads = 0;
   std::string out, x, y, w0, a, x_test, y_test;
   double checkpoint_seconds = 60;
+  std::size_t stop_at = 0;
   bool quiet = false;
 };
 
@@ -112,6 +113,7 @@ int train(Settings s) {
   opt.fingerprint = fingerprint;
   opt.checkpoint = s.out.empty() ? "" : s.out + "/checkpoint.rfa";
   opt.checkpoint_seconds = s.checkpoint_seconds;
+  opt.stop_at = s.stop_at;
   if (!s.quiet) {
     fmt::print("{:>9} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}\n", "step", "loss", "train", "clean", "flipped",
                "test", "test_cln", "||W||_F");
@@ -206,6 +208,8 @@ int main(int argc, char** argv) {
   app.add_option("--a", s.a, "second layer (m) from a .npy file");
   auto* xt = app.add_option("--x-test", s.x_test, "test inputs (K, D) from a .npy file");
   auto* yt = app.add_option("--y-test", s.y_test, "test labels (K) from a .npy file");
+  app.add_option("--stop-at", s.stop_at,
+                 "stop at this step as Ctrl-C would (checkpoint, exit code 130); run again without it to continue");
   app.add_flag("--quiet", s.quiet, "print only the final summary");
   x->needs(y);
   y->needs(x);

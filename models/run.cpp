@@ -152,7 +152,7 @@ std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
                                          t, loss));
     ++t;
     const auto now = clock::now();
-    if (stop_requested()) {
+    if (stop_requested() || (opt.stop_at > 0 && t == opt.stop_at && t < total)) {
       save();
       throw TrainingInterrupted(fmt::format("stopped at step {} of {}{}", t, total,
                                             opt.checkpoint.empty() ? "" : "; run again with the same arguments to resume"));

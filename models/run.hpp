@@ -22,6 +22,7 @@ struct RunOptions {
   double checkpoint_seconds = 60;      // how often to write it
   std::string fingerprint;             // every setting that determines the run
   double progress_seconds = 10;        // how often on_progress is called (0: never)
+  std::size_t stop_at = 0;             // if > 0: stop at this step as a signal would (checkpoint, then throw)
   // Called at each evaluation.
   std::function<void(const Metrics&)> on_eval;
   // Called now and then with the step reached, the total, the seconds spent (this session) and the estimated
