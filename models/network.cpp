@@ -58,9 +58,16 @@ void network_outputs(Tensor<T>& f, const Tensor<T>& X, const Tensor<T>& W, const
 
 template <typename T>
 double frobenius_norm(const Tensor<T>& W) {
+  // Scaled by the largest entry, as BLAS's nrm2 does, so that squaring does not overflow for entries past 1e154.
+  double big = 0;
+  for (T w : W) {
+    if (std::isnan(w)) return NAN;
+    big = std::max(big, std::abs(double(w)));
+  }
+  if (big == 0 || !std::isfinite(big)) return big;
   double s = 0;
-  for (T w : W) s += double(w) * double(w);
-  return std::sqrt(s);
+  for (T w : W) s += (double(w) / big) * (double(w) / big);
+  return big * std::sqrt(s);
 }
 
 #define RFA_INSTANTIATE(T)                                                                             \

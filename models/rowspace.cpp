@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -27,6 +28,12 @@ RowSpaceDescent<T>::RowSpaceDescent(GradSource source, const Tensor<T>& X, const
   blas::gram(N, D, T(1), X.data(), D, T(0), K_.data(), N);
   Z0_.resize(Shape::matrix(N, M));
   parallel_gemm(Trans::N, Trans::T, N, M, D, T(1), X.data(), D, W0_.data(), D, T(0), Z0_.data(), M);
+  // Products that overflow would turn into NaN pre-activations, which relu would silently treat as inactive.
+  for (const Tensor<T>* t : {&K_, &Z0_})
+    for (T v : *t)
+      if (!std::isfinite(v))
+        throw std::runtime_error(fmt::format("row-space training: X X^T or X W0^T overflows {} (an entry is {}); the "
+                                             "data or init are too large for this precision", sizeof(T) == 4 ? "float" : "double", v));
   Ct_.resize(Shape::matrix(N, M));
   Ct_.fill(T(0));
   Z_.resize(Shape::matrix(N, M));

@@ -139,9 +139,12 @@ std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
   for (;;) {
     if (next_eval != opt.schedule.end() && *next_eval == t) {
       rows.push_back(evaluate(t, trainer, train, test, work));
-      if (!std::isfinite(rows.back().loss))
-        throw TrainingDiverged(fmt::format("training diverged at step {}: the loss is {}; try a smaller step alpha",
-                                           t, rows.back().loss));
+      // A NaN pre-activation fails z > 0 and looks like an inactive neuron, so a NaN in W can leave the loss
+      // finite: the weights' norm is checked too.
+      if (!std::isfinite(rows.back().loss) || !std::isfinite(rows.back().w_norm))
+        throw TrainingDiverged(fmt::format("training diverged at step {}: the loss is {} and ||W||_F is {}; try a "
+                                           "smaller step alpha (or data of a smaller scale)",
+                                           t, rows.back().loss, rows.back().w_norm));
       if (opt.on_eval) opt.on_eval(rows.back());
       ++next_eval;
     }

@@ -145,6 +145,29 @@ TEST_CASE("rfa-train refuses bad input with a message, a non-zero exit and nothi
   }
 }
 
+TEST_CASE("rfa-train: a run whose loss becomes non-finite stops with exit code 1 and writes no results") {
+  test::TempDir dir("cli_diverge");
+  // Finite inputs whose products overflow float: z = inf for both neurons, f = inf/2 - inf/2 = NaN.
+  write_npy(dir / "X.npy", Tensor<float>::from_rows({{3e38f, 3e38f}, {-3e38f, 3e38f}}));
+  write_npy(dir / "y.npy", Tensor<float>{1, -1});
+  write_npy(dir / "W0.npy", Tensor<float>::from_rows({{1, 1}, {1, 1}}));
+  write_npy(dir / "a.npy", Tensor<float>{0.5f, -0.5f});
+  const auto r = run_program("rfa-train", "--x " + dir / "X.npy" + " --y " + dir / "y.npy" + " --w0 " + dir / "W0.npy" +
+                                              " --a " + dir / "a.npy" + " --dtype f32 --steps 5 --method plain --quiet --out " +
+                                              dir / "run");
+  INFO(r.output);
+  CHECK(r.code == 1);
+  CHECK(r.output.find("training diverged at step") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "run/metrics.csv"));
+  CHECK_FALSE(fs::exists(dir / "run/W.npy"));
+  CHECK_FALSE(fs::exists(dir / "run/manifest.json"));
+  // Row-space training refuses the overflowing products up front.
+  const auto rs = run_program("rfa-train", "--x " + dir / "X.npy" + " --y " + dir / "y.npy" + " --w0 " + dir / "W0.npy" +
+                                               " --a " + dir / "a.npy" + " --dtype f32 --steps 5 --method rowspace --quiet");
+  CHECK(rs.code == 1);
+  CHECK(rs.output.find("overflows float") != std::string::npos);
+}
+
 TEST_CASE("rfa-train --out on a file is refused") {
   test::TempDir dir("cli_outfile");
   write_file_atomic(dir / "file", "x");

@@ -147,6 +147,18 @@ TEST_CASE("float training follows double training closely") {
   CHECK(relative_difference(Wfd, d.weights()) < 1e-4);
 }
 
+TEST_CASE("a NaN in W stops the run even though the loss stays finite") {
+  // relu treats a NaN pre-activation as inactive, so f and the loss stay finite: the run must look at W.
+  Instance p = make_instance(20, 5, 4, 9);
+  p.W(1, 2) = NAN;
+  const Dataset<double> train = make_dataset<double>(Tensor<double>(p.X), Tensor<double>(p.y), "test");
+  GradientDescent<double> gd(GradSource::closed, train.X, train.y, p.a, p.W, 0.1);
+  RunOptions opt;
+  opt.schedule = {0, 5};
+  CHECK_THROWS_WITH_AS(run_training(gd, train, nullptr, opt), doctest::Contains("||W||_F is nan"), TrainingDiverged);
+  CHECK(std::isnan(frobenius_norm(p.W)));
+}
+
 TEST_CASE("the evaluation schedule: every step early, then log-spaced, ending at the last step") {
   const auto s = eval_schedule(100000, 100, 10);
   for (std::size_t t = 0; t <= 100; ++t) CHECK(s[t] == t);
