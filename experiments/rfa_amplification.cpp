@@ -11,9 +11,9 @@
 #include <chrono>
 #include <cmath>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
 #include "metrics.hpp"
@@ -369,27 +369,25 @@ unset multiplot)",
 int main(int argc, char** argv) {
   blas::select_kernels(argv);
   Options o;
-  CLI::App app{"rfa-amplification: measures the paper's mechanism over training (Lemmas 3, 4, 12, 14, Conditions 9 "
+  cli::Args app{"rfa-amplification: measures the paper's mechanism over training (Lemmas 3, 4, 12, 14, Conditions 9 "
                "and 10, Proposition 2, Theorem 1) at Figure 2's settings and at settings closer to the theorem's "
                "assumptions. Writes, per setting in --out/<setting>/: amplification.csv (per snapshot step), "
                "alignment_t0.csv and alignment_t1_tT.csv (the distributions), amplification.png / .svg; and "
                "summary.json and claims.tsv in --out.",
                "rfa-amplification"};
-  app.add_option("--profile", o.profile, "quick (small, for tests) or default; paper is the same as default")
-      ->capture_default_str();
-  app.add_option("--out", o.out, "output directory")->capture_default_str();
-  app.add_option("--settings", o.settings, "both, fig2 or theory")->capture_default_str();
-  app.add_option("--steps", o.steps, "training steps to follow (default 2000; quick 40)");
-  app.add_option("--seed", o.seed, "seed")->capture_default_str();
-  app.add_option("--c", o.c, "the constant c of the sets J: <w_j/||w_j||, mu> >= c / sqrt(d) at init")
-      ->capture_default_str();
-  app.add_option("--threads", o.threads, "threads [default: all cores]");
-  CLI11_PARSE(app, argc, argv);
+  app.option("--profile", o.profile, "quick (small, for tests) or default; paper is the same as default");
+  app.option("--out", o.out, "output directory");
+  app.option("--settings", o.settings, "both, fig2 or theory");
+  app.option("--steps", o.steps, "training steps to follow (default 2000; quick 40)", false);
+  app.option("--seed", o.seed, "seed");
+  app.option("--c", o.c, "the constant c of the sets J: <w_j/||w_j||, mu> >= c / sqrt(d) at init");
+  app.option("--threads", o.threads, "threads [default: all cores]", false);
+  if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-amplification", [&] {
     require_one_of("--profile", o.profile, {"quick", "default", "paper"});
     require_one_of("--settings", o.settings, {"both", "fig2", "theory"});
     require_positive("--c", o.c);
-    cli::set_threads(app.count("--threads") ? o.threads : all_cores());
+    cli::set_threads(app.given("--threads") ? o.threads : all_cores());
     prepare_out_dir(o.out);
     std::vector<Claim> claims;
     Json summary;

@@ -11,9 +11,9 @@
 #include <sstream>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
 #include "common.hpp"
@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> methods{"tape", "closed", "rowspace-tape", "rowspace-closed"};
   int reps = 15, warmup = 3;
   bool all_rowspace = false;
-  CLI::App app{
+  cli::Args app{
       "rfa-bench: times one full gradient-descent step (forward, backward, update) of the paper's network for each "
       "trainer: the tape (blocked, fused), the hand-written closed-form step, and row-space training (exact; used "
       "where N < 2D unless --all-rowspace). In the same run it times the step's two GEMMs alone, both with rows "
@@ -170,15 +170,15 @@ int main(int argc, char** argv) {
       "Candidates run interleaved, one step each in turn, so machine noise affects all alike. Times are medians "
       "with the 10th-90th percentile spread.",
       "rfa-bench"};
-  app.add_option("--shapes", shapes, "comma-separated NxDxM shapes")->capture_default_str();
-  app.add_option("--dtypes", dtypes, "f32, f64 or both")->capture_default_str();
-  app.add_option("--threads", thread_counts, "thread counts to measure")->delimiter(',')->capture_default_str();
-  app.add_option("--methods", methods, "trainers: tape, closed, rowspace-tape, rowspace-closed")->delimiter(',')->capture_default_str();
-  app.add_option("--reps", reps, "timed steps per candidate")->capture_default_str();
-  app.add_option("--warmup", warmup, "untimed steps first")->capture_default_str();
-  app.add_flag("--all-rowspace", all_rowspace, "time row-space training at every shape, not only where N < 2D");
-  app.add_option("--json", json, "also write the numbers to this JSON file");
-  CLI11_PARSE(app, argc, argv);
+  app.option("--shapes", shapes, "comma-separated NxDxM shapes");
+  app.option("--dtypes", dtypes, "f32, f64 or both");
+  app.option("--threads", thread_counts, "thread counts to measure");
+  app.option("--methods", methods, "trainers: tape, closed, rowspace-tape, rowspace-closed");
+  app.option("--reps", reps, "timed steps per candidate");
+  app.option("--warmup", warmup, "untimed steps first");
+  app.flag("--all-rowspace", all_rowspace, "time row-space training at every shape, not only where N < 2D");
+  app.option("--json", json, "also write the numbers to this JSON file", false);
+  if (auto rc = app.parse(argc, argv)) return *rc;
 
   return cli::guarded_main("rfa-bench", [&] {
     const std::vector<ShapeNDM> list = parse_shapes(shapes);

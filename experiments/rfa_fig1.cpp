@@ -6,9 +6,9 @@
 #include <cmath>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
 #include "network.hpp"
@@ -193,26 +193,25 @@ plot 'grid.csv' using 1:2:($3 > 0 ? 1 : -1) with image notitle, \
 int main(int argc, char** argv) {
   blas::select_kernels(argv);
   Options o;
-  CLI::App app{"rfa-fig1: the paper's Figure 1. Trains the network (d = 2, sigma^2 = 1/50, 15% of labels flipped with "
+  cli::Args app{"rfa-fig1: the paper's Figure 1. Trains the network (d = 2, sigma^2 = 1/50, 15% of labels flipped with "
                "probability, n = 5000, m = 500, alpha = 0.05, omega_init^2 = 1/(32 m), T = 3000) and writes, in --out: "
                "metrics.csv (training over time), grid.csv (the decision function f on a grid over "
                "[-1.75, 1.75]^2), points.csv (a subset of the training points, clean and flipped), W.npy, "
                "summary.json, claims.tsv and the figure fig1.png / fig1.svg. Stop with Ctrl-C and run the same "
                "command again to resume.",
                "rfa-fig1"};
-  app.add_option("--profile", o.profile, "quick (small, for tests), default or paper (both the paper's settings)")
-      ->capture_default_str();
-  app.add_option("--out", o.out, "output directory")->capture_default_str();
-  app.add_option("--seed", o.seed, "seed of data, test data and init")->capture_default_str();
-  app.add_option("--steps", o.steps, "override the number of steps");
-  app.add_option("--grid", o.grid, "grid points per axis")->capture_default_str();
-  app.add_option("--points", o.points, "training points to draw (about)")->capture_default_str();
-  app.add_option("--dtype", o.dtype, "f32 or f64")->capture_default_str();
-  app.add_option("--grad", o.grad, "tape or closed")->capture_default_str();
-  app.add_option("--threads", o.threads, "threads [default: all cores]");
-  app.add_option("--checkpoint-seconds", o.checkpoint_seconds, "seconds between checkpoints")->capture_default_str();
-  app.add_flag("--quiet", o.quiet, "no progress lines");
-  CLI11_PARSE(app, argc, argv);
+  app.option("--profile", o.profile, "quick (small, for tests), default or paper (both the paper's settings)");
+  app.option("--out", o.out, "output directory");
+  app.option("--seed", o.seed, "seed of data, test data and init");
+  app.option("--steps", o.steps, "override the number of steps", false);
+  app.option("--grid", o.grid, "grid points per axis");
+  app.option("--points", o.points, "training points to draw (about)");
+  app.option("--dtype", o.dtype, "f32 or f64");
+  app.option("--grad", o.grad, "tape or closed");
+  app.option("--threads", o.threads, "threads [default: all cores]", false);
+  app.option("--checkpoint-seconds", o.checkpoint_seconds, "seconds between checkpoints");
+  app.flag("--quiet", o.quiet, "no progress lines");
+  if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-fig1", [&] {
     require_one_of("--profile", o.profile, {"quick", "default", "paper"});
     require_one_of("--dtype", o.dtype, {"f32", "f64"});
@@ -220,7 +219,7 @@ int main(int argc, char** argv) {
     require_at_least("--grid", static_cast<long long>(o.grid), 2);
     require_at_least("--points", static_cast<long long>(o.points), 1);
     require_positive("--checkpoint-seconds", o.checkpoint_seconds);
-    cli::set_threads(app.count("--threads") ? o.threads : all_cores());
+    cli::set_threads(app.given("--threads") ? o.threads : all_cores());
     return o.dtype == "f32" ? run<float>(o) : run<double>(o);
   });
 }

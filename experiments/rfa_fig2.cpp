@@ -7,9 +7,9 @@
 #include <cmath>
 #include <map>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
 #include "parallel.hpp"
@@ -282,7 +282,7 @@ set grid
 int main(int argc, char** argv) {
   blas::select_kernels(argv);
   Options o;
-  CLI::App app{"rfa-fig2: the paper's Figure 2 (training in high and low dimensions). Panels (n, d) = (300, 5000) and "
+  cli::Args app{"rfa-fig2: the paper's Figure 2 (training in high and low dimensions). Panels (n, d) = (300, 5000) and "
                "(5000, 300); m = 400, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, "
                "omega_init^2 = 0.01/(m d), alpha = 0.1, 6000 test points. Writes, in --out: <panel>/seed-<k>/ "
                "(metrics.csv, run.json, checkpoint.rfa) for every run, high.csv and low.csv (mean and min-max over "
@@ -290,25 +290,23 @@ int main(int argc, char** argv) {
                "panel trains in row space (exact, see README). Long runs print progress with the time left; stop "
                "with Ctrl-C and run the same command again to resume.",
                "rfa-fig2"};
-  app.add_option("--profile", o.profile,
+  app.option("--profile", o.profile,
                  "quick (seconds, small panels, for tests), default (2x10^5 and 2x10^4 steps, about 20 minutes on 2 "
-                 "cores) or paper (10^7 steps per panel: hours to days; resumable)")
-      ->capture_default_str();
-  app.add_option("--out", o.out, "output directory")->capture_default_str();
-  app.add_option("--seeds", o.seeds, "runs per panel (seeds --seed, --seed + 1, ...)")->capture_default_str();
-  app.add_option("--seed", o.seed, "first seed")->capture_default_str();
-  app.add_option("--steps", o.steps, "steps per panel (overrides the profile)");
-  app.add_option("--panels", o.panels, "both, high (300, 5000) or low (5000, 300)")->capture_default_str();
-  app.add_option("--per-decade", o.per_decade, "evaluations per decade of steps (every step up to 100)")
-      ->capture_default_str();
-  app.add_option("--dtype", o.dtype, "f32 or f64")->capture_default_str();
-  app.add_option("--grad", o.grad, "tape or closed")->capture_default_str();
-  app.add_option("--threads", o.threads, "threads [default: all cores]");
-  app.add_option("--checkpoint-seconds", o.checkpoint_seconds, "seconds between checkpoints")->capture_default_str();
-  app.add_option("--stop-at", o.stop_at,
-                 "stop every run at this step as Ctrl-C would (checkpoint, exit code 130); run again to continue");
-  app.add_flag("--quiet", o.quiet, "no progress lines");
-  CLI11_PARSE(app, argc, argv);
+                 "cores) or paper (10^7 steps per panel: hours to days; resumable)");
+  app.option("--out", o.out, "output directory");
+  app.option("--seeds", o.seeds, "runs per panel (seeds --seed, --seed + 1, ...)");
+  app.option("--seed", o.seed, "first seed");
+  app.option("--steps", o.steps, "steps per panel (overrides the profile)", false);
+  app.option("--panels", o.panels, "both, high (300, 5000) or low (5000, 300)");
+  app.option("--per-decade", o.per_decade, "evaluations per decade of steps (every step up to 100)");
+  app.option("--dtype", o.dtype, "f32 or f64");
+  app.option("--grad", o.grad, "tape or closed");
+  app.option("--threads", o.threads, "threads [default: all cores]", false);
+  app.option("--checkpoint-seconds", o.checkpoint_seconds, "seconds between checkpoints");
+  app.option("--stop-at", o.stop_at,
+                 "stop every run at this step as Ctrl-C would (checkpoint, exit code 130); run again to continue", false);
+  app.flag("--quiet", o.quiet, "no progress lines");
+  if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-fig2", [&] {
     require_one_of("--profile", o.profile, {"quick", "default", "paper"});
     require_one_of("--panels", o.panels, {"both", "high", "low"});
@@ -317,7 +315,7 @@ int main(int argc, char** argv) {
     require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
     require_at_least("--per-decade", static_cast<long long>(o.per_decade), 1);
     require_positive("--checkpoint-seconds", o.checkpoint_seconds);
-    cli::set_threads(app.count("--threads") ? o.threads : all_cores());
+    cli::set_threads(app.given("--threads") ? o.threads : all_cores());
     return o.dtype == "f32" ? run<float>(o) : run<double>(o);
   });
 }

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "args.hpp"
 #include "atomic_file.hpp"
 #include "closed_form.hpp"
 #include "blas.hpp"
@@ -94,20 +94,20 @@ int main(int argc, char** argv) {
   std::size_t dump_instance = 0;
   bool sabotage = false;
   blas::select_kernels(argv);
-  CLI::App app{
+  cli::Args app{
       "rfa-gradcheck: checks the tape's gradient of the paper's mean logistic loss L(W) = (1/n) sum_i "
       "log(1 + exp(-y_i f(x_i; W))) against the paper's closed-form gradient (to 1e-12 of the largest entry) and "
       "against central differences (eps 1e-6, atol 1e-5, rtol 1e-3, PyTorch's defaults), in double, on "
       "instances with the paper's shapes scaled down, including points within 1e-4 of a ReLU kink. Exits 1 if "
       "any comparison fails.",
       "rfa-gradcheck"};
-  app.add_option("--dump", dump,
+  app.option("--dump", dump,
                  "write X.npy, y.npy, W.npy, a.npy, grad.npy (the closed-form gradient, m x d) and loss.txt of one "
-                 "instance to this directory, for checking with numpy or PyTorch");
-  app.add_option("--dump-instance", dump_instance, "which instance to dump (0-based)")->capture_default_str();
-  app.add_flag("--sabotage", sabotage,
+                 "instance to this directory, for checking with numpy or PyTorch", false);
+  app.option("--dump-instance", dump_instance, "which instance to dump (0-based)");
+  app.flag("--sabotage", sabotage,
                "corrupt the closed-form gradient (one entry scaled by 1.001) to see the checker fail");
-  CLI11_PARSE(app, argc, argv);
+  if (auto rc = app.parse(argc, argv)) return *rc;
 
   return cli::guarded_main("rfa-gradcheck", [&] {
     if (dump_instance >= DEFAULT_INSTANCES.size())

@@ -5,9 +5,9 @@
 #include <chrono>
 #include <cmath>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
 #include "linear.hpp"
@@ -38,22 +38,22 @@ struct Row {
 int main(int argc, char** argv) {
   blas::select_kernels(argv);
   Options o;
-  CLI::App app{"rfa-linear: linear classifiers on the paper's data, trained by gradient descent on the mean logistic "
+  cli::Args app{"rfa-linear: linear classifiers on the paper's data, trained by gradient descent on the mean logistic "
                "loss from zero: homogeneous sgn(<w, x>) and with a bias sgn(<w, x> + b), at Figure 1's and Figure 2's "
                "(300, 5000) settings; plus the rule sgn(<x, mu1> - 1/2), which a bias makes possible and which is "
                "right on three clusters of four. Writes linear.csv, summary.json and claims.tsv in --out.",
                "rfa-linear"};
-  app.add_option("--profile", o.profile, "quick (small, for tests) or default (= paper)")->capture_default_str();
-  app.add_option("--out", o.out, "output directory")->capture_default_str();
-  app.add_option("--seed", o.seed, "seed")->capture_default_str();
-  app.add_option("--steps", o.steps, "gradient steps (default 5000; quick 300)");
-  app.add_option("--alpha", o.alpha, "step size")->capture_default_str();
-  app.add_option("--threads", o.threads, "threads [default: all cores]");
-  CLI11_PARSE(app, argc, argv);
+  app.option("--profile", o.profile, "quick (small, for tests) or default (= paper)");
+  app.option("--out", o.out, "output directory");
+  app.option("--seed", o.seed, "seed");
+  app.option("--steps", o.steps, "gradient steps (default 5000; quick 300)", false);
+  app.option("--alpha", o.alpha, "step size");
+  app.option("--threads", o.threads, "threads [default: all cores]", false);
+  if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-linear", [&] {
     require_one_of("--profile", o.profile, {"quick", "default", "paper"});
     require_positive("--alpha", o.alpha);
-    cli::set_threads(app.count("--threads") ? o.threads : all_cores());
+    cli::set_threads(app.given("--threads") ? o.threads : all_cores());
     prepare_out_dir(o.out);
     const bool quick = o.profile == "quick";
     const std::size_t steps = o.steps ? o.steps : (quick ? 300 : 5000);

@@ -5,9 +5,9 @@
 #include <chrono>
 #include <cmath>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
 #include "run.hpp"
@@ -59,20 +59,20 @@ int main(int argc, char** argv) {
   std::size_t steps = 0;
   std::uint64_t seed = 1;
   int threads = 0;
-  CLI::App app{"rfa-sweep: varies one setting at a time from Figure 2's (300, 5000) panel (step size, init scale, "
+  cli::Args app{"rfa-sweep: varies one setting at a time from Figure 2's (300, 5000) panel (step size, init scale, "
                "noise level, flip mode, noise law, precision) and records when the accuracy jumps to 85% and where it "
                "settles, to find out which setting moves our Figure 2 towards the paper's (a jump at 2-3 x 10^2 "
                "steps). Writes sweep.csv, summary.json and claims.tsv in --out.",
                "rfa-sweep"};
-  app.add_option("--profile", profile, "quick (small, for tests) or default (= paper)")->capture_default_str();
-  app.add_option("--out", out, "output directory")->capture_default_str();
-  app.add_option("--steps", steps, "steps per run (default 3000; quick 200)");
-  app.add_option("--seed", seed, "seed")->capture_default_str();
-  app.add_option("--threads", threads, "threads [default: all cores]");
-  CLI11_PARSE(app, argc, argv);
+  app.option("--profile", profile, "quick (small, for tests) or default (= paper)");
+  app.option("--out", out, "output directory");
+  app.option("--steps", steps, "steps per run (default 3000; quick 200)", false);
+  app.option("--seed", seed, "seed");
+  app.option("--threads", threads, "threads [default: all cores]", false);
+  if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-sweep", [&] {
     require_one_of("--profile", profile, {"quick", "default", "paper"});
-    cli::set_threads(app.count("--threads") ? threads : all_cores());
+    cli::set_threads(app.given("--threads") ? threads : all_cores());
     prepare_out_dir(out);
     const bool quick = profile == "quick";
     RunSpec base;

@@ -6,9 +6,9 @@
 #include <memory>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
 #include "common.hpp"
@@ -163,61 +163,51 @@ int train(Settings s) {
 int main(int argc, char** argv) {
   Settings s;
   blas::select_kernels(argv);
-  CLI::App app{
+  cli::Args app{
       "rfa-train: full-batch gradient descent on the two-layer ReLU network f(x) = sum_j a_j relu(<w_j, x>) of Frei, "
       "Chatterji & Bartlett (2023), on noisy XOR cluster data. Defaults are the paper's Figure 1 settings.\n"
       "Data come from flags (generated, reproducible from --seed) or from .npy files (--x, --y, ...). With --out DIR "
       "the run writes DIR/metrics.csv, DIR/manifest.json and DIR/W.npy, and checkpoints to DIR/checkpoint.rfa: "
       "stopping (Ctrl-C) and running the same command again resumes.",
       "rfa-train"};
-  app.add_option("--n", s.n, "training samples")->capture_default_str();
-  app.add_option("--d", s.d, "input dimension")->capture_default_str();
-  app.add_option("--m", s.m, "hidden width (neurons); a_j = +1/sqrt(m) for the first half, -1/sqrt(m) for the second")
-      ->capture_default_str();
-  app.add_option("--sigma2", s.sigma2, "within-cluster noise variance per coordinate")->capture_default_str();
-  app.add_option("--eta", s.eta, "label noise rate, in [0, 0.5)")->capture_default_str();
-  app.add_option("--flip", s.flip, "label noise: prob (each label with probability eta), exact (round(eta*size) per "
-                                   "cluster), adversarial (per cluster, the points nearest the other class)")
-      ->capture_default_str();
-  app.add_option("--noise", s.noise, "within-cluster law: gaussian, laplace or uniform (all variance sigma2)")
-      ->capture_default_str();
-  app.add_option("--means", s.means, "cluster means: axes (e1, e2) or random (a random orthonormal pair)")
-      ->capture_default_str();
-  app.add_option("--alpha", s.alpha, "gradient descent step size")->capture_default_str();
-  app.add_option("--steps", s.steps, "gradient descent steps")->capture_default_str();
-  app.add_option("--omega2", s.omega2, "init variance omega_init^2 of W's entries [default: 1/(32 m)]");
-  app.add_option("--seed", s.seed, "seed of the data, test data and init (independent PCG streams)")->capture_default_str();
-  app.add_option("--dtype", s.dtype, "precision: f32 or f64")->capture_default_str();
-  app.add_option("--grad", s.grad, "gradient from the tape or from the paper's closed form (same trajectory)")
-      ->capture_default_str();
-  app.add_option("--method", s.method,
-                 "how W is stepped: plain, rowspace (W = W0 + C X, exact, cheaper when n < 2d) or auto (the cheaper)")
-      ->capture_default_str();
-  app.add_option("--model", s.model, "relu (the paper's network), linear (sgn <w,x>) or linear-bias (sgn(<w,x> + b))")
-      ->capture_default_str();
-  app.add_option("--threads", s.threads, "threads for OpenBLAS and rfa [default: all cores]");
-  app.add_option("--n-test", s.n_test, "test samples (generated data)")->capture_default_str();
-  app.add_option("--dense", s.dense, "evaluate at every step up to this one ...")->capture_default_str();
-  app.add_option("--per-decade", s.per_decade, "... then this many log-spaced steps per decade")->capture_default_str();
-  app.add_option("--out", s.out, "output directory (created if needed)");
-  app.add_option("--checkpoint-seconds", s.checkpoint_seconds, "seconds between checkpoints (with --out)")
-      ->capture_default_str();
-  auto* x = app.add_option("--x", s.x, "training inputs (N, D) from a .npy file (float32/float64)");
-  auto* y = app.add_option("--y", s.y, "training labels (N) in {-1, +1} from a .npy file");
-  app.add_option("--w0", s.w0, "initial weights (m, d) from a .npy file");
-  app.add_option("--a", s.a, "second layer (m) from a .npy file");
-  auto* xt = app.add_option("--x-test", s.x_test, "test inputs (K, D) from a .npy file");
-  auto* yt = app.add_option("--y-test", s.y_test, "test labels (K) from a .npy file");
-  app.add_option("--stop-at", s.stop_at,
-                 "stop at this step as Ctrl-C would (checkpoint, exit code 130); run again without it to continue");
-  app.add_flag("--quiet", s.quiet, "print only the final summary");
-  x->needs(y);
-  y->needs(x);
-  xt->needs(yt)->needs(x);
-  yt->needs(xt);
+  app.option("--n", s.n, "training samples");
+  app.option("--d", s.d, "input dimension");
+  app.option("--m", s.m, "hidden width (neurons); a_j = +1/sqrt(m) for the first half, -1/sqrt(m) for the second");
+  app.option("--sigma2", s.sigma2, "within-cluster noise variance per coordinate");
+  app.option("--eta", s.eta, "label noise rate, in [0, 0.5)");
+  app.option("--flip", s.flip, "label noise: prob (each label with probability eta), exact (round(eta*size) per "
+                                   "cluster), adversarial (per cluster, the points nearest the other class)");
+  app.option("--noise", s.noise, "within-cluster law: gaussian, laplace or uniform (all variance sigma2)");
+  app.option("--means", s.means, "cluster means: axes (e1, e2) or random (a random orthonormal pair)");
+  app.option("--alpha", s.alpha, "gradient descent step size");
+  app.option("--steps", s.steps, "gradient descent steps");
+  app.option("--omega2", s.omega2, "init variance omega_init^2 of W's entries [default: 1/(32 m)]", false);
+  app.option("--seed", s.seed, "seed of the data, test data and init (independent PCG streams)");
+  app.option("--dtype", s.dtype, "precision: f32 or f64");
+  app.option("--grad", s.grad, "gradient from the tape or from the paper's closed form (same trajectory)");
+  app.option("--method", s.method,
+                 "how W is stepped: plain, rowspace (W = W0 + C X, exact, cheaper when n < 2d) or auto (the cheaper)");
+  app.option("--model", s.model, "relu (the paper's network), linear (sgn <w,x>) or linear-bias (sgn(<w,x> + b))");
+  app.option("--threads", s.threads, "threads for OpenBLAS and rfa [default: all cores]", false);
+  app.option("--n-test", s.n_test, "test samples (generated data)");
+  app.option("--dense", s.dense, "evaluate at every step up to this one ...");
+  app.option("--per-decade", s.per_decade, "... then this many log-spaced steps per decade");
+  app.option("--out", s.out, "output directory (created if needed)", false);
+  app.option("--checkpoint-seconds", s.checkpoint_seconds, "seconds between checkpoints (with --out)");
+  app.option("--x", s.x, "training inputs (N, D) from a .npy file (float32/float64)", false);
+  app.option("--y", s.y, "training labels (N) in {-1, +1} from a .npy file", false);
+  app.option("--w0", s.w0, "initial weights (m, d) from a .npy file", false);
+  app.option("--a", s.a, "second layer (m) from a .npy file", false);
+  app.option("--x-test", s.x_test, "test inputs (K, D) from a .npy file", false);
+  app.option("--y-test", s.y_test, "test labels (K) from a .npy file", false);
+  app.option("--stop-at", s.stop_at,
+                 "stop at this step as Ctrl-C would (checkpoint, exit code 130); run again without it to continue", false);
+  app.flag("--quiet", s.quiet, "print only the final summary");
+  app.needs("--x", "--y").needs("--y", "--x").needs("--x-test", "--y-test").needs("--x-test", "--x");
+  app.needs("--y-test", "--x-test");
   for (const char* generated_only : {"--n", "--d", "--sigma2", "--eta", "--flip", "--noise", "--means", "--n-test"})
-    app.get_option(generated_only)->excludes(x);
-  CLI11_PARSE(app, argc, argv);
+    app.excludes(generated_only, "--x");
+  if (auto rc = app.parse(argc, argv)) return *rc;
 
   return cli::guarded_main("rfa-train", [&] {
     cli::require_at_least("--n", static_cast<long long>(s.n), 1);
@@ -227,7 +217,7 @@ int main(int argc, char** argv) {
     cli::require_nonnegative("--sigma2", s.sigma2);
     cli::require_eta("--eta", s.eta);
     cli::require_positive("--alpha", s.alpha);
-    if (app.count("--omega2")) cli::require_positive("--omega2", s.omega2);
+    if (app.given("--omega2")) cli::require_positive("--omega2", s.omega2);
     cli::require_positive("--checkpoint-seconds", s.checkpoint_seconds);
     cli::require_one_of("--dtype", s.dtype, {"f32", "f64"});
     cli::require_one_of("--model", s.model, {"relu", "linear", "linear-bias"});
@@ -236,7 +226,7 @@ int main(int argc, char** argv) {
     cli::require_one_of("--noise", s.noise, {"gaussian", "laplace", "uniform"});
     cli::require_one_of("--grad", s.grad, {"tape", "closed"});
     cli::require_one_of("--method", s.method, {"auto", "plain", "rowspace"});
-    if (!app.count("--threads")) s.threads = cli::all_cores();
+    if (!app.given("--threads")) s.threads = cli::all_cores();
     cli::set_threads(s.threads);
     return s.dtype == "f32" ? train<float>(s) : train<double>(s);
   });
