@@ -2,11 +2,20 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common.hpp"
+
 #include <type_traits>
 
 namespace rfa::cli {
 
 static_assert(std::is_same_v<std::size_t, std::uint64_t>, "the instantiation for std::size_t covers std::uint64_t");
+
+namespace {
+template <typename T>
+constexpr bool is_list = false;
+template <typename E>
+constexpr bool is_list<std::vector<E>> = true;
+}  // namespace
 
 Args::Args(const std::string& description, const std::string& name) : app_(std::make_unique<CLI::App>(description, name)) {}
 Args::~Args() = default;
@@ -14,7 +23,7 @@ Args::~Args() = default;
 template <typename T>
 Args& Args::option(const std::string& flag, T& value, const std::string& help, bool show_default) {
   CLI::Option* o = app_->add_option(flag, value, help);
-  if constexpr (requires { value.push_back(value.front()); }) o->delimiter(',');
+  if constexpr (is_list<T>) o->delimiter(',');
   if (show_default) o->capture_default_str();
   return *this;
 }
@@ -45,7 +54,8 @@ std::optional<int> Args::parse(int argc, char** argv) {
   try {
     app_->parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app_->exit(e);
+    // CLI11 prints the help or the error; its own exit codes vary, ours for bad input is 2 (common.hpp).
+    return app_->exit(e) == 0 ? 0 : EXIT_BAD_INPUT;
   }
   return std::nullopt;
 }

@@ -165,6 +165,9 @@ TEST_CASE("every experiment program answers --help and refuses a bad profile") {
     CHECK(bad.output.find("--profile must be one of quick, default, paper; got 'huge'") != std::string::npos);
     CHECK_FALSE(fs::exists("/tmp/rfa-never-written"));
   }
+  const auto list = run_program("rfa-bench", "--shapes 10x2x5,12x3x4 --dtypes f64 --threads 1,2 --reps 3 --warmup 0");
+  INFO(list.output);
+  CHECK(list.code == 0);  // comma-separated values reach the program whole
   const auto bench = run_program("rfa-bench", "--shapes 10x1x5");
   CHECK(bench.code == 2);
   CHECK(bench.output.find("--shapes: '10x1x5'") != std::string::npos);
