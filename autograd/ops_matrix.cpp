@@ -110,7 +110,9 @@ Var<T> relu_matvec(Var<T> a, Var<T> x) {
   // y (R) = relu(A) (R,C) x (C), one pass over A and no (R, C) intermediate
   const T* X = x.value().data();
   T* Y = tape.output(y).data();
-  for (std::size_t i = 0; i < R; ++i) Y[i] = relu_dot(A.data() + i * C, X, C);
+  for_row_parts(R, [&](std::size_t, std::size_t i0, std::size_t i1) {
+    for (std::size_t i = i0; i < i1; ++i) Y[i] = relu_dot(A.data() + i * C, X, C);
+  });
 
   // dA (R,C) += (dy x^T) .* 1[A > 0]  (relu'(0) = 0, as in relu);  dx (C) += relu(A)^T dy
   y.on_backward(+[](Backward<T>& g) {
@@ -121,7 +123,9 @@ Var<T> relu_matvec(Var<T> a, Var<T> x) {
     if (g.wants(0)) {
       bool fresh = false;
       T* dA = g.input_grad_target(0, fresh).data();
-      for (std::size_t i = 0; i < R; ++i) relu_outer_row(dA + i * C, A.data() + i * C, dY[i], X, C, fresh);
+      for_row_parts(R, [&](std::size_t, std::size_t i0, std::size_t i1) {
+        for (std::size_t i = i0; i < i1; ++i) relu_outer_row(dA + i * C, A.data() + i * C, dY[i], X, C, fresh);
+      });
     }
     if (g.wants(1)) {
       T* dX = g.input_grad(1).data();

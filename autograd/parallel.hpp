@@ -3,6 +3,7 @@
 // products split their rows over this pool instead (parallel_gemm), and blocks of samples go to its workers.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <type_traits>
 
@@ -24,6 +25,20 @@ void parallel_for(std::size_t tasks, F&& body);
 
 // How many workers parallel_for(tasks, ...) uses: min(threads(), tasks), at least 1.
 int workers_for(std::size_t tasks);
+
+// body(part, r0, r1) over consecutive parts [r0, r1) of `rows` rows, one part per worker, each of at least 64
+// rows (fewer parts, down to one on the calling thread, when there are not enough rows): for row-wise loops.
+// There are at most MAX_PARTS parts, so per-part results fit in a fixed array.
+constexpr std::size_t MAX_PARTS = 64;
+template <typename F>
+void for_row_parts(std::size_t rows, F&& body) {
+  const std::size_t parts = std::min<std::size_t>(MAX_PARTS, static_cast<std::size_t>(workers_for(rows / 64)));
+  const std::size_t per = (rows + parts - 1) / parts;
+  parallel_for(parts, [&](std::size_t p, int) {
+    const std::size_t r0 = p * per;
+    if (r0 < rows) body(p, r0, std::min(rows, r0 + per));
+  });
+}
 
 // blas::gemm with the M rows of C split among the workers (each part one single-threaded BLAS call). The BLAS may
 // pick a different kernel for a part than for the whole, so results agree with one call to rounding, not

@@ -1,6 +1,7 @@
 #include "closed_form.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "blas.hpp"
 #include "blocks.hpp"
@@ -39,19 +40,25 @@ double closed_form_gradient(Tensor<T>& dW, const Tensor<T>& X, const Tensor<T>& 
     const T* Xb = X.data() + i0 * D;
     // Z (rows,M) = X_b (rows,D) W^T (D,M)
     parallel_gemm(blas::Trans::N, blas::Trans::T, rows, M, D, T(1), Xb, D, W.data(), D, T(0), Z, M);
-    double loss = 0;
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::size_t i = i0 + r;
-      T* z = Z + r * M;
-      // f_i = sum_j a_j relu(z_ij)
-      const T f = kernels::relu_dot(z, a.data(), M);
-      work.f[i] = f;
-      loss += double(stable_softplus(-y[i] * f));
-      // G_ij = -(1/N) g_i y_i a_j 1[z_ij > 0], g_i = sigmoid(-y_i f_i), written over z
-      const T c = -stable_sigmoid(-y[i] * f) * y[i] / T(N);
-      kernels::relu_outer_row(z, z, c, a.data(), M, true);
-    }
-    work.loss[w] += loss;
+    // The rows of the block, split over the workers when the blocks run in turn (inline otherwise); each part's
+    // loss goes to its own slot so that nothing is shared.
+    std::array<double, MAX_PARTS> part_loss{};
+    for_row_parts(rows, [&](std::size_t part, std::size_t r0, std::size_t r1) {
+      double loss = 0;
+      for (std::size_t r = r0; r < r1; ++r) {
+        const std::size_t i = i0 + r;
+        T* z = Z + r * M;
+        // f_i = sum_j a_j relu(z_ij)
+        const T f = kernels::relu_dot(z, a.data(), M);
+        work.f[i] = f;
+        loss += double(stable_softplus(-y[i] * f));
+        // G_ij = -(1/N) g_i y_i a_j 1[z_ij > 0], g_i = sigmoid(-y_i f_i), written over z
+        const T c = -stable_sigmoid(-y[i] * f) * y[i] / T(N);
+        kernels::relu_outer_row(z, z, c, a.data(), M, true);
+      }
+      part_loss[part] = loss;
+    });
+    for (double l : part_loss) work.loss[w] += l;
     // dW_w (M,D) += G_b^T (M,rows) X_b (rows,D); a worker's first block (blk == w) writes instead of adding
     const T beta = blk == static_cast<std::size_t>(w) ? T(0) : T(1);
     parallel_gemm(blas::Trans::T, blas::Trans::N, M, D, rows, T(1), Z, M, Xb, D, beta, dWw.data(), D);
