@@ -81,7 +81,6 @@ int main(int argc, char** argv) {
     base.alpha = 0.1, base.omega2 = 0.01 / (double(base.m) * double(base.d));
     base.steps = steps ? steps : (quick ? 200 : 3000);
     base.seed = seed, base.grad = GradSource::closed, base.method = Method::automatic;
-    const double md = double(base.m) * double(base.d);
 
     std::vector<Variant> variants;
     auto add = [&](std::string name, std::string change, auto edit) {
@@ -102,7 +101,6 @@ int main(int argc, char** argv) {
     add("flip=adversarial", "the 15% nearest the other class flipped", [](RunSpec& s) { s.flip = FlipMode::adversarial; });
     add("noise=laplace", "Laplace noise of the same variance", [](RunSpec& s) { s.noise = Noise::laplace; });
     add("dtype=f32", "single precision", [](RunSpec& s) { s.dtype = "f32"; });
-    (void)md;
 
     std::string csv = "variant,change,alpha,omega2,sigma2,flip,noise,dtype,steps,jump_step,train_at_0,train_end,test_end,"
                       "test_clean_end,seconds\n";

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-
-
 namespace rfa {
 
 bool blocks_in_parallel(std::size_t D) { return D < 64; }
