@@ -31,7 +31,7 @@ struct Options {
   std::size_t steps = 0;
   std::uint64_t seed = 1;
   double c = 0.1;
-  int threads = 0;
+  int threads = cli::all_cores();
 };
 
 struct Setting {
@@ -387,7 +387,7 @@ int main(int argc, char** argv) {
     require_one_of("--profile", o.profile, {"quick", "default", "paper"});
     require_one_of("--settings", o.settings, {"both", "fig2", "theory"});
     require_positive("--c", o.c);
-    cli::set_threads(app.given("--threads") ? o.threads : all_cores());
+    cli::set_threads(o.threads);
     prepare_out_dir(o.out);
     std::vector<Claim> claims;
     Json summary;

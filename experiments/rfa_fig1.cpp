@@ -26,7 +26,7 @@ struct Options {
   std::string profile = "default", out = "results/fig1", dtype = "f64", grad = "closed";
   std::uint64_t seed = 1;
   std::size_t steps = 0, grid = 201, points = 1200;
-  int threads = 0;
+  int threads = cli::all_cores();
   double checkpoint_seconds = 60, extent = 1.75;
   bool quiet = false;
 };
@@ -219,7 +219,7 @@ int main(int argc, char** argv) {
     require_at_least("--grid", static_cast<long long>(o.grid), 2);
     require_at_least("--points", static_cast<long long>(o.points), 1);
     require_positive("--checkpoint-seconds", o.checkpoint_seconds);
-    cli::set_threads(app.given("--threads") ? o.threads : all_cores());
+    cli::set_threads(o.threads);
     return o.dtype == "f32" ? run<float>(o) : run<double>(o);
   });
 }

@@ -30,7 +30,7 @@ struct Options {
   std::string profile = "default", out = "results/fig2", dtype = "f64", grad = "closed", panels = "both";
   std::size_t seeds = 1, steps = 0, per_decade = 20, stop_at = 0;
   std::uint64_t seed = 1;
-  int threads = 0;
+  int threads = cli::all_cores();
   double checkpoint_seconds = 60;
   bool quiet = false;
 };
@@ -315,7 +315,7 @@ int main(int argc, char** argv) {
     require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
     require_at_least("--per-decade", static_cast<long long>(o.per_decade), 1);
     require_positive("--checkpoint-seconds", o.checkpoint_seconds);
-    cli::set_threads(app.given("--threads") ? o.threads : all_cores());
+    cli::set_threads(o.threads);
     return o.dtype == "f32" ? run<float>(o) : run<double>(o);
   });
 }

@@ -25,7 +25,7 @@ struct Options {
   std::uint64_t seed = 1;
   std::size_t steps = 0;
   double alpha = 0.1;
-  int threads = 0;
+  int threads = cli::all_cores();
 };
 
 struct Row {
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   return guarded_main("rfa-linear", [&] {
     require_one_of("--profile", o.profile, {"quick", "default", "paper"});
     require_positive("--alpha", o.alpha);
-    cli::set_threads(app.given("--threads") ? o.threads : all_cores());
+    cli::set_threads(o.threads);
     prepare_out_dir(o.out);
     const bool quick = o.profile == "quick";
     const std::size_t steps = o.steps ? o.steps : (quick ? 300 : 5000);

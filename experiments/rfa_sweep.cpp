@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   std::string profile = "default", out = "results/sweep";
   std::size_t steps = 0;
   std::uint64_t seed = 1;
-  int threads = 0;
+  int threads = cli::all_cores();
   cli::Args app{"rfa-sweep: varies one setting at a time from Figure 2's (300, 5000) panel (step size, init scale, "
                "noise level, flip mode, noise law, precision) and records when the accuracy jumps to 85% and where it "
                "settles, to find out which setting moves our Figure 2 towards the paper's (a jump at 2-3 x 10^2 "
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-sweep", [&] {
     require_one_of("--profile", profile, {"quick", "default", "paper"});
-    cli::set_threads(app.given("--threads") ? threads : all_cores());
+    cli::set_threads(threads);
     prepare_out_dir(out);
     const bool quick = profile == "quick";
     RunSpec base;

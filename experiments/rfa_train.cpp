@@ -28,7 +28,7 @@ struct Settings {
   std::string flip = "prob", noise = "gaussian", means = "axes", dtype = "f64", grad = "closed", model = "relu",
               method = "auto";
   std::uint64_t seed = 1;
-  int threads = 0;
+  int threads = cli::all_cores();
   std::string out, x, y, w0, a, x_test, y_test;
   double checkpoint_seconds = 60;
   std::size_t stop_at = 0;
@@ -227,7 +227,6 @@ int main(int argc, char** argv) {
     cli::require_one_of("--noise", s.noise, {"gaussian", "laplace", "uniform"});
     cli::require_one_of("--grad", s.grad, {"tape", "closed"});
     cli::require_one_of("--method", s.method, {"auto", "plain", "rowspace"});
-    if (!app.given("--threads")) s.threads = cli::all_cores();
     cli::set_threads(s.threads);
     return s.dtype == "f32" ? train<float>(s) : train<double>(s);
   });
