@@ -2,8 +2,6 @@
 
 namespace rfa::kernels {
 
-#define RFA_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-
 namespace {
 // LANES interleaved partial sums, combined pairwise in a fixed order.
 template <typename T, int LANES>

@@ -7,6 +7,9 @@
 
 #include <cstddef>
 
+// Marks a function to be compiled for each of those instruction sets (define the overloads in a .cpp file).
+#define RFA_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
 namespace rfa::kernels {
 
 // sum_j x_j max(a_j, 0) over j < n

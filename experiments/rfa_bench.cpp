@@ -69,7 +69,7 @@ std::vector<ShapeNDM> parse_shapes(const std::string& list) {
 
 template <typename T>
 void bench_shape(const ShapeNDM& s, int threads, const std::vector<std::string>& methods, int reps, int warmup,
-                 std::vector<Row>& rows) {
+                 int pattern_steps, std::vector<Row>& rows) {
   cli::set_threads(threads);
   const DataSpec spec{s.d, std::pow(double(s.d), -1.2), 0.15, FlipMode::exact, Noise::gaussian};
   const XorSample sample = sample_xor(spec, random_means(s.d, 1), s.n, 1, Stream::train_data);
@@ -101,12 +101,20 @@ void bench_shape(const ShapeNDM& s, int threads, const std::vector<std::string>&
   cands.push_back({"gemm-rfa", gemm_pair, 4.0 * double(s.n) * double(s.d) * double(s.m), {}});
   std::vector<std::unique_ptr<Trainer<T>>> trainers;
   for (const std::string& m : methods) {
-    const bool rowspace = m.rfind("rowspace", 0) == 0;
+    const bool rowspace = m.rfind("rowspace", 0) == 0, patterns = m.rfind("patterns", 0) == 0;
     const GradSource src = m.find("tape") != std::string::npos ? GradSource::tape : GradSource::closed;
-    trainers.push_back(make_trainer<T>(rowspace ? Method::rowspace : Method::plain, src, X, y, a, W0, T(1e-3)));
+    if (patterns) {
+      // Its cost depends on how the activation patterns group, so it is timed where training has taken it:
+      // Figure 2's init and step, pattern_steps steps in.
+      trainers.push_back(make_trainer<T>(Method::patterns, src, X, y, a,
+                                         init_weights<T>(s.m, s.d, 0.01 / double(s.m * s.d), 1), T(0.1)));
+      for (int k = 0; k < pattern_steps; ++k) trainers.back()->step();
+    } else {
+      trainers.push_back(make_trainer<T>(rowspace ? Method::rowspace : Method::plain, src, X, y, a, W0, T(1e-3)));
+    }
     Trainer<T>* tr = trainers.back().get();
-    const double flops = rowspace ? 2.0 * double(s.n) * double(s.n) * double(s.m)
-                                  : 4.0 * double(s.n) * double(s.d) * double(s.m);
+    const double flops = rowspace || patterns ? 2.0 * double(s.n) * double(s.n) * double(s.m)
+                                              : 4.0 * double(s.n) * double(s.d) * double(s.m);
     cands.push_back({m, [tr] { tr->step(); }, flops, {}});
   }
   // With more than one thread, OpenBLAS's own threaded GEMM joins each round first. Its threads keep spinning for
@@ -159,13 +167,17 @@ int main(int argc, char** argv) {
   std::string shapes = "5000x2x500,300x5000x400,5000x300x400,5000x1000x400";
   std::string dtypes = "f32,f64", json;
   std::vector<int> thread_counts{1, 2};
-  std::vector<std::string> methods{"tape", "closed", "rowspace-tape", "rowspace-closed"};
+  std::vector<std::string> methods{"tape", "closed", "rowspace-tape", "rowspace-closed", "patterns-tape",
+                                   "patterns-closed"};
+  int pattern_steps = 2000;
   int reps = 21, warmup = 3;
   bool all_rowspace = false;
   cli::Args app{
       "rfa-bench: times one full gradient-descent step (forward, backward, update) of the paper's network for each "
-      "trainer: the tape (blocked, fused), the hand-written closed-form step, and row-space training (exact; used "
-      "where N < 2D unless --all-rowspace). In the same run it times the step's two GEMMs alone, both with rows "
+      "trainer: the tape (blocked, fused), the hand-written closed-form step, row-space training and shared-pattern "
+      "training (both exact; used where N < 2D unless --all-rowspace; shared-pattern steps are timed after "
+      "--pattern-steps steps at Figure 2's init and step, since their cost depends on how the activation patterns "
+      "group). In the same run it times the step's two GEMMs alone, both with rows "
       "split over rfa's workers and with OpenBLAS's own threads (the faster is the GEMM limit) "
       "and prints each step's FLOP rate as a share of that limit and its time relative to the closed-form step. "
       "Candidates run interleaved, one step each in turn, so machine noise affects all alike. Times are medians "
@@ -174,7 +186,11 @@ int main(int argc, char** argv) {
   app.option("--shapes", shapes, "comma-separated NxDxM shapes");
   app.option("--dtypes", dtypes, "f32, f64 or both");
   app.option("--threads", thread_counts, "thread counts to measure");
-  app.option("--methods", methods, "trainers: tape, closed, rowspace-tape, rowspace-closed");
+  app.option("--methods", methods,
+             "trainers: tape, closed, rowspace-tape, rowspace-closed, patterns-tape, patterns-closed");
+  app.option("--pattern-steps", pattern_steps,
+             "untimed steps of the shared-pattern trainers at Figure 2's init and step before timing (0: time them "
+             "at that init)");
   app.option("--reps", reps, "timed steps per candidate");
   app.option("--warmup", warmup, "untimed steps first");
   app.flag("--all-rowspace", all_rowspace, "time row-space training at every shape, not only where N < 2D");
@@ -186,7 +202,10 @@ int main(int argc, char** argv) {
     cli::require_at_least("--reps", reps, 3);
     cli::require_at_least("--warmup", warmup, 0);
     for (int t : thread_counts) cli::require_at_least("--threads", t, 1);
-    for (const auto& m : methods) cli::require_one_of("--methods", m, {"tape", "closed", "rowspace-tape", "rowspace-closed"});
+    cli::require_at_least("--pattern-steps", pattern_steps, 0);
+    for (const auto& m : methods)
+      cli::require_one_of("--methods", m,
+                          {"tape", "closed", "rowspace-tape", "rowspace-closed", "patterns-tape", "patterns-closed"});
     std::vector<std::string> types;
     std::stringstream ss(dtypes);
     for (std::string t; std::getline(ss, t, ',');) {
@@ -204,10 +223,11 @@ int main(int argc, char** argv) {
         for (int th : thread_counts) {
           std::vector<std::string> ms;
           for (const auto& m : methods)
-            if (m.rfind("rowspace", 0) != 0 || all_rowspace || s.n < 2 * s.d) ms.push_back(m);
+            if ((m.rfind("rowspace", 0) != 0 && m.rfind("patterns", 0) != 0) || all_rowspace || s.n < 2 * s.d)
+              ms.push_back(m);
           const std::size_t first = rows.size();
-          if (t == "f32") bench_shape<float>(s, th, ms, reps, warmup, rows);
-          else bench_shape<double>(s, th, ms, reps, warmup, rows);
+          if (t == "f32") bench_shape<float>(s, th, ms, reps, warmup, pattern_steps, rows);
+          else bench_shape<double>(s, th, ms, reps, warmup, pattern_steps, rows);
           for (std::size_t k = first; k < rows.size(); ++k) {
             const Row& r = rows[k];
             fmt::print("{:>16} {:>4} {:>3} {:<16} {:>10.3f} {:>21} {:>9.1f} {:>7.0f}% {:>9.3f} {:>9.3f}\n",
@@ -218,7 +238,7 @@ int main(int argc, char** argv) {
           std::fflush(stdout);
         }
     fmt::print("gemm-rfa / gemm-openblas: the plain step's two products alone, rows split over rfa's workers / with "
-               "OpenBLAS's own threads (with one thread the two are the same call). GFLOP/s counts each method's own arithmetic (4NDM plain, 2N^2M row-space); "
+               "OpenBLAS's own threads (with one thread the two are the same call). GFLOP/s counts each method's own arithmetic (4NDM plain, 2N^2M row-space, and for shared-pattern steps the row-space work they replace); "
                "'of GEMM' is the faster of the two GEMM times over the step's time (the plain step's FLOP rate as a "
                "share of the GEMM rate); '/closed' is the step's time over the closed-form step's, and 'p10 ratio' the same for "
                "the 10th percentiles, which a noisy machine disturbs least.\n");

@@ -226,7 +226,7 @@ int main(int argc, char** argv) {
     cli::require_one_of("--flip", s.flip, {"prob", "exact", "adversarial"});
     cli::require_one_of("--noise", s.noise, {"gaussian", "laplace", "uniform"});
     cli::require_one_of("--grad", s.grad, {"tape", "closed"});
-    cli::require_one_of("--method", s.method, {"auto", "plain", "rowspace"});
+    cli::require_one_of("--method", s.method, {"auto", "plain", "rowspace", "patterns"});
     cli::set_threads(s.threads);
     return s.dtype == "f32" ? train<float>(s) : train<double>(s);
   });

@@ -143,23 +143,32 @@ std::uint64_t data_key(const Tensor<T>& X) {
 }  // namespace
 
 template <typename T>
-void RowSpaceDescent<T>::outputs(const Tensor<T>& Xq, Tensor<T>& f) {
-  const std::size_t N = Ct_.rows(), M = Ct_.cols(), D = W0_.cols(), Q = Xq.rows();
-  check_shape("RowSpaceDescent::outputs", "X", Xq.shape(), Shape::matrix(Q, D));
+void RowSpaceQuery<T>::outputs(const Tensor<T>& Xq, const Tensor<T>& X, const Tensor<T>& W0, const Tensor<T>& C,
+                               bool c_by_neuron, const Tensor<T>& a, Tensor<T>& f) {
+  const std::size_t N = X.rows(), M = a.size(), D = W0.cols(), Q = Xq.rows();
+  check_shape("RowSpaceQuery::outputs", "X", Xq.shape(), Shape::matrix(Q, D));
   const std::uint64_t key = data_key(Xq);
-  if (key != query_key_ || Zq0_.rows() != Q) {
+  if (key != key_ || Zq0_.rows() != Q) {
     // Zq0 (Q,M) = Xq (Q,D) W_0^T (D,M);  Kq (Q,N) = Xq (Q,D) X^T (D,N)
     Zq0_.resize(Shape::matrix(Q, M));
-    parallel_gemm(Trans::N, Trans::T, Q, M, D, T(1), Xq.data(), D, W0_.data(), D, T(0), Zq0_.data(), M);
+    parallel_gemm(Trans::N, Trans::T, Q, M, D, T(1), Xq.data(), D, W0.data(), D, T(0), Zq0_.data(), M);
     Kq_.resize(Shape::matrix(Q, N));
-    parallel_gemm(Trans::N, Trans::T, Q, N, D, T(1), Xq.data(), D, this->X_.data(), D, T(0), Kq_.data(), N);
-    query_key_ = key;
+    parallel_gemm(Trans::N, Trans::T, Q, N, D, T(1), Xq.data(), D, X.data(), D, T(0), Kq_.data(), N);
+    key_ = key;
   }
-  // Zq (Q,M) = Zq0 + Kq (Q,N) Ct (N,M)
+  // Zq (Q,M) = Zq0 + Kq (Q,N) C^T (N,M)
   Zq_ = Zq0_;
-  parallel_gemm(Trans::N, Trans::N, Q, M, N, T(1), Kq_.data(), N, Ct_.data(), M, T(1), Zq_.data(), M);
+  if (c_by_neuron)
+    parallel_gemm(Trans::N, Trans::T, Q, M, N, T(1), Kq_.data(), N, C.data(), N, T(1), Zq_.data(), M);
+  else
+    parallel_gemm(Trans::N, Trans::N, Q, M, N, T(1), Kq_.data(), N, C.data(), M, T(1), Zq_.data(), M);
   f.resize(Shape::vector(Q));
-  for (std::size_t i = 0; i < Q; ++i) f[i] = kernels::relu_dot(Zq_.data() + i * M, this->a_.data(), M);
+  for (std::size_t i = 0; i < Q; ++i) f[i] = kernels::relu_dot(Zq_.data() + i * M, a.data(), M);
+}
+
+template <typename T>
+void RowSpaceDescent<T>::outputs(const Tensor<T>& Xq, Tensor<T>& f) {
+  query_.outputs(Xq, this->X_, W0_, Ct_, false, this->a_, f);
 }
 
 template <typename T>
@@ -174,6 +183,8 @@ std::string RowSpaceDescent<T>::name() const {
   return fmt::format("rowspace-{}", to_string(source_));
 }
 
+template class RowSpaceQuery<float>;
+template class RowSpaceQuery<double>;
 template class RowSpaceDescent<float>;
 template class RowSpaceDescent<double>;
 

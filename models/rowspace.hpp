@@ -15,6 +15,21 @@
 
 namespace rfa {
 
+// f = relu(Xq W_0^T + (Xq X^T) C^T) a for the rows of Xq (Q,D), with W = W_0 + C X: the network's outputs on
+// another data set (the test set) from row-space coefficients. The products with Xq are computed once and
+// cached while the same data set comes back.
+template <typename T>
+class RowSpaceQuery {
+ public:
+  // C is (M,N) when c_by_neuron, else stored transposed, (N,M).
+  void outputs(const Tensor<T>& Xq, const Tensor<T>& X, const Tensor<T>& W0, const Tensor<T>& C, bool c_by_neuron,
+               const Tensor<T>& a, Tensor<T>& f);
+
+ private:
+  std::uint64_t key_ = 0;  // a fingerprint of the cached data set
+  Tensor<T> Zq0_, Kq_, Zq_;
+};
+
 template <typename T>
 class RowSpaceDescent final : public Trainer<T> {
  public:
@@ -49,9 +64,7 @@ class RowSpaceDescent final : public Trainer<T> {
   Tensor<T> W_;    // (M,D), formed by weights()
   bool W_current_ = false;
   Tape<T> tape_;   // the tape path: records the head on Z
-  // outputs() on another data set (the test set): the products with it, and a fingerprint to know it again
-  std::uint64_t query_key_ = 0;
-  Tensor<T> Zq0_, Kq_, Zq_;
+  RowSpaceQuery<T> query_;
 };
 
 }  // namespace rfa

@@ -6,6 +6,7 @@
 
 #include "blas.hpp"
 #include "blocks.hpp"
+#include "patterns.hpp"
 #include "network.hpp"
 #include "parallel.hpp"
 #include "rowspace.hpp"
@@ -25,7 +26,8 @@ Method parse_method(const std::string& s) {
   if (s == "auto") return Method::automatic;
   if (s == "plain") return Method::plain;
   if (s == "rowspace") return Method::rowspace;
-  throw std::invalid_argument(fmt::format("method must be auto, plain or rowspace, got '{}'", s));
+  if (s == "patterns") return Method::patterns;
+  throw std::invalid_argument(fmt::format("method must be auto, plain, rowspace or patterns, got '{}'", s));
 }
 
 const char* to_string(Method m) {
@@ -33,19 +35,23 @@ const char* to_string(Method m) {
     case Method::automatic: return "auto";
     case Method::plain: return "plain";
     case Method::rowspace: return "rowspace";
+    case Method::patterns: return "patterns";
   }
   return "?";
 }
 
 Method resolve_method(Method m, std::size_t N, std::size_t D) {
   if (m != Method::automatic) return m;
-  return N < 2 * D ? Method::rowspace : Method::plain;
+  return N < 2 * D ? Method::patterns : Method::plain;
 }
 
 template <typename T>
 std::unique_ptr<Trainer<T>> make_trainer(Method method, GradSource source, const Tensor<T>& X, const Tensor<T>& y,
                                          Tensor<T> a, Tensor<T> W0, T alpha) {
-  if (resolve_method(method, X.rows(), X.cols()) == Method::rowspace)
+  const Method m = resolve_method(method, X.rows(), X.cols());
+  if (m == Method::patterns)
+    return std::make_unique<PatternDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
+  if (m == Method::rowspace)
     return std::make_unique<RowSpaceDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
   return std::make_unique<GradientDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
 }

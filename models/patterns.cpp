@@ -1,0 +1,454 @@
+#include "patterns.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "blas.hpp"
+#include "kernels.hpp"
+#include "ops.hpp"
+#include "stable_math.hpp"
+
+namespace rfa {
+
+using blas::Trans;
+
+namespace {
+// What a differing entry costs (N multiply-adds from memory, where rows of K are fetched one at a time) in units of
+// the shared product's N multiply-adds per reference and row (at the matrix-product rate): measured, roughly.
+// Grouping, though, is best chosen with a lower weight: more references do not remove the differences that come
+// from entries flipping back and forth around 0, which every grouping pays.
+constexpr std::uint64_t DIFF_COST = 8, GROUPING_DIFF_COST = 2;
+
+// The two inner loops of a step, compiled per instruction set (kernels.hpp).
+
+// A block of neurons stepped together, so that a row of K serves every neuron of the block that needs it.
+template <typename T>
+struct NeuronBlock {
+  static constexpr std::size_t MAX = 16;
+  std::size_t count = 0;
+  T* h[MAX];                    // (N) out: K (u .* s_j)
+  const T* yref[MAX];           // (N) K (u .* p_r(j))
+  const std::uint8_t* s[MAX];   // (N) s_j
+  const std::uint8_t* p[MAX];   // (N) p_r(j)
+  T* e[MAX];                    // (N) the sums of differences
+  std::uint16_t* differs;       // (N) scratch
+};
+
+// For each neuron b of the block: h_b = yref_b + sum over k with s_bk != p_bk of (s_bk - p_bk) u_k K_k (K_k: row k
+// of K (N,N)), and e_bk += (s_bk - p_bk) u_k there. Returns how many entries differ. Each h_b sums in order of k,
+// so the result does not depend on how neurons are grouped into blocks.
+template <typename T>
+inline std::size_t block_product_impl(const NeuronBlock<T>& nb, const T* u, const T* K, std::size_t N) {
+  // Which entries differ, as one bit per neuron of the block for each k (MAX <= 16 bits).
+  std::uint16_t* differs = nb.differs;
+  std::fill(differs, differs + N, std::uint16_t(0));
+  for (std::size_t b = 0; b < nb.count; ++b) {
+    std::copy(nb.yref[b], nb.yref[b] + N, nb.h[b]);
+    const std::uint8_t* s = nb.s[b];
+    const std::uint8_t* p = nb.p[b];
+    for (std::size_t k = 0; k < N; ++k) differs[k] |= static_cast<std::uint16_t>((s[k] != p[k]) << b);
+  }
+  std::size_t diffs = 0;
+  for (std::size_t k = 0; k < N; ++k) {
+    if (differs[k] == 0) continue;
+    const T* __restrict Kk = K + k * N;
+    for (unsigned bits = differs[k]; bits != 0; bits &= bits - 1) {
+      const int b = std::countr_zero(bits);
+      const T c = nb.s[b][k] ? u[k] : -u[k];  // (s_bk - p_bk) u_k
+      nb.e[b][k] += c;
+      T* __restrict h = nb.h[b];
+      for (std::size_t i = 0; i < N; ++i) h[i] += c * Kk[i];
+      ++diffs;
+    }
+  }
+  return diffs;
+}
+RFA_CLONES std::size_t block_product(const NeuronBlock<double>& nb, const double* u, const double* K, std::size_t N) {
+  return block_product_impl(nb, u, K, N);
+}
+RFA_CLONES std::size_t block_product(const NeuronBlock<float>& nb, const float* u, const float* K, std::size_t N) {
+  return block_product_impl(nb, u, K, N);
+}
+
+// z -= alpha a_j h;  s = 1[z > 0];  f += a_j relu(z)   (all of length N)
+template <typename T>
+inline void neuron_update_impl(T* __restrict z, std::uint8_t* __restrict s, double* __restrict f,
+                               const T* __restrict h, T alpha, T aj, std::size_t N) {
+  const T g = -alpha * aj;
+  for (std::size_t k = 0; k < N; ++k) {
+    const T zk = z[k] + g * h[k];
+    z[k] = zk;
+    s[k] = static_cast<std::uint8_t>(zk > T(0));
+    f[k] += double(aj) * double(zk > T(0) ? zk : T(0));
+  }
+}
+RFA_CLONES void neuron_update(double* z, std::uint8_t* s, double* f, const double* h, double alpha, double aj,
+                              std::size_t N) {
+  neuron_update_impl(z, s, f, h, alpha, aj, N);
+}
+RFA_CLONES void neuron_update(float* z, std::uint8_t* s, double* f, const float* h, float alpha, float aj,
+                              std::size_t N) {
+  neuron_update_impl(z, s, f, h, alpha, aj, N);
+}
+}  // namespace
+
+template <typename T>
+PatternDescent<T>::PatternDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a,
+                                  Tensor<T> W0, T alpha)
+    : Trainer<T>(X, y, std::move(a)), source_(source), alpha_(alpha), N_(X.rows()), M_(this->a_.size()),
+      W0_(std::move(W0)) {
+  const std::size_t N = N_, M = M_, D = X.cols();
+  check_shape("PatternDescent", "W0", W0_.shape(), Shape::matrix(M, D));
+  check_shape("PatternDescent", "y", y.shape(), Shape::vector(N));
+  // K (N,N) = X (N,D) X^T;  Z_0^T (M,N) = W_0 (M,D) X^T (D,N)
+  K_.resize(Shape::matrix(N, N));
+  blas::gram(N, D, T(1), X.data(), D, T(0), K_.data(), N);
+  Z0t_.resize(Shape::matrix(M, N));
+  parallel_gemm(Trans::N, Trans::T, M, N, D, T(1), W0_.data(), D, X.data(), D, T(0), Z0t_.data(), N);
+  // Products that overflow would turn into NaN pre-activations, which relu would silently treat as inactive.
+  for (const Tensor<T>* t : {&K_, &Z0t_})
+    for (T v : *t)
+      if (!std::isfinite(v))
+        throw std::runtime_error(fmt::format("shared-pattern training: X X^T or X W0^T overflows {} (an entry is {}); "
+                                             "the data or init are too large for this precision", sizeof(T) == 4 ? "float" : "double", v));
+  C_.resize(Shape::matrix(M, N));
+  C_.fill(T(0));
+  C_current_ = true;
+  E_.resize(Shape::matrix(M, N));
+  U_.resize(Shape::vector(N));
+  Zt_.resize(Shape::matrix(M, N));
+  S_.assign(M * N, 0);
+  u_.resize(Shape::vector(N));
+  f_.assign(N, 0.0);
+  f_parts_.assign(MAX_PARTS * N, 0.0);
+  h_parts_.assign(MAX_PARTS * NeuronBlock<T>::MAX * N, T(0));
+  differs_.assign(MAX_PARTS * N, 0);
+  refresh();
+}
+
+template <typename T>
+void PatternDescent<T>::outputs_from_Z() {
+  const std::size_t N = N_, M = M_;
+  // f_i = sum_j a_j relu(z_ji)
+  std::fill(f_.begin(), f_.end(), 0.0);
+  for (std::size_t j = 0; j < M; ++j) {
+    const double aj = double(this->a_[j]);
+    const T* z = Zt_.data() + j * N;
+    for (std::size_t i = 0; i < N; ++i) f_[i] += aj * double(std::max(z[i], T(0)));
+  }
+}
+
+template <typename T>
+void PatternDescent<T>::choose_references() {
+  const std::size_t N = N_, M = M_, words = (N + 63) / 64;
+  // The patterns as bit sets, so that Hamming distances are a few popcounts.
+  std::vector<std::uint64_t>& bits = bits_;
+  bits.assign(M * words, 0);
+  for (std::size_t j = 0; j < M; ++j)
+    for (std::size_t k = 0; k < N; ++k)
+      if (S_[j * N + k]) bits[j * words + k / 64] |= std::uint64_t(1) << (k % 64);
+  auto distance = [&](const std::uint64_t* p, const std::uint64_t* q) {
+    std::size_t h = 0;
+    for (std::size_t w = 0; w < words; ++w) h += static_cast<std::size_t>(std::popcount(p[w] ^ q[w]));
+    return h;
+  };
+  // Leader clustering at a few radii: a neuron joins the first reference within `radius`, or becomes one. The
+  // cost of a step is about N per reference (the product) plus 1 per differing entry, both in units of N
+  // multiply-adds; keep the cheapest grouping. Wide radii first: they are quick, and a narrower one is dropped
+  // as soon as it costs more.
+  std::vector<std::uint32_t>& leaders = leaders_;
+  std::vector<std::uint32_t>& best_leaders = best_leaders_;
+  best_leaders.clear();
+  std::size_t best_cost = SIZE_MAX;
+  for (std::size_t radius : {N / 4, N / 8, N / 16, N / 32, N / 64, std::size_t(0)}) {
+    leaders.clear();
+    std::size_t cost = 0;
+    for (std::size_t j = 0; j < M && cost < best_cost; ++j) {
+      std::size_t d = SIZE_MAX;
+      for (std::uint32_t l : leaders) {
+        d = distance(&bits[j * words], &bits[l * words]);
+        if (d <= radius) break;
+      }
+      if (d <= radius) {
+        cost += GROUPING_DIFF_COST * d;
+      } else {
+        leaders.push_back(static_cast<std::uint32_t>(j));
+        cost += N;
+      }
+    }
+    if (cost < best_cost) {
+      best_cost = cost;
+      best_leaders = leaders;
+    }
+  }
+  // Each neuron to its nearest leader; then each reference becomes its group's majority pattern, which can only
+  // lower the number of differing entries.
+  const std::size_t R = best_leaders.size();
+  ref_of_.assign(M, 0);
+  for (std::size_t j = 0; j < M; ++j) {
+    std::size_t best = SIZE_MAX;
+    for (std::size_t r = 0; r < R; ++r) {
+      const std::size_t d = distance(&bits[j * words], &bits[best_leaders[r] * words]);
+      if (d < best) {
+        best = d;
+        ref_of_[j] = static_cast<std::uint32_t>(r);
+      }
+    }
+  }
+  std::vector<std::uint32_t>& ones = ones_;
+  std::vector<std::uint32_t>& members = members_;
+  ones.assign(R * N, 0);
+  members.assign(R, 0);
+  for (std::size_t j = 0; j < M; ++j) {
+    ++members[ref_of_[j]];
+    for (std::size_t k = 0; k < N; ++k) ones[ref_of_[j] * N + k] += S_[j * N + k];
+  }
+  P_.assign(R * N, 0);
+  std::uint64_t cost = N * R;
+  for (std::size_t r = 0; r < R; ++r)
+    for (std::size_t k = 0; k < N; ++k) P_[r * N + k] = 2 * ones[r * N + k] > members[r];
+  for (std::size_t j = 0; j < M; ++j)
+    for (std::size_t k = 0; k < N; ++k) cost += DIFF_COST * (S_[j * N + k] != P_[ref_of_[j] * N + k]);
+  refresh_cost_ = cost;
+  // Sharing must start at least twice as cheap as forming Z, since the patterns drift from the references;
+  // otherwise the next steps form Z whole (dense_).
+  dense_ = 2 * cost > N * M;
+  dense_steps_ = 0;
+  order_.resize(M);
+  for (std::size_t j = 0; j < M; ++j) order_[j] = static_cast<std::uint32_t>(j);
+  std::stable_sort(order_.begin(), order_.end(), [&](std::uint32_t x, std::uint32_t y) { return ref_of_[x] < ref_of_[y]; });
+  Pu_.resize(Shape::matrix(R, N));
+  Yt_.resize(Shape::matrix(R, N));
+}
+
+template <typename T>
+void PatternDescent<T>::refresh() {
+  const std::size_t N = N_, M = M_;
+  C_refresh_ = coefficients();
+  E_.fill(T(0));
+  U_.fill(T(0));
+  since_refresh_ = 0;
+  refresh_due_ = false;
+  ++stats_.refreshes;
+  // Z^T (M,N) = Z_0^T + C (M,N) K (N,N)   (K is symmetric)
+  Zt_ = Z0t_;
+  parallel_gemm(Trans::N, Trans::N, M, N, N, T(1), C_.data(), N, K_.data(), N, T(1), Zt_.data(), N);
+  for (std::size_t k = 0; k < M * N; ++k) S_[k] = Zt_[k] > T(0);
+  outputs_from_Z();
+  choose_references();
+}
+
+template <typename T>
+double PatternDescent<T>::step() {
+  const std::size_t N = N_, M = M_;
+  if (refresh_due_ || (dense_ ? dense_steps_ == DENSE_WINDOW : since_refresh_ >= REFRESH)) refresh();
+  W_current_ = false;
+  const T* a = this->a_.data();
+  const Tensor<T>& y = this->y_;
+  // u = dL/df (N) and the loss
+  double loss = 0;
+  if (source_ == GradSource::tape) {
+    f_tape_.resize(Shape::vector(N));
+    for (std::size_t i = 0; i < N; ++i) f_tape_[i] = T(f_[i]);
+    tape_.clear();
+    auto f = tape_.param(f_tape_);
+    auto l = logistic_loss(tape_.constant(y) * f);
+    tape_.backward(l);
+    u_ = tape_.grad(f);
+    loss = double(l.value().item());
+  } else {
+    for (std::size_t i = 0; i < N; ++i) {
+      const T fi = T(f_[i]);
+      loss += double(stable_softplus(-y[i] * fi));
+      u_[i] = -stable_sigmoid(-y[i] * fi) * y[i] / T(N);
+    }
+    loss /= double(N);
+  }
+  const T* u = u_.data();
+  if (dense_) {
+    dense_step();
+    return loss;
+  }
+  C_current_ = false;
+  for (std::size_t i = 0; i < N; ++i) U_[i] += u[i];
+  // Y^T (R,N) = (P .* u) (R,N) K (N,N): the references' products, columns split over the workers
+  const std::size_t R = P_.size() / N;
+  for (std::size_t r = 0; r < R; ++r)
+    for (std::size_t k = 0; k < N; ++k) Pu_[r * N + k] = P_[r * N + k] ? u[k] : T(0);
+  const std::size_t col_parts = std::min<std::size_t>(static_cast<std::size_t>(workers_for(N / 64)), MAX_PARTS);
+  const std::size_t cols = (N + col_parts - 1) / col_parts;
+  parallel_for(col_parts, [&](std::size_t p, int) {
+    const std::size_t c0 = p * cols;
+    if (c0 >= N) return;
+    blas::gemm(Trans::N, Trans::N, R, std::min(cols, N - c0), N, T(1), Pu_.data(), N, K_.data() + c0, N, T(0),
+               Yt_.data() + c0, N);
+  });
+  // Neurons in blocks, in order of reference: h = K (u .* s_j) from the reference; then Z and S move, and the
+  // part's share of f.
+  diff_parts_.fill(0);
+  for_row_parts(M, [&](std::size_t p, std::size_t o0, std::size_t o1) {
+    double* fp = f_parts_.data() + p * N;
+    T* hp = h_parts_.data() + p * NeuronBlock<T>::MAX * N;
+    std::fill(fp, fp + N, 0.0);
+    std::uint64_t diffs = 0;
+    NeuronBlock<T> nb;
+    for (std::size_t o = o0; o < o1; o += NeuronBlock<T>::MAX) {
+      nb.count = std::min(NeuronBlock<T>::MAX, o1 - o);
+      for (std::size_t b = 0; b < nb.count; ++b) {
+        const std::size_t j = order_[o + b], r = ref_of_[j];
+        nb.h[b] = hp + b * N;
+        nb.yref[b] = Yt_.data() + r * N;
+        nb.s[b] = S_.data() + j * N;
+        nb.p[b] = P_.data() + r * N;
+        nb.e[b] = E_.data() + j * N;
+      }
+      nb.differs = differs_.data() + p * N;
+      diffs += block_product(nb, u, K_.data(), N);
+      for (std::size_t b = 0; b < nb.count; ++b) {
+        const std::size_t j = order_[o + b];
+        neuron_update(Zt_.data() + j * N, S_.data() + j * N, fp, nb.h[b], alpha_, a[j], N);
+      }
+    }
+    diff_parts_[p] = diffs;
+  });
+  sum_f_parts();
+  std::uint64_t diffs = 0;
+  for (auto d : diff_parts_) diffs += d;
+  ++since_refresh_;
+  ++stats_.steps;
+  stats_.references += R;
+  stats_.differences += diffs;
+  // Patterns drift away from the references as training goes on. Once a step costs more than forming Z would,
+  // form Z for a while (dense_); once it costs clearly more than the second and third steps after the last choice
+  // did, choose again.
+  const std::uint64_t cost = N * R + DIFF_COST * diffs;
+  if (cost > N * M)
+    dense_ = true;
+  else if (since_refresh_ <= 3)  // the first step still sees the patterns chosen from; entries near 0 flip after
+    first_cost_ = since_refresh_ == 1 ? 0 : std::max(first_cost_, cost);
+  else if (cost > 2 * first_cost_ + N * M / 32)
+    refresh_due_ = true;
+  return loss;
+}
+
+template <typename T>
+void PatternDescent<T>::sum_f_parts() {
+  const std::size_t N = N_, parts = std::min<std::size_t>(MAX_PARTS, static_cast<std::size_t>(workers_for(M_ / 64)));
+  std::copy(f_parts_.begin(), f_parts_.begin() + N, f_.begin());
+  for (std::size_t p = 1; p < parts; ++p)
+    for (std::size_t i = 0; i < N; ++i) f_[i] += f_parts_[p * N + i];
+}
+
+template <typename T>
+void PatternDescent<T>::dense_step() {
+  const std::size_t N = N_;
+  const T* a = this->a_.data();
+  const T* u = u_.data();
+  coefficients();
+  // Each part, on its neurons j0..j1: C_j += -alpha u .* a_j s_j; Z^T_j = Z_0^T_j + C_j K; s_j, and f's share.
+  for_row_parts(M_, [&](std::size_t p, std::size_t j0, std::size_t j1) {
+    for (std::size_t j = j0; j < j1; ++j) {
+      T* c = C_.data() + j * N;
+      const std::uint8_t* s = S_.data() + j * N;
+      for (std::size_t k = 0; k < N; ++k) c[k] += (-alpha_ * u[k]) * a[j] * T(s[k]);
+    }
+    std::copy(Z0t_.data() + j0 * N, Z0t_.data() + j1 * N, Zt_.data() + j0 * N);
+    blas::gemm(Trans::N, Trans::N, j1 - j0, N, N, T(1), C_.data() + j0 * N, N, K_.data(), N, T(1),
+               Zt_.data() + j0 * N, N);
+    double* fp = f_parts_.data() + p * N;
+    std::fill(fp, fp + N, 0.0);
+    for (std::size_t j = j0; j < j1; ++j) {
+      const T* z = Zt_.data() + j * N;
+      std::uint8_t* s = S_.data() + j * N;
+      const double aj = double(a[j]);
+      for (std::size_t k = 0; k < N; ++k) {
+        s[k] = z[k] > T(0);
+        fp[k] += aj * double(z[k] > T(0) ? z[k] : T(0));
+      }
+    }
+  });
+  sum_f_parts();
+  ++since_refresh_;
+  ++dense_steps_;
+  ++stats_.steps;
+  ++stats_.dense_steps;
+}
+
+template <typename T>
+const Tensor<T>& PatternDescent<T>::coefficients() {
+  if (!C_current_) {
+    // C_j = C_j at the last refresh - alpha a_j (U .* p_r(j) + e_j): a step adds -alpha a_j u .* s_j, and s_j is
+    // p_r(j) except where e_j took the difference.
+    const std::size_t N = N_;
+    for (std::size_t j = 0; j < M_; ++j) {
+      const T g = -alpha_ * this->a_[j];
+      const std::uint8_t* p = P_.data() + ref_of_[j] * N;
+      for (std::size_t k = 0; k < N; ++k)
+        C_[j * N + k] = C_refresh_[j * N + k] + g * ((p[k] ? U_[k] : T(0)) + E_[j * N + k]);
+    }
+    C_current_ = true;
+  }
+  return C_;
+}
+
+template <typename T>
+const Tensor<T>& PatternDescent<T>::weights() {
+  if (!W_current_) {
+    // W (M,D) = W_0 + C (M,N) X (N,D)
+    const std::size_t D = W0_.cols();
+    W_ = W0_;
+    parallel_gemm(Trans::N, Trans::N, M_, D, N_, T(1), coefficients().data(), N_, this->X_.data(), D, T(1), W_.data(),
+                  D);
+    W_current_ = true;
+  }
+  return W_;
+}
+
+template <typename T>
+void PatternDescent<T>::train_outputs(Tensor<T>& f) {
+  query_train_.outputs(this->X_, this->X_, W0_, coefficients(), true, this->a_, f);
+}
+
+template <typename T>
+void PatternDescent<T>::outputs(const Tensor<T>& Xq, Tensor<T>& f) {
+  query_test_.outputs(Xq, this->X_, W0_, coefficients(), true, this->a_, f);
+}
+
+template <typename T>
+const Tensor<T>& PatternDescent<T>::state() {
+  // C at the last refresh and the steps since: restore() replays them, so a resumed run takes the same steps.
+  state_.resize(Shape::matrix(M_ + 1, N_));
+  std::copy(C_refresh_.begin(), C_refresh_.end(), state_.data());
+  std::fill(state_.data() + M_ * N_, state_.data() + (M_ + 1) * N_, T(0));
+  state_[M_ * N_] = T(since_refresh_);
+  return state_;
+}
+
+template <typename T>
+void PatternDescent<T>::restore(const Tensor<T>& state) {
+  const std::size_t N = N_, M = M_;
+  check_shape("PatternDescent::restore", "state", state.shape(), Shape::matrix(M + 1, N));
+  const T steps = state[M * N];
+  if (!(steps >= 0 && steps <= T(REFRESH + DENSE_WINDOW) && steps == std::floor(steps)))
+    throw std::runtime_error(fmt::format("shared-pattern state: {} steps since a refresh is not a count in [0, {}]",
+                                         steps, REFRESH + DENSE_WINDOW));
+  std::copy(state.data(), state.data() + M * N, C_.data());
+  C_current_ = true;
+  refresh();
+  for (std::size_t s = 0; s < static_cast<std::size_t>(steps); ++s) step();
+  W_current_ = false;
+}
+
+template <typename T>
+std::string PatternDescent<T>::name() const {
+  return fmt::format("patterns-{}", to_string(source_));
+}
+
+template class PatternDescent<float>;
+template class PatternDescent<double>;
+
+}  // namespace rfa
