@@ -36,7 +36,8 @@ struct Options {
 };
 
 // Steps per panel for a profile: quick for tests; default about 20 minutes for both panels on 2 cores (the
-// (300, 5000) panel trains in row space at about 1 ms a step, the (5000, 300) one at about 25-30 ms); paper is
+// (300, 5000) panel trains in row space with shared patterns at about 0.5 ms a step, the (5000, 300) one at about
+// 25-30 ms); paper is
 // the figure's 10^7.
 std::size_t steps_for(const Options& o, const Panel& p) {
   if (o.steps) return o.steps;
@@ -59,7 +60,7 @@ RunSpec spec_for(const Options& o, const Panel& p, std::uint64_t seed) {
   s.seed = seed;
   s.dtype = o.dtype;
   s.grad = parse_grad_source(o.grad);
-  s.method = Method::automatic;  // row space for (300, 5000), plain for (5000, 300)
+  s.method = Method::automatic;  // row space with shared patterns for (300, 5000), plain for (5000, 300)
   return s;
 }
 
@@ -267,8 +268,8 @@ set grid
       "## Figure 2: training in high and low dimensions\n\n![Figure 2](fig2/fig2.png)\n\n"
       "Settings: m = 400, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, omega_init^2 = "
       "0.01/(m d), alpha = 0.1, 6000 test points, a random orthonormal pair of means, {seeds} seed(s) from {seed}, "
-      "{dtype}, gradient from the {grad}; profile '{profile}'. The (300, 5000) panel trains in row space (exact; "
-      "see the README).\n\n{table}\n",
+      "{dtype}, gradient from the {grad}; profile '{profile}'. The (300, 5000) panel trains in row space with shared "
+      "activation patterns (exact; see the README).\n\n{table}\n",
       fmt::arg("seeds", o.seeds), fmt::arg("seed", o.seed), fmt::arg("dtype", o.dtype), fmt::arg("grad", o.grad),
       fmt::arg("profile", o.profile), fmt::arg("table", section)));
   fmt::print("rfa-fig2: {} panel(s) x {} seed(s) in {}{}\n", panels.size(), o.seeds, format_duration(wall),
@@ -287,7 +288,7 @@ int main(int argc, char** argv) {
                "omega_init^2 = 0.01/(m d), alpha = 0.1, 6000 test points. Writes, in --out: <panel>/seed-<k>/ "
                "(metrics.csv, run.json, checkpoint.rfa) for every run, high.csv and low.csv (mean and min-max over "
                "seeds at each evaluation step), summary.json, claims.tsv and fig2.png / fig2.svg. The (300, 5000) "
-               "panel trains in row space (exact, see README). Long runs print progress with the time left; stop "
+               "panel trains in row space with shared activation patterns (exact, see README). Long runs print progress with the time left; stop "
                "with Ctrl-C and run the same command again to resume.",
                "rfa-fig2"};
   app.option("--profile", o.profile,

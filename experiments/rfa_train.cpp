@@ -187,7 +187,9 @@ int main(int argc, char** argv) {
   app.option("--grad", s.grad,
              "gradient from the tape or from the paper's closed form (the same trajectory; closed is as fast or faster)");
   app.option("--method", s.method,
-                 "how W is stepped: plain, rowspace (W = W0 + C X, exact, cheaper when n < 2d) or auto (the cheaper)");
+                 "how W is stepped: plain, rowspace (W = W0 + C X, exact, cheaper when n < 2d), patterns (row space "
+                 "with the step shared among neurons with the same activation pattern, exact) or auto (patterns when "
+                 "n < 2d, plain otherwise)");
   app.option("--model", s.model, "relu (the paper's network), linear (sgn <w,x>) or linear-bias (sgn(<w,x> + b))");
   app.option("--threads", s.threads, "threads for OpenBLAS and rfa [default: all cores]", false);
   app.option("--n-test", s.n_test, "test samples (generated data)");

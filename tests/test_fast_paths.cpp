@@ -10,6 +10,7 @@
 #include "metrics.hpp"
 #include "network.hpp"
 #include "parallel.hpp"
+#include "patterns.hpp"
 #include "rowspace.hpp"
 #include "run.hpp"
 #include "test_util.hpp"
@@ -70,13 +71,91 @@ TEST_CASE("row-space training follows the ordinary trajectory: W within 1e-10 af
   }
 }
 
-TEST_CASE("the method choice: row space when it is cheaper") {
-  CHECK(resolve_method(Method::automatic, 300, 5000) == Method::rowspace);
+TEST_CASE("shared-pattern training follows the ordinary trajectory: W within 1e-10 after 1000 steps, same accuracies") {
+  // Large enough that neurons group into shared patterns, so the shared product and the per-entry corrections
+  // both run (checked through the trainer's counts), and 1000 steps cross refreshes.
+  const Problem p = make_problem(120, 400, 96, 7);
+  for (GradSource src : {GradSource::closed, GradSource::tape}) {
+    CAPTURE(to_string(src));
+    GradientDescent<double> plain(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    PatternDescent<double> shared(src, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    const auto a = run(plain, p, 1000), b = run(shared, p, 1000);
+    CHECK(relative_difference(shared.weights(), plain.weights()) < 1e-10);
+    CHECK(relative_difference(plain.weights(), p.W0) > 1);
+    REQUIRE(a.size() == b.size());
+    for (std::size_t k = 0; k < a.size(); ++k) {
+      CHECK(b[k].train_acc == a[k].train_acc);
+      CHECK(b[k].test_acc == a[k].test_acc);
+      CHECK(test::close(b[k].loss, a[k].loss, 1e-10));
+    }
+    const PatternStats& st = shared.stats();
+    CHECK(st.steps == 1000);
+    CHECK(st.refreshes >= 2);
+    const std::uint64_t shared_steps = st.steps - st.dense_steps;
+    REQUIRE(shared_steps > 500);
+    CHECK(double(st.references) / double(shared_steps) < 0.25 * 96);  // a few references for 96 neurons
+    CHECK(st.differences > 0);
+  }
+}
+
+TEST_CASE("shared-pattern training where patterns do not group (random init, small step) still follows") {
+  // omega^2 = 1/d: pre-activations are not small, patterns stay as random as at init, so steps form Z whole.
+  Problem p = make_problem(80, 300, 64, 8);
+  p.W0 = init_weights<double>(64, 300, 1.0 / 300, 8);
+  RowSpaceDescent<double> rows(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.05);
+  PatternDescent<double> shared(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.05);
+  for (int k = 0; k < 300; ++k) CHECK(test::close(shared.step(), rows.step(), 1e-12));
+  CHECK(relative_difference(shared.weights(), rows.weights()) < 1e-11);
+  CHECK(shared.stats().dense_steps > 0);
+}
+
+TEST_CASE("a shared-pattern trainer restored from its state takes exactly the steps the original takes") {
+  const Problem p = make_problem(120, 400, 96, 9);
+  PatternDescent<double> original(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+  for (int k = 0; k < 650; ++k) original.step();  // past a refresh, so the state is C then and steps since
+  const Tensor<double> state = original.state();
+  CHECK(state[state.size() - p.train.X.rows()] > 0);
+  PatternDescent<double> resumed(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+  resumed.restore(state);
+  for (int k = 0; k < 100; ++k) CHECK(resumed.step() == original.step());
+  const Tensor<double>& W1 = original.weights();
+  const Tensor<double>& W2 = resumed.weights();
+  bool identical = true;
+  for (std::size_t k = 0; k < W1.size(); ++k) identical &= W1[k] == W2[k];
+  CHECK(identical);
+  // A state whose step count is not a count is refused.
+  Tensor<double> bad = state;
+  bad[bad.size() - p.train.X.rows()] = 0.5;
+  CHECK_THROWS_WITH_AS(resumed.restore(bad), doctest::Contains("steps since a refresh"), std::runtime_error);
+}
+
+TEST_CASE("shared-pattern steps with two workers follow the one-worker steps") {
+  const Problem p = make_problem(120, 400, 160, 10);
+  Tensor<double> W1, W2;
+  {
+    PatternDescent<double> t(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    for (int k = 0; k < 300; ++k) t.step();
+    W1 = t.weights();
+  }
+  {
+    ThreadScope two(2);
+    PatternDescent<double> t(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    for (int k = 0; k < 300; ++k) t.step();
+    W2 = t.weights();
+  }
+  CHECK(relative_difference(W2, W1) < 1e-11);
+}
+
+TEST_CASE("the method choice: row space (shared patterns) when it is cheaper") {
+  CHECK(resolve_method(Method::automatic, 300, 5000) == Method::patterns);
+  CHECK(resolve_method(Method::rowspace, 300, 5000) == Method::rowspace);
   CHECK(resolve_method(Method::automatic, 5000, 300) == Method::plain);
   CHECK(resolve_method(Method::automatic, 5000, 2) == Method::plain);
   CHECK(resolve_method(Method::plain, 300, 5000) == Method::plain);
   const Problem p = make_problem(30, 90, 8, 2);
   CHECK(make_trainer<double>(Method::automatic, GradSource::tape, p.train.X, p.train.y, p.a, p.W0, 0.1)->name() ==
+        "patterns-tape");
+  CHECK(make_trainer<double>(Method::rowspace, GradSource::tape, p.train.X, p.train.y, p.a, p.W0, 0.1)->name() ==
         "rowspace-tape");
 }
 
@@ -152,7 +231,7 @@ TEST_CASE("no trainer allocates after its first step, with one or two workers") 
     ThreadScope scope(threads);
     for (std::size_t D : {2, 100}) {
       const Problem p = make_problem(600, D, 30, 6);
-      for (Method method : {Method::plain, Method::rowspace}) {
+      for (Method method : {Method::plain, Method::rowspace, Method::patterns}) {
         for (GradSource src : {GradSource::tape, GradSource::closed}) {
           auto t = make_trainer<double>(method, src, p.train.X, p.train.y, p.a, p.W0, 0.1);
           CAPTURE(threads);
