@@ -220,7 +220,9 @@ void PatternDescent<T>::choose_references() {
   dense_steps_ = 0;
   order_.resize(M);
   for (std::size_t j = 0; j < M; ++j) order_[j] = static_cast<std::uint32_t>(j);
-  std::stable_sort(order_.begin(), order_.end(), [&](std::uint32_t x, std::uint32_t y) { return ref_of_[x] < ref_of_[y]; });
+  std::sort(order_.begin(), order_.end(), [&](std::uint32_t x, std::uint32_t y) {
+    return ref_of_[x] != ref_of_[y] ? ref_of_[x] < ref_of_[y] : x < y;  // by reference, then by index
+  });
   Pu_.resize(Shape::matrix(R, N));
   Yt_.resize(Shape::matrix(R, N));
 }
