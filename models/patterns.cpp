@@ -109,12 +109,7 @@ PatternDescent<T>::PatternDescent(GradSource source, const Tensor<T>& X, const T
   blas::gram(N, D, T(1), X.data(), D, T(0), K_.data(), N);
   Z0t_.resize(Shape::matrix(M, N));
   parallel_gemm(Trans::N, Trans::T, M, N, D, T(1), W0_.data(), D, X.data(), D, T(0), Z0t_.data(), N);
-  // Products that overflow would turn into NaN pre-activations, which relu would silently treat as inactive.
-  for (const Tensor<T>* t : {&K_, &Z0t_})
-    for (T v : *t)
-      if (!std::isfinite(v))
-        throw std::runtime_error(fmt::format("shared-pattern training: X X^T or X W0^T overflows {} (an entry is {}); "
-                                             "the data or init are too large for this precision", sizeof(T) == 4 ? "float" : "double", v));
+  require_finite_products("shared-pattern training", K_, Z0t_);
   C_.resize(Shape::matrix(M, N));
   C_.fill(T(0));
   C_current_ = true;
@@ -156,9 +151,8 @@ void PatternDescent<T>::choose_references() {
     for (std::size_t w = 0; w < words; ++w) h += static_cast<std::size_t>(std::popcount(p[w] ^ q[w]));
     return h;
   };
-  // Leader clustering at a few radii: a neuron joins the first reference within `radius`, or becomes one. The
-  // cost of a step is about N per reference (the product) plus 1 per differing entry, both in units of N
-  // multiply-adds; keep the cheapest grouping. Wide radii first: they are quick, and a narrower one is dropped
+  // Leader clustering at a few radii: a neuron joins the first reference within `radius`, or becomes one. A
+  // grouping costs N per reference (the product) plus GROUPING_DIFF_COST per differing entry; keep the cheapest. Wide radii first: they are quick, and a narrower one is dropped
   // as soon as it costs more.
   std::vector<std::uint32_t>& leaders = leaders_;
   std::vector<std::uint32_t>& best_leaders = best_leaders_;
@@ -213,7 +207,6 @@ void PatternDescent<T>::choose_references() {
     for (std::size_t k = 0; k < N; ++k) P_[r * N + k] = 2 * ones[r * N + k] > members[r];
   for (std::size_t j = 0; j < M; ++j)
     for (std::size_t k = 0; k < N; ++k) cost += DIFF_COST * (S_[j * N + k] != P_[ref_of_[j] * N + k]);
-  refresh_cost_ = cost;
   // Sharing must start at least twice as cheap as forming Z, since the patterns drift from the references;
   // otherwise the next steps form Z whole (dense_).
   dense_ = 2 * cost > N * M;

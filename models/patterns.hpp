@@ -10,7 +10,8 @@
 // fall into a few groups. With reference patterns p_1..p_R and each neuron assigned to one,
 //     K (u .* s_j) = K (u .* p_r(j)) + sum over k where s_j and p_r(j) differ of (s_jk - p_r(j)k) u_k K_k,
 // one product of R columns (2 N^2 R flops) plus N multiply-adds per differing entry. At Figure 2's high-dim
-// settings R is about 10 and 3-6% of the entries differ, so a step costs a tenth of the row-space step.
+// settings R is about 10 and 3-4% of the entries differ, so a step does about a tenth of the row-space step's
+// arithmetic; it runs about twice as fast, since the corrections fetch rows of K one at a time.
 //
 // This is exact algebra, like row space: the trajectory differs from the ordinary one only by rounding (tests
 // compare them). Z^T is carried from step to step, so its rounding would accumulate; every REFRESH steps (or
@@ -90,8 +91,7 @@ class PatternDescent final : public Trainer<T> {
   bool refresh_due_ = false;       // the patterns drifted from the references: refresh before the next step
   bool dense_ = false;             // the patterns do not group: step C and form Z whole until the next refresh
   std::size_t dense_steps_ = 0;    // steps taken so since dense_ was set (a refresh comes after DENSE_WINDOW)
-  std::uint64_t refresh_cost_ = 0; // the estimated cost of a step just after the last refresh (patterns.cpp)
-  std::uint64_t first_cost_ = 0;   // the larger cost of the second and third steps after it
+  std::uint64_t first_cost_ = 0;   // the larger estimated cost of the second and third steps after the last refresh
   Tensor<T> Zt_;    // (M,N)
   std::vector<std::uint8_t> S_;  // (M,N): 1[Z^T > 0]
   std::vector<std::uint8_t> P_;  // (R,N): the reference patterns, 0/1

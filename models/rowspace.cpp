@@ -17,6 +17,17 @@ namespace rfa {
 using blas::Trans;
 
 template <typename T>
+void require_finite_products(const char* trainer, const Tensor<T>& K, const Tensor<T>& Z0) {
+  for (const Tensor<T>* t : {&K, &Z0})
+    for (T v : *t)
+      if (!std::isfinite(v))
+        throw std::runtime_error(fmt::format("{}: X X^T or X W0^T overflows {} (an entry is {}); the data or init are "
+                                             "too large for this precision", trainer, sizeof(T) == 4 ? "float" : "double", v));
+}
+template void require_finite_products(const char*, const Tensor<float>&, const Tensor<float>&);
+template void require_finite_products(const char*, const Tensor<double>&, const Tensor<double>&);
+
+template <typename T>
 RowSpaceDescent<T>::RowSpaceDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a,
                                     Tensor<T> W0, T alpha)
     : Trainer<T>(X, y, std::move(a)), source_(source), alpha_(alpha), W0_(std::move(W0)) {
@@ -28,12 +39,7 @@ RowSpaceDescent<T>::RowSpaceDescent(GradSource source, const Tensor<T>& X, const
   blas::gram(N, D, T(1), X.data(), D, T(0), K_.data(), N);
   Z0_.resize(Shape::matrix(N, M));
   parallel_gemm(Trans::N, Trans::T, N, M, D, T(1), X.data(), D, W0_.data(), D, T(0), Z0_.data(), M);
-  // Products that overflow would turn into NaN pre-activations, which relu would silently treat as inactive.
-  for (const Tensor<T>* t : {&K_, &Z0_})
-    for (T v : *t)
-      if (!std::isfinite(v))
-        throw std::runtime_error(fmt::format("row-space training: X X^T or X W0^T overflows {} (an entry is {}); the "
-                                             "data or init are too large for this precision", sizeof(T) == 4 ? "float" : "double", v));
+  require_finite_products("row-space training", K_, Z0_);
   Ct_.resize(Shape::matrix(N, M));
   Ct_.fill(T(0));
   Z_.resize(Shape::matrix(N, M));

@@ -15,6 +15,11 @@
 
 namespace rfa {
 
+// Throws, naming the trainer, when K = X X^T or Z_0 = X W_0^T (computed once) overflowed: the NaN pre-activations
+// that follow would look inactive to relu and training would go on silently wrong.
+template <typename T>
+void require_finite_products(const char* trainer, const Tensor<T>& K, const Tensor<T>& Z0);
+
 // f = relu(Xq W_0^T + (Xq X^T) C^T) a for the rows of Xq (Q,D), with W = W_0 + C X: the network's outputs on
 // another data set (the test set) from row-space coefficients. The products with Xq are computed once and
 // cached while the same data set comes back.

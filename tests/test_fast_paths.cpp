@@ -129,23 +129,6 @@ TEST_CASE("a shared-pattern trainer restored from its state takes exactly the st
   CHECK_THROWS_WITH_AS(resumed.restore(bad), doctest::Contains("steps since a refresh"), std::runtime_error);
 }
 
-TEST_CASE("shared-pattern steps with two workers follow the one-worker steps") {
-  const Problem p = make_problem(120, 400, 160, 10);
-  Tensor<double> W1, W2;
-  {
-    PatternDescent<double> t(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
-    for (int k = 0; k < 300; ++k) t.step();
-    W1 = t.weights();
-  }
-  {
-    ThreadScope two(2);
-    PatternDescent<double> t(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
-    for (int k = 0; k < 300; ++k) t.step();
-    W2 = t.weights();
-  }
-  CHECK(relative_difference(W2, W1) < 1e-11);
-}
-
 TEST_CASE("the method choice: row space (shared patterns) when it is cheaper") {
   CHECK(resolve_method(Method::automatic, 300, 5000) == Method::patterns);
   CHECK(resolve_method(Method::rowspace, 300, 5000) == Method::rowspace);
@@ -184,21 +167,21 @@ TEST_CASE("blocks spread over two workers give the one-worker trajectory (to rou
   }
 }
 
-TEST_CASE("row-space steps with two workers follow the one-worker steps") {
-  const Problem p = make_problem(100, 300, 24, 4);
-  Tensor<double> C1, C2;
-  {
-    RowSpaceDescent<double> t(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
-    for (int k = 0; k < 40; ++k) t.step();
-    C1 = t.state();
-  }
-  {
-    ThreadScope two(2);
-    RowSpaceDescent<double> t(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
-    for (int k = 0; k < 40; ++k) t.step();
-    C2 = t.state();
-  }
-  CHECK(relative_difference(C2, C1) < 1e-12);
+TEST_CASE("row-space and shared-pattern steps with two workers follow the one-worker steps") {
+  // W after `steps` closed-form steps of `method` with `threads` workers
+  auto weights_after = [](Method method, const Problem& p, int steps, int threads) {
+    ThreadScope scope(threads);
+    auto t = make_trainer<double>(method, GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    for (int k = 0; k < steps; ++k) t->step();
+    return Tensor<double>(t->weights());
+  };
+  const Problem small = make_problem(100, 300, 24, 4);
+  CHECK(relative_difference(weights_after(Method::rowspace, small, 40, 2), weights_after(Method::rowspace, small, 40, 1)) <
+        1e-12);
+  // Enough neurons for two parts of at least 64, and steps past the point where patterns group.
+  const Problem wide = make_problem(120, 400, 160, 10);
+  CHECK(relative_difference(weights_after(Method::patterns, wide, 300, 2), weights_after(Method::patterns, wide, 300, 1)) <
+        1e-11);
 }
 
 TEST_CASE("the worker pool: every task once, exceptions come back, nested calls run inline") {
