@@ -1,6 +1,8 @@
 #include "parallel.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <memory>
@@ -26,7 +28,24 @@ struct TaskScope {
   ~TaskScope() { in_task = was; }
 };
 
-// A fixed set of worker threads that sleep between parallel_for calls.
+// Spins until ready() or until SPIN has passed; true if ready() came true. Waking a sleeping thread costs tens of
+// microseconds on these machines (a futex call and a reschedule), as much as a small product takes, and a step
+// runs several parallel regions per block of samples with only a few microseconds of serial work between them.
+// So the workers and the caller first spin briefly on an atomic, and only then sleep on a condition variable.
+constexpr auto SPIN = std::chrono::microseconds(100);
+template <typename Ready>
+bool spin_until(Ready ready) {
+  const auto until = std::chrono::steady_clock::now() + SPIN;
+  for (int k = 0;; ++k) {
+    if (ready()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();  // tells the core this is a spin loop: saves power and the sibling hyperthread's time
+#endif
+    if (k % 64 == 63 && std::chrono::steady_clock::now() > until) return false;
+  }
+}
+
+// A fixed set of worker threads that spin briefly, then sleep, between parallel_for calls.
 class Pool {
  public:
   ~Pool() { resize(0); }
@@ -35,32 +54,39 @@ class Pool {
     {
       std::lock_guard<std::mutex> lock(mu_);
       quit_ = true;
-      ++generation_;
+      generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     for (auto& t : threads_) t.join();
     threads_.clear();
     quit_ = false;
-    for (int w = 1; w <= helpers; ++w) threads_.emplace_back([this, w] { loop(w); });
+    // A new helper starts at the current generation: it waits for the next job, not for the one that quit.
+    const unsigned long now = generation_.load(std::memory_order_relaxed);
+    for (int w = 1; w <= helpers; ++w) threads_.emplace_back([this, w, now] { loop(w, now); });
   }
 
   int helpers() const { return static_cast<int>(threads_.size()); }
 
   void run(std::size_t tasks, int workers, void* body, detail::TaskFn call) {
+    // The job's fields are published by the release increment of generation_ (and by the mutex to sleepers).
+    body_ = body;
+    call_ = call;
+    tasks_ = tasks;
+    workers_ = workers;
+    error_ = nullptr;
+    // Every helper acknowledges every job, also one with fewer workers than helpers, so that none is still reading
+    // this job's fields when the next job overwrites them.
+    pending_.store(helpers(), std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      body_ = body;
-      call_ = call;
-      tasks_ = tasks;
-      workers_ = workers;
-      pending_ = workers - 1;
-      error_ = nullptr;
-      ++generation_;
+      generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     work(0);
-    std::unique_lock<std::mutex> lock(mu_);
-    done_.wait(lock, [this] { return pending_ == 0; });
+    if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> lock(mu_);
+      done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
     body_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
@@ -76,33 +102,36 @@ class Pool {
     }
   }
 
-  void loop(int w) {
-    unsigned long seen = 0;
+  void loop(int w, unsigned long seen) {
     for (;;) {
-      {
+      auto started = [&] { return generation_.load(std::memory_order_acquire) != seen; };
+      if (!spin_until(started)) {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return generation_ != seen; });
-        seen = generation_;
-        if (quit_) return;
-        if (w >= workers_ || !body_) continue;
+        cv_.wait(lock, started);
       }
-      work(w);
-      std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_ == 0) done_.notify_one();
+      seen = generation_.load(std::memory_order_acquire);
+      if (quit_) return;
+      if (w < workers_) work(w);
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        // The caller may be asleep on done_: take the mutex so that the wake-up cannot slip in between its
+        // check of pending_ and its wait.
+        std::lock_guard<std::mutex> lock(mu_);
+        done_.notify_one();
+      }
     }
   }
 
   std::vector<std::thread> threads_;
   std::mutex mu_;
   std::condition_variable cv_, done_;
-  unsigned long generation_ = 0;
-  bool quit_ = false;
+  std::atomic<unsigned long> generation_{0};
+  bool quit_ = false;  // written under mu_ before a generation_ increment, read after seeing it
   void* body_ = nullptr;
   detail::TaskFn call_ = nullptr;
   std::size_t tasks_ = 0;
   int workers_ = 1;
-  int pending_ = 0;
-  std::exception_ptr error_;
+  std::atomic<int> pending_{0};
+  std::exception_ptr error_;  // written under mu_; read by the caller after pending_ reaches 0
 };
 
 Pool& pool() {

@@ -3,7 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "alloc_counter.hpp"
 #include "blas.hpp"
@@ -207,6 +210,25 @@ TEST_CASE("the worker pool: every task once, exceptions come back, nested calls 
   blas::gemm(blas::Trans::N, blas::Trans::T, 130, 50, 70, 1.0, A.data(), 70, B.data(), 70, 0.0, C1.data(), 50);
   parallel_gemm(blas::Trans::N, blas::Trans::T, 130, 50, 70, 1.0, A.data(), 70, B.data(), 70, 0.0, C2.data(), 50);
   CHECK(relative_difference(C2, C1) < 1e-15);
+}
+
+TEST_CASE("the worker pool: back-to-back calls, calls after its workers slept, fewer tasks than workers") {
+  // Workers spin briefly between calls and then sleep: calls in quick succession meet spinning workers, calls
+  // after a pause meet sleeping ones, and with four workers a two-task call leaves two of them idle.
+  for (int n : {2, 4}) {
+    ThreadScope scope(n);
+    std::vector<int> hits(4, 0);
+    for (int call = 0; call < 2000; ++call) {
+      const std::size_t tasks = call % 3 == 0 ? 2 : 4;
+      parallel_for(tasks, [&](std::size_t t, int) { hits[t] += 1; });
+      if (call % 500 == 499) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const int twos = (2000 + 2) / 3;
+    CHECK(hits[0] == 2000);
+    CHECK(hits[1] == 2000);
+    CHECK(hits[2] == 2000 - twos);
+    CHECK(hits[3] == 2000 - twos);
+  }
 }
 
 TEST_CASE("no trainer allocates after its first step, with one or two workers") {
