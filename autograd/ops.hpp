@@ -24,7 +24,8 @@ Var<T> matvec(Var<T> A, Var<T> x);
 
 // y (R) = relu(A) (R,C) x (C): a ReLU layer followed by fixed output weights, fused into one op so that the
 // (R, C) activations relu(A) are never stored and the backward makes one pass over A. Equal to
-// matvec(relu(A), x), which the tests check; the paper's network uses it for f = relu(X W^T) a.
+// matvec(relu(A), x), which the tests check; the paper's network uses it for f = relu(X W^T) a. When A is an op's
+// output that nothing else reads (X W^T from matmul), dA is written over A: see tape.hpp, "Gradients over values".
 template <typename T>
 Var<T> relu_matvec(Var<T> A, Var<T> x);
 

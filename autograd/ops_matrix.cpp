@@ -65,7 +65,7 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
       else  // dB (N,K) += dC^T (N,M) op(A) (M,K)
         parallel_gemm(Trans::T, ta, N, K, M, T(1), dC.data(), N, A.data(), A.cols(), beta, dB, K);
     }
-  });
+  }, Var<T>::OutputUse::not_read);  // C itself is not needed: a consumer may write dC over it
   return c;
 }
 
@@ -120,18 +120,20 @@ Var<T> relu_matvec(Var<T> a, Var<T> x) {
     const T* X = g.input(1).data();
     const T* dY = g.grad().data();
     const std::size_t R = A.rows(), C = A.cols();
-    if (g.wants(0)) {
-      bool fresh = false;
-      T* dA = g.input_grad_target(0, fresh).data();
-      for_row_parts(R, [&](std::size_t, std::size_t i0, std::size_t i1) {
-        for (std::size_t i = i0; i < i1; ++i) relu_outer_row(dA + i * C, A.data() + i * C, dY[i], X, C, fresh);
-      });
-    }
+    // dx is formed first: when dA is written over A (the output of a matmul that nothing else reads), A is gone.
     if (g.wants(1)) {
       T* dX = g.input_grad(1).data();
       for (std::size_t i = 0; i < R; ++i)
         for (std::size_t j = 0; j < C; ++j)
           if (A(i, j) > T(0)) dX[j] += dY[i] * A(i, j);
+    }
+    if (g.wants(0)) {
+      // Each entry of A is read just before the same entry of dA is written, so dA may be A's own storage.
+      bool fresh = false;
+      T* dA = g.input_grad_over_value(0, fresh).data();
+      for_row_parts(R, [&](std::size_t, std::size_t i0, std::size_t i1) {
+        for (std::size_t i = i0; i < i1; ++i) relu_outer_row(dA + i * C, A.data() + i * C, dY[i], X, C, fresh);
+      });
     }
   });
   return y;

@@ -20,6 +20,16 @@ typename Tape<T>::Node& Tape<T>::node(Var<T> v, const char* what) {
 }
 
 template <typename T>
+const Tensor<T>& Var<T>::value() const {
+  if (!tape) throw TapeError("Var: used before being recorded on a tape");
+  const auto& n = tape->node(*this, "value");
+  if (n.grad_in_value)
+    throw TapeError(fmt::format("value: the output of '{}' was overwritten by its gradient in backward() (nothing "
+                                "else read it); read it before backward()", n.op));
+  return n.value();
+}
+
+template <typename T>
 typename Tape<T>::Node& Tape<T>::next_node() {
   if (backward_done_) throw TapeError("Tape: cannot record after backward(); call clear() and record again");
   if (count_ == nodes_.size()) nodes_.emplace_back();
@@ -32,8 +42,11 @@ typename Tape<T>::Node& Tape<T>::next_node() {
   std::fill(std::begin(n.in), std::end(n.in), -1);
   n.scalar = 0;
   n.flags = 0;
+  n.uses = 0;
   n.needs_grad = false;
   n.grad_live = false;
+  n.output_read = true;
+  n.grad_in_value = false;
   return n;
 }
 
@@ -78,6 +91,7 @@ Var<T> Tape<T>::record(const char* op, Shape shape, std::initializer_list<Var<T>
   int k = 0;
   for (const Var<T>& v : inputs) {
     n.in[k++] = v.id;
+    ++nodes_[v.id].uses;
     n.needs_grad = n.needs_grad || nodes_[v.id].needs_grad;
   }
   return Var<T>{this, static_cast<int>(count_ - 1), generation_};
@@ -92,13 +106,26 @@ Tensor<T>& Tape<T>::output(Var<T> v) {
 
 template <typename T>
 Tensor<T>& Tape<T>::grad_buffer(Node& n, bool& fresh) {
-  Tensor<T>& g = n.grad_sink ? *n.grad_sink : n.grad;
+  Tensor<T>& g = n.gradient();
   fresh = !n.grad_live;
   if (fresh) {
     if (!n.grad_sink) g.resize(n.value().shape());
     n.grad_live = true;
   }
   return g;
+}
+
+template <typename T>
+Tensor<T>& Tape<T>::grad_over_value(Node& n, bool& fresh) {
+  // Nothing else reads the value: not the caller's (a leaf), not another consumer, not the node's own backward.
+  // And no gradient has arrived yet (it would have to be added to).
+  if (!n.leaf && !n.grad_sink && !n.grad_live && n.uses == 1 && !n.output_read) {
+    n.grad_in_value = true;
+    n.grad_live = true;
+    fresh = true;
+    return n.own;
+  }
+  return grad_buffer(n, fresh);
 }
 
 template <typename T>
@@ -155,7 +182,7 @@ const Tensor<T>& Tape<T>::grad(Var<T> v) const {
   if (!backward_done_) throw TapeError("grad: call backward() first");
   if (!n.needs_grad)
     throw TapeError(fmt::format("grad: '{}' has no gradient (a constant, or depends on no param)", n.op));
-  return n.grad_sink ? *n.grad_sink : n.grad;
+  return n.gradient();
 }
 
 template <typename T>
@@ -172,6 +199,8 @@ std::size_t Tape<T>::storage_bytes() const {
   return bytes;
 }
 
+template struct Var<float>;
+template struct Var<double>;
 template class Tape<float>;
 template class Tape<double>;
 

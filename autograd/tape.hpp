@@ -8,6 +8,12 @@
 // (x*x, a+a, a diamond) gets both contributions. Gradient buffers are zero-filled lazily, the first time a
 // backward function touches them in a pass, so the buffer is still in cache when it is used.
 //
+// Gradients over values: an op whose backward reads an input entry by entry, and writes that entry's gradient
+// right after, may ask for the gradient to be written over the input's value when nothing else will read that
+// value (input_grad_over_value): an op's output with this op as its only consumer, whose own backward does not
+// read it (declared with OutputUse::not_read). relu_matvec does this with the (R, C) output of matmul, which
+// saves an (R, C) buffer and a pass over memory. Reading such a value after backward() throws.
+//
 // Leaves: param() marks a tensor whose gradient is wanted; constant() one whose gradient is not. No gradient
 // storage and no backward work is spent on anything that depends only on constants. Leaves refer to the
 // caller's tensor (no copy): keep it alive and unchanged until the recording is cleared.
@@ -52,10 +58,13 @@ struct Var {
   unsigned generation = 0;  // which recording of the tape this Var belongs to
 
   const Tensor<T>& value() const;
-  const Shape& shape() const { return value().shape(); }
+  const Shape& shape() const;
+  // Whether an op's backward reads the op's own output (exp, sigmoid, relu do; matmul does not). Only an output
+  // that is not_read may have its gradient written over it (see "Gradients over values" above).
+  enum class OutputUse { read, not_read };
   // Installs this op's backward function; ops call it right below their forward code. A captureless lambda
   // converts to the function pointer, so recording stores no closure and allocates nothing.
-  void on_backward(void (*fn)(Backward<T>&)) const;
+  void on_backward(void (*fn)(Backward<T>&), OutputUse use = OutputUse::read) const;
 };
 
 template <typename T>
@@ -111,9 +120,14 @@ class Tape {
     int in[3] = {-1, -1, -1};
     T scalar = 0;                       // an op's constant (the factor of scale, ...)
     int flags = 0;                      // an op's options (transpose flags of matmul, ...)
+    int uses = 0;                       // how many recorded ops take this node as an input
     bool needs_grad = false;            // a param, or depends on one
     bool grad_live = false;             // grad holds this pass's values (zero-filled on first touch)
+    bool output_read = true;            // its backward reads `own` (OutputUse::read)
+    bool grad_in_value = false;         // its gradient was written over `own` (input_grad_over_value)
     const Tensor<T>& value() const { return leaf ? *leaf : own; }
+    Tensor<T>& gradient() { return grad_sink ? *grad_sink : grad_in_value ? own : grad; }
+    const Tensor<T>& gradient() const { return grad_sink ? *grad_sink : grad_in_value ? own : grad; }
   };
 
   Var<T> leaf(const char* op, const Tensor<T>& value, bool needs_grad);
@@ -122,6 +136,7 @@ class Tape {
   Node& node(Var<T> v, const char* what);
   Tensor<T>& live_grad(Node& n);
   Tensor<T>& grad_buffer(Node& n, bool& fresh);
+  Tensor<T>& grad_over_value(Node& n, bool& fresh);
   void run_backward(Var<T> out);
 
   // A deque, because appending must not move earlier nodes: an op holds references to its inputs' values
@@ -140,7 +155,7 @@ struct Backward {
   typename Tape<T>::Node& node;
 
   const Tensor<T>& value() const { return node.own; }
-  const Tensor<T>& grad() const { return node.grad; }
+  const Tensor<T>& grad() const { return node.gradient(); }
   const Tensor<T>& input(int k) const { return tape.nodes_[node.in[k]].value(); }
   bool wants(int k) const { return node.in[k] >= 0 && tape.nodes_[node.in[k]].needs_grad; }
   // The gradient buffer of input k, zero-filled the first time it is touched in this pass. Accumulate into it.
@@ -149,19 +164,25 @@ struct Backward {
   // `fresh` is true the buffer holds garbage and the op must WRITE every entry (which equals accumulating into
   // zeros); otherwise it must add. Saves a pass over large gradients (matmul passes beta = 0 to the BLAS).
   Tensor<T>& input_grad_target(int k, bool& fresh) { return tape.grad_buffer(tape.nodes_[node.in[k]], fresh); }
+  // Like input_grad_target, but when nothing else reads input k's value (see "Gradients over values" above) the
+  // buffer IS that value, and `fresh` is true. The op must read each entry of input(k) before it writes the same
+  // entry of the gradient, and nothing after.
+  Tensor<T>& input_grad_over_value(int k, bool& fresh) { return tape.grad_over_value(tape.nodes_[node.in[k]], fresh); }
   T scalar() const { return node.scalar; }
   int flags() const { return node.flags; }
 };
 
 template <typename T>
-const Tensor<T>& Var<T>::value() const {
+const Shape& Var<T>::shape() const {
   if (!tape) throw TapeError("Var: used before being recorded on a tape");
-  return tape->node(*this, "value").value();
+  return tape->node(*this, "shape").value().shape();
 }
 
 template <typename T>
-void Var<T>::on_backward(void (*fn)(Backward<T>&)) const {
-  tape->node(*this, "on_backward").backward = fn;
+void Var<T>::on_backward(void (*fn)(Backward<T>&), OutputUse use) const {
+  auto& n = tape->node(*this, "on_backward");
+  n.backward = fn;
+  n.output_read = use == OutputUse::read;
 }
 
 extern template class Tape<float>;

@@ -57,6 +57,19 @@ TEST_CASE("relu_matvec: its Jacobian, and equal to matvec(relu(A), x)") {
   for (std::size_t i = 0; i < fused.size(); ++i) CHECK(test::close(fused[i], plain[i], 1e-15));
 }
 
+TEST_CASE("relu_matvec of a matmul: the gradient written over the product, and not when another op reads it") {
+  // Z = X W^T feeds only relu_matvec, which writes dZ over Z (tape.hpp, "Gradients over values"). In the second
+  // recording an earlier op reads Z in its backward (which runs after relu_matvec's), so Z must be kept.
+  auto X = uniform(Shape::matrix(6, 4), 21), W = uniform(Shape::matrix(5, 4), 22), a = uniform(Shape::vector(5), 23);
+  check("relu_matvec(X W^T, a)",
+        [](Tape<double>&, Inputs v) { return relu_matvec(matmul(v[0], v[1], Trans::N, Trans::T), v[2]); }, {X, W, a});
+  check("sum(Z .* Z) + sum(relu_matvec(Z, a))", [](Tape<double>&, Inputs v) {
+    auto Z = matmul(v[0], v[1], Trans::N, Trans::T);
+    auto squares = sum(Z * Z);  // recorded first (the operands of + are evaluated in no fixed order)
+    return squares + sum(relu_matvec(Z, v[2]));
+  }, {X, W, a});
+}
+
 TEST_CASE("gradients from a fresh-writing op and an accumulating op meet in one input") {
   // A feeds matmul (whose backward writes its gradient with beta = 0 when fresh) and an elementwise op, in
   // both orders, so each kind of backward runs first once.

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <new>
 #include <string>
+#include <utility>
 
 #include "ops.hpp"
 #include "test_util.hpp"
@@ -61,6 +62,52 @@ TEST_CASE("constants get no gradient and cost no backward work") {
   const std::size_t grad_bytes = tape.storage_bytes() - before;
   const std::size_t path_bytes = (W.size() + 5 * 3 + 1 + 1) * sizeof(double);
   CHECK(grad_bytes == path_bytes);
+}
+
+TEST_CASE("a gradient written over a value nothing else reads: no buffer, and reading the value is an error") {
+  Tensor<double> W = test::away_from_zero(Shape::matrix(3, 4), 31), X = test::uniform(Shape::matrix(5, 4), 32);
+  Tensor<double> A = test::uniform(Shape::vector(3), 33);
+  // d/dZ sum(relu(Z) a) = 1[Z > 0] a^T, and d/dW = (that)^T X
+  auto expected = [&](const Tensor<double>& Z, double extra) {
+    Tensor<double> dZ(Z.shape()), dW(W.shape());
+    dW.fill(0);
+    for (std::size_t i = 0; i < 5; ++i)
+      for (std::size_t j = 0; j < 3; ++j) {
+        dZ(i, j) = (Z(i, j) > 0 ? A[j] : 0.0) + extra;
+        for (std::size_t k = 0; k < 4; ++k) dW(j, k) += dZ(i, j) * X(i, k);
+      }
+    return std::pair{dZ, dW};
+  };
+  Tape<double> tape;
+  for (bool second_reader : {false, true}) {
+    tape.clear();
+    auto w = tape.param(W);
+    auto z = matmul(tape.constant(X), w, Trans::N, Trans::T);
+    const Tensor<double> Z = z.value();
+    auto out = sum(relu_matvec(z, tape.constant(A)));
+    if (second_reader) out = out + sum(z);  // z now has two consumers and keeps its value
+    const std::size_t before = tape.storage_bytes();
+    tape.backward(out);
+    const auto [dZ, dW] = expected(Z, second_reader ? 1.0 : 0.0);
+    for (std::size_t i = 0; i < dZ.size(); ++i) CHECK(tape.grad(z)[i] == doctest::Approx(dZ[i]).epsilon(1e-14));
+    for (std::size_t i = 0; i < dW.size(); ++i) CHECK(tape.grad(w)[i] == doctest::Approx(dW[i]).epsilon(1e-14));
+    if (!second_reader) {
+      // The first recording allocated gradients for w (3x4), the (5) output of relu_matvec and the sum, but none
+      // for the (5, 3) product: its gradient took the product's place.
+      CHECK(tape.storage_bytes() - before == (12 + 5 + 1) * sizeof(double));
+      CHECK_THROWS_WITH_AS(z.value(), doctest::Contains("overwritten by its gradient"), TapeError);
+      CHECK(z.shape() == Shape::matrix(5, 3));
+    } else {
+      for (std::size_t i = 0; i < Z.size(); ++i) CHECK(z.value()[i] == Z[i]);
+    }
+  }
+  // exp reads its own output in its backward, so relu_matvec may not overwrite it.
+  tape.clear();
+  auto w = tape.param(W);
+  auto e = exp(matmul(tape.constant(X), w, Trans::N, Trans::T));
+  const Tensor<double> E = e.value();
+  tape.backward(sum(relu_matvec(e, tape.constant(A))));
+  for (std::size_t i = 0; i < E.size(); ++i) CHECK(e.value()[i] == E[i]);
 }
 
 TEST_CASE("a parameter the output does not use has gradient zero") {
