@@ -181,6 +181,18 @@ void parallel_gemm(blas::Trans ta, blas::Trans tb, std::size_t M, std::size_t N,
   });
 }
 
+template <typename T>
+void parallel_axpy(std::size_t n, T alpha, const T* x, T* y) {
+  const std::size_t parts = static_cast<std::size_t>(workers_for(n / 16384));
+  const std::size_t per = (n + parts - 1) / parts;
+  rfa::parallel_for(parts, [&](std::size_t p, int) {
+    const std::size_t i0 = p * per;
+    if (i0 < n) blas::axpy(std::min(per, n - i0), alpha, x + i0, y + i0);
+  });
+}
+
+template void parallel_axpy(std::size_t, float, const float*, float*);
+template void parallel_axpy(std::size_t, double, const double*, double*);
 template void parallel_gemm(blas::Trans, blas::Trans, std::size_t, std::size_t, std::size_t, float, const float*,
                             std::size_t, const float*, std::size_t, float, float*, std::size_t);
 template void parallel_gemm(blas::Trans, blas::Trans, std::size_t, std::size_t, std::size_t, double, const double*,

@@ -47,6 +47,12 @@ template <typename T>
 void parallel_gemm(blas::Trans ta, blas::Trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
                    std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc);
 
+// y (n) += alpha x (n), split over the workers in parts of at least 16384 entries. Each entry is computed as by one
+// call, so the result does not depend on the split. For the weight update: a pass over (M, D) arrays that one
+// core's memory bandwidth would make a sizeable part of a step.
+template <typename T>
+void parallel_axpy(std::size_t n, T alpha, const T* x, T* y);
+
 namespace detail {
 using TaskFn = void (*)(void* body, std::size_t task, int worker);
 void parallel_for(std::size_t tasks, void* body, TaskFn call);

@@ -72,7 +72,7 @@ double closed_form_gradient(Tensor<T>& dW, const Tensor<T>& X, const Tensor<T>& 
 
   double loss = work.loss[0];
   for (int w = 1; w < workers; ++w) {
-    blas::axpy(dW.size(), T(1), work.dW[w].data(), dW.data());
+    parallel_axpy(dW.size(), T(1), work.dW[w].data(), dW.data());
     loss += work.loss[w];
   }
   if (N == 0) dW.fill(T(0));

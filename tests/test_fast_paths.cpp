@@ -210,6 +210,14 @@ TEST_CASE("the worker pool: every task once, exceptions come back, nested calls 
   blas::gemm(blas::Trans::N, blas::Trans::T, 130, 50, 70, 1.0, A.data(), 70, B.data(), 70, 0.0, C1.data(), 50);
   parallel_gemm(blas::Trans::N, blas::Trans::T, 130, 50, 70, 1.0, A.data(), 70, B.data(), 70, 0.0, C2.data(), 50);
   CHECK(relative_difference(C2, C1) < 1e-15);
+  // parallel_axpy splits an elementwise update: the same bits as one call
+  Tensor<double> x = test::uniform(Shape::vector(50001), 7), y1 = test::uniform(Shape::vector(50001), 8);
+  Tensor<double> y2 = y1;
+  blas::axpy(x.size(), -0.37, x.data(), y1.data());
+  parallel_axpy(x.size(), -0.37, x.data(), y2.data());
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) differ += y2[i] != y1[i];
+  CHECK(differ == 0);
 }
 
 TEST_CASE("the worker pool: back-to-back calls, calls after its workers slept, fewer tasks than workers") {
