@@ -100,7 +100,7 @@ const char* version() { return RFA_VERSION; }
 double peak_rss_mb() {
   struct rusage u {};
   ::getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KB on Linux
+  return double(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux; this is MiB (the JSON key keeps "mb")
 }
 
 std::string json_string(const std::string& s) {

@@ -47,7 +47,7 @@ int all_cores();
 // "1h02m", "3m05s", "12.3s"
 std::string format_duration(double seconds);
 
-// The process's peak resident memory so far, in MB (from getrusage).
+// The process's peak resident memory so far, in MiB (from getrusage).
 double peak_rss_mb();
 
 // The project version (from meson.build).

@@ -152,7 +152,7 @@ int train(Settings s) {
     write_file_atomic(s.out + "/manifest.json", manifest.str() + "\n");
   }
   const Metrics& last = rows.back();
-  fmt::print(stderr, "rfa-train: {} ({}) {} steps in {}; final train {:.4f}, test {:.4f} (clean {:.4f}); peak memory {:.0f} MB\n",
+  fmt::print(stderr, "rfa-train: {} ({}) {} steps in {}; final train {:.4f}, test {:.4f} (clean {:.4f}); peak memory {:.0f} MiB\n",
              trainer->name(), s.dtype, s.steps, cli::format_duration(wall), last.train_acc, last.test_acc,
              last.test_clean_acc, cli::peak_rss_mb());
   return 0;
