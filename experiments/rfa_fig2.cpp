@@ -35,10 +35,9 @@ struct Options {
   bool quiet = false;
 };
 
-// Steps per panel for a profile: quick for tests; default about 20 minutes for both panels on 2 cores (the
-// (300, 5000) panel trains in row space with shared patterns at about 0.5 ms a step, the (5000, 300) one at about
-// 25-30 ms); paper is
-// the figure's 10^7.
+// Steps per panel for a profile: quick for tests; default about 7 minutes for both panels on 2 cores (the
+// (300, 5000) panel trains in row space with shared patterns at about 0.3 ms a step, the (5000, 300) one at about
+// 20 ms); paper is the figure's 10^7.
 std::size_t steps_for(const Options& o, const Panel& p) {
   if (o.steps) return o.steps;
   if (o.profile == "quick") return 300;
@@ -292,8 +291,8 @@ int main(int argc, char** argv) {
                "with Ctrl-C and run the same command again to resume.",
                "rfa-fig2"};
   app.option("--profile", o.profile,
-                 "quick (seconds, small panels, for tests), default (2x10^5 and 2x10^4 steps, about 20 minutes on 2 "
-                 "cores) or paper (10^7 steps per panel: hours to days; resumable)");
+                 "quick (seconds, small panels, for tests), default (2x10^5 and 2x10^4 steps, about 7 minutes on 2 "
+                 "cores) or paper (10^7 steps per panel: under an hour for (300, 5000), days for (5000, 300); resumable)");
   app.option("--out", o.out, "output directory");
   app.option("--seeds", o.seeds, "runs per panel (seeds --seed, --seed + 1, ...)");
   app.option("--seed", o.seed, "first seed");
