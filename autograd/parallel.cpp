@@ -32,9 +32,11 @@ struct TaskScope {
 // microseconds on these machines (a futex call and a reschedule), as much as a small product takes, and a step
 // runs several parallel regions per block of samples with only a few microseconds of serial work between them.
 // So the workers and the caller first spin briefly on an atomic, and only then sleep on a condition variable.
+// With more threads than cores a spinning thread would take a core from a working one: then nobody spins.
 constexpr auto SPIN = std::chrono::microseconds(100);
 template <typename Ready>
-bool spin_until(Ready ready) {
+bool spin_until(Ready ready, bool spin) {
+  if (!spin) return ready();
   const auto until = std::chrono::steady_clock::now() + SPIN;
   for (int k = 0;; ++k) {
     if (ready()) return true;
@@ -62,6 +64,8 @@ class Pool {
     quit_ = false;
     // A new helper starts at the current generation: it waits for the next job, not for the one that quit.
     const unsigned long now = generation_.load(std::memory_order_relaxed);
+    const unsigned cores = std::thread::hardware_concurrency();  // 0 when unknown
+    spin_ = cores == 0 || static_cast<unsigned>(helpers) + 1 <= cores;
     for (int w = 1; w <= helpers; ++w) threads_.emplace_back([this, w, now] { loop(w, now); });
   }
 
@@ -83,7 +87,7 @@ class Pool {
     }
     cv_.notify_all();
     work(0);
-    if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
+    if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; }, spin_)) {
       std::unique_lock<std::mutex> lock(mu_);
       done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
     }
@@ -105,7 +109,7 @@ class Pool {
   void loop(int w, unsigned long seen) {
     for (;;) {
       auto started = [&] { return generation_.load(std::memory_order_acquire) != seen; };
-      if (!spin_until(started)) {
+      if (!spin_until(started, spin_)) {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, started);
       }
@@ -126,6 +130,7 @@ class Pool {
   std::condition_variable cv_, done_;
   std::atomic<unsigned long> generation_{0};
   bool quit_ = false;  // written under mu_ before a generation_ increment, read after seeing it
+  bool spin_ = true;   // whether waiting threads spin first (not when there are more threads than cores)
   void* body_ = nullptr;
   detail::TaskFn call_ = nullptr;
   std::size_t tasks_ = 0;
