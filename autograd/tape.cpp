@@ -117,9 +117,9 @@ Tensor<T>& Tape<T>::grad_buffer(Node& n, bool& fresh) {
 
 template <typename T>
 Tensor<T>& Tape<T>::grad_over_value(Node& n, bool& fresh) {
-  // Nothing else reads the value: not the caller's (a leaf), not another consumer, not the node's own backward.
-  // And no gradient has arrived yet (it would have to be added to).
-  if (!n.leaf && !n.grad_sink && !n.grad_live && n.uses == 1 && !n.output_read) {
+  // Nothing else reads the value: not the caller's (a leaf; only leaves have a grad_sink), not another consumer,
+  // not the node's own backward. And no gradient has arrived yet (it would have to be added to).
+  if (!n.leaf && !n.grad_live && n.uses == 1 && !n.output_read) {
     n.grad_in_value = true;
     n.grad_live = true;
     fresh = true;
