@@ -2,15 +2,11 @@
 
 #include <cblas.h>
 
-#include <unistd.h>
-
-#include <cctype>
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
+#include <algorithm>
 #include <stdexcept>
 #include <string>
+
+#include "parallel.hpp"
 
 namespace rfa::blas {
 
@@ -104,34 +100,37 @@ double dot<double>(std::size_t N, const double* x, const double* y) {
   return cblas_ddot(I(N), x, 1, y, 1);
 }
 
-void select_kernels(char** argv) {
-  if (std::getenv("OPENBLAS_CORETYPE")) return;
-  std::string core = openblas_get_corename();
-  for (char& c : core) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const bool fallback = core == "prescott" || core == "core2" || core == "penryn" || core == "dunnington" ||
-                        core == "nehalem" || core == "unknown";
-  if (!fallback) return;
-  const char* want = nullptr;
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl"))
-    want = "SkylakeX";
-  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    want = "Haswell";
-  if (!want) return;
-  ::setenv("OPENBLAS_CORETYPE", want, 1);
-  ::execv("/proc/self/exe", argv);
-  // Only reached when the re-exec failed: carry on with the slow kernels rather than not at all.
-  std::fprintf(stderr, "rfa: could not re-execute with OPENBLAS_CORETYPE=%s (%s); OpenBLAS stays on its '%s' "
-               "kernels\n", want, std::strerror(errno), core.c_str());
+template <typename T>
+void parallel_gemm(Trans ta, Trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
+                   std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
+  // Parts of at least 32 rows, so each call still runs the BLAS kernel at full width.
+  const std::size_t parts = std::min<std::size_t>(static_cast<std::size_t>(workers_for(M / 32)), std::max<std::size_t>(1, M / 32));
+  const std::size_t rows = (M + parts - 1) / std::max<std::size_t>(parts, 1);
+  parallel_for(parts, [&](std::size_t p, int) {
+    const std::size_t r0 = p * rows;
+    if (r0 >= M) return;
+    const std::size_t r = std::min(rows, M - r0);
+    // Rows r0.. of op(A): rows of A when not transposed, columns of A when transposed.
+    const T* Ap = ta == Trans::N ? A + r0 * lda : A + r0;
+    gemm(ta, tb, r, N, K, alpha, Ap, lda, B, ldb, beta, C + r0 * ldc, ldc);
+  });
 }
 
-const char* core_name() { return openblas_get_corename(); }
-
-void set_threads(int n) {
-  if (n < 1) throw std::invalid_argument("blas::set_threads: thread count must be >= 1, got " + std::to_string(n));
-  openblas_set_num_threads(n);
+template <typename T>
+void parallel_axpy(std::size_t n, T alpha, const T* x, T* y) {
+  const std::size_t parts = static_cast<std::size_t>(workers_for(n / 16384));
+  const std::size_t per = (n + parts - 1) / parts;
+  parallel_for(parts, [&](std::size_t p, int) {
+    const std::size_t i0 = p * per;
+    if (i0 < n) axpy(std::min(per, n - i0), alpha, x + i0, y + i0);
+  });
 }
-int threads() { return openblas_get_num_threads(); }
-const char* config() { return openblas_get_config(); }
+
+template void parallel_axpy(std::size_t, float, const float*, float*);
+template void parallel_axpy(std::size_t, double, const double*, double*);
+template void parallel_gemm(Trans, Trans, std::size_t, std::size_t, std::size_t, float, const float*, std::size_t,
+                            const float*, std::size_t, float, float*, std::size_t);
+template void parallel_gemm(Trans, Trans, std::size_t, std::size_t, std::size_t, double, const double*, std::size_t,
+                            const double*, std::size_t, double, double*, std::size_t);
 
 }  // namespace rfa::blas

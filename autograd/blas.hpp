@@ -36,20 +36,18 @@ void axpy(std::size_t N, T alpha, const T* x, T* y);
 template <typename T>
 T dot(std::size_t N, const T* x, const T* y);
 
-// Debian 12's OpenBLAS (0.3.21, built for every x86 core and choosing at load time) does not know CPUs newer
-// than itself (Sapphire and Emerald Rapids, say) and falls back to its slowest kernels ("Prescott"), which run
-// GEMM 3-5x slower than the AVX-512 ("SkylakeX") or AVX2 ("Haswell") kernels the CPU can run. The choice is made
-// when the library loads, before main(), so the remedy is the OPENBLAS_CORETYPE variable and a re-exec:
-// call this first thing in main(). It does nothing when OPENBLAS_CORETYPE is set already or the library chose a
-// modern core itself; otherwise it sets the best core the CPU supports and re-executes the program.
-void select_kernels(char** argv);
-// The kernel set in use, e.g. "skylakex".
-const char* core_name();
+// blas::gemm with the M rows of C split among rfa's workers (support/parallel.hpp), each part one single-threaded
+// BLAS call. The BLAS may pick a different kernel for a part than for the whole, so the result agrees with one
+// call to rounding, not always bit for bit.
+template <typename T>
+void parallel_gemm(Trans ta, Trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
+                   std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc);
 
-// The number of threads OpenBLAS uses for every call from now on (>= 1).
-void set_threads(int n);
-int threads();
-// The OpenBLAS build in use ("OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64"), for manifests.
-const char* config();
+// y (n) += alpha x (n), split over the workers in parts of at least 16384 entries: the weight update, a pass over
+// (M, D) arrays that one core's memory bandwidth would make a sizeable part of a step. Each entry is y + alpha x
+// rounded once or twice, depending on whether the BLAS kernel used for its part fuses the multiply-add, so the
+// result agrees with one call to within one rounding of each entry.
+template <typename T>
+void parallel_axpy(std::size_t n, T alpha, const T* x, T* y);
 
 }  // namespace rfa::blas

@@ -1,14 +1,12 @@
-// The inner loops of the fused ops, compiled for several instruction sets (AVX-512, AVX2, baseline SSE2) and
-// chosen at run time by the loader (GCC's target_clones), since the build targets generic x86-64.
+// The inner loops of the fused ops, compiled for AVX-512, AVX2 and baseline SSE2 and chosen at run time
+// (support/isa.hpp: the best the CPU runs, or RFA_KERNELS=avx512|avx2|sse2), since the build targets generic x86-64.
 //
 // Reductions are summed in a fixed number of interleaved lanes, written out in the source: the compiler may
-// vectorize them without reassociating anything, so every variant returns the same bits.
+// vectorize them without reassociating anything, and it never fuses a multiply and an add (-ffp-contract=off), so
+// every variant returns the same bits (tests compare them).
 #pragma once
 
 #include <cstddef>
-
-// Marks a function to be compiled for each of those instruction sets (define the overloads in a .cpp file).
-#define RFA_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
 namespace rfa::kernels {
 

@@ -36,7 +36,7 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
   const int flags = (ta == Trans::T ? TRANS_A : 0) | (tb == Trans::T ? TRANS_B : 0);
   Var<T> c = tape.record("matmul", Shape::matrix(M, N), {a, b}, T(0), flags);
   // C (M,N) = op(A) (M,K) op(B) (K,N)
-  parallel_gemm(ta, tb, M, N, K, T(1), A.data(), A.cols(), B.data(), B.cols(), T(0), tape.output(c).data(), N);
+  blas::parallel_gemm(ta, tb, M, N, K, T(1), A.data(), A.cols(), B.data(), B.cols(), T(0), tape.output(c).data(), N);
 
   c.on_backward(+[](Backward<T>& g) {
     const Trans ta = flag(g.flags(), TRANS_A), tb = flag(g.flags(), TRANS_B);
@@ -51,19 +51,19 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
       T* dA = g.input_grad_target(0, fresh).data();
       const T beta = fresh ? T(0) : T(1);
       if (ta == Trans::N)  // dA (M,K) += dC (M,N) op(B)^T (N,K)
-        parallel_gemm(Trans::N, tb == Trans::N ? Trans::T : Trans::N, M, K, N, T(1), dC.data(), N, B.data(), B.cols(),
+        blas::parallel_gemm(Trans::N, tb == Trans::N ? Trans::T : Trans::N, M, K, N, T(1), dC.data(), N, B.data(), B.cols(),
                    beta, dA, K);
       else  // dA (K,M) += op(B) (K,N) dC^T (N,M)
-        parallel_gemm(tb, Trans::T, K, M, N, T(1), B.data(), B.cols(), dC.data(), N, beta, dA, M);
+        blas::parallel_gemm(tb, Trans::T, K, M, N, T(1), B.data(), B.cols(), dC.data(), N, beta, dA, M);
     }
     if (g.wants(1)) {
       T* dB = g.input_grad_target(1, fresh).data();  // for A A^T this is dA again, no longer fresh
       const T beta = fresh ? T(0) : T(1);
       if (tb == Trans::N)  // dB (K,N) += op(A)^T (K,M) dC (M,N)
-        parallel_gemm(ta == Trans::N ? Trans::T : Trans::N, Trans::N, K, N, M, T(1), A.data(), A.cols(), dC.data(), N,
+        blas::parallel_gemm(ta == Trans::N ? Trans::T : Trans::N, Trans::N, K, N, M, T(1), A.data(), A.cols(), dC.data(), N,
                    beta, dB, N);
       else  // dB (N,K) += dC^T (N,M) op(A) (M,K)
-        parallel_gemm(Trans::T, ta, N, K, M, T(1), dC.data(), N, A.data(), A.cols(), beta, dB, K);
+        blas::parallel_gemm(Trans::T, ta, N, K, M, T(1), dC.data(), N, A.data(), A.cols(), beta, dB, K);
     }
   }, Var<T>::OutputUse::not_read);  // C itself is not needed: a consumer may write dC over it
   return c;

@@ -16,6 +16,7 @@
 #include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
+#include "openblas.hpp"
 #include "metrics.hpp"
 #include "network.hpp"
 #include "parallel.hpp"
@@ -178,7 +179,7 @@ int run_setting(const Options& o, const Setting& st, std::vector<Claim>& claims,
     const Tensor<double>& W = trainer->weights();
     const std::vector<NeuronStats> s = neuron_stats(W, mu);
     // Z (N,M) = X W^T: which neurons fire on which training points
-    parallel_gemm(blas::Trans::N, blas::Trans::T, N, M, D, 1.0, train.X.data(), D, W.data(), D, 0.0, Z.data(), M);
+    blas::parallel_gemm(blas::Trans::N, blas::Trans::T, N, M, D, 1.0, train.X.data(), D, W.data(), D, 0.0, Z.data(), M);
     if (t == 0) feat0 = Z;
     StepRow row{t, NAN, NAN, NAN, 0, 0, NAN, evaluate(t, *trainer, train, &test, ew)};
     std::vector<double> own;
@@ -367,7 +368,7 @@ unset multiplot)",
 }  // namespace
 
 int main(int argc, char** argv) {
-  blas::select_kernels(argv);
+  openblas::select_kernels(argv);
   Options o;
   cli::Args app{"rfa-amplification: measures the paper's mechanism over training (Lemmas 3, 4, 12, 14, Conditions 9 "
                "and 10, Proposition 2, Theorem 1) at Figure 2's settings and at settings closer to the theorem's "

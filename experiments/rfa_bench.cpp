@@ -16,6 +16,7 @@
 #include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
+#include "openblas.hpp"
 #include "common.hpp"
 #include "network.hpp"
 #include "parallel.hpp"
@@ -83,8 +84,8 @@ void bench_shape(const ShapeNDM& s, int threads, const std::vector<std::string>&
   Tensor<T> Z(s.n, s.m), dW(s.m, s.d);
   Z.fill(T(0.5));
   auto gemm_pair = [&] {
-    parallel_gemm(blas::Trans::N, blas::Trans::T, s.n, s.m, s.d, T(1), X.data(), s.d, W0.data(), s.d, T(0), Z.data(), s.m);
-    parallel_gemm(blas::Trans::T, blas::Trans::N, s.m, s.d, s.n, T(1), Z.data(), s.m, X.data(), s.d, T(0), dW.data(), s.d);
+    blas::parallel_gemm(blas::Trans::N, blas::Trans::T, s.n, s.m, s.d, T(1), X.data(), s.d, W0.data(), s.d, T(0), Z.data(), s.m);
+    blas::parallel_gemm(blas::Trans::T, blas::Trans::N, s.m, s.d, s.n, T(1), Z.data(), s.m, X.data(), s.d, T(0), dW.data(), s.d);
   };
   auto native_pair = [&] {
     blas::gemm(blas::Trans::N, blas::Trans::T, s.n, s.m, s.d, T(1), X.data(), s.d, W0.data(), s.d, T(0), Z.data(), s.m);
@@ -123,11 +124,11 @@ void bench_shape(const ShapeNDM& s, int threads, const std::vector<std::string>&
   std::vector<double> native_times;
   auto native_round = [&](bool timed) {
     if (threads == 1) return;
-    blas::set_threads(threads);
+    openblas::set_threads(threads);
     const auto t0 = clock_type::now();
     native_pair();
     if (timed) native_times.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
-    blas::set_threads(1);
+    openblas::set_threads(1);
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
   };
   for (int w = 0; w < warmup; ++w) {
@@ -163,7 +164,7 @@ void bench_shape(const ShapeNDM& s, int threads, const std::vector<std::string>&
 }  // namespace
 
 int main(int argc, char** argv) {
-  blas::select_kernels(argv);
+  openblas::select_kernels(argv);
   std::string shapes = "5000x2x500,300x5000x400,5000x300x400,5000x1000x400";
   std::string dtypes = "f32,f64", json;
   std::vector<int> thread_counts{1, 2};
@@ -213,8 +214,8 @@ int main(int argc, char** argv) {
       types.push_back(t);
     }
 
-    fmt::print("OpenBLAS {} ({} kernels); times: median [p10, p90] over {} interleaved steps\n", blas::config(),
-               blas::core_name(), reps);
+    fmt::print("OpenBLAS {} ({} kernels); times: median [p10, p90] over {} interleaved steps\n", openblas::config(),
+               openblas::core_name(), reps);
     fmt::print("{:>16} {:>4} {:>3} {:<16} {:>10} {:>21} {:>9} {:>8} {:>9} {:>9}\n", "N x D x M", "type", "thr", "method",
                "ms/step", "spread (ms)", "GFLOP/s", "of GEMM", "/closed", "p10 ratio");
     std::vector<Row> rows;
@@ -253,8 +254,8 @@ int main(int argc, char** argv) {
         items += (items.empty() ? "" : ",\n") + j.str(2);
       }
       cli::Json top;
-      top.add("program", "rfa-bench").add("version", cli::version()).add("openblas", blas::config())
-          .add("openblas_core", blas::core_name()).add("reps", reps).add_raw("rows", "[\n" + items + "\n]");
+      top.add("program", "rfa-bench").add("version", cli::version()).add("openblas", openblas::config())
+          .add("openblas_core", openblas::core_name()).add("reps", reps).add_raw("rows", "[\n" + items + "\n]");
       write_file_atomic(json, top.str() + "\n");
     }
     return 0;

@@ -11,8 +11,9 @@
 #include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
+#include "openblas.hpp"
 #include "network.hpp"
-#include "npy.hpp"
+#include "tensor_npy.hpp"
 #include "parallel.hpp"
 #include "run.hpp"
 #include "run_spec.hpp"
@@ -118,7 +119,7 @@ int run(const Options& o) {
       .add("flipped_training_misclassified", flipped_wrong).add("train_accuracy_observed", last.train_acc)
       .add("test_accuracy", last.test_acc).add("test_accuracy_clean", last.test_clean_acc)
       .add("diagonal_agreement", diagonal_share).add("grid", G).add("extent", o.extent)
-      .add("wall_seconds_this_session", wall).add("openblas", blas::config()).add("final", metrics_json(last));
+      .add("wall_seconds_this_session", wall).add("openblas", openblas::config()).add("final", metrics_json(last));
   write_file_atomic(o.out + "/summary.json", summary.str() + "\n");
 
   std::vector<Claim> claims = {
@@ -191,7 +192,7 @@ plot 'grid.csv' using 1:2:($3 > 0 ? 1 : -1) with image notitle, \
 }  // namespace
 
 int main(int argc, char** argv) {
-  blas::select_kernels(argv);
+  openblas::select_kernels(argv);
   Options o;
   cli::Args app{"rfa-fig1: the paper's Figure 1. Trains the network (d = 2, sigma^2 = 1/50, 15% of labels flipped with "
                "probability, n = 5000, m = 500, alpha = 0.05, omega_init^2 = 1/(32 m), T = 3000) and writes, in --out: "

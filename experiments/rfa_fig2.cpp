@@ -12,6 +12,7 @@
 #include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
+#include "openblas.hpp"
 #include "parallel.hpp"
 #include "run.hpp"
 #include "run_spec.hpp"
@@ -134,7 +135,7 @@ int run(const Options& o) {
   std::vector<Claim> claims;
   Json summary;
   summary.add("program", "rfa-fig2").add("version", version()).add("profile", o.profile).add("seeds", o.seeds)
-      .add("threads", rfa::threads()).add("openblas", blas::config());
+      .add("threads", rfa::threads()).add("openblas", openblas::config());
   std::string plot_cmds;
   std::size_t max_steps = 1;
   std::string section =
@@ -280,7 +281,7 @@ set grid
 }  // namespace
 
 int main(int argc, char** argv) {
-  blas::select_kernels(argv);
+  openblas::select_kernels(argv);
   Options o;
   cli::Args app{"rfa-fig2: the paper's Figure 2 (training in high and low dimensions). Panels (n, d) = (300, 5000) and "
                "(5000, 300); m = 400, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, "

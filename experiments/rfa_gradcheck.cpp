@@ -10,10 +10,11 @@
 #include "atomic_file.hpp"
 #include "closed_form.hpp"
 #include "blas.hpp"
+#include "openblas.hpp"
 #include "common.hpp"
 #include "gradcheck.hpp"
 #include "network.hpp"
-#include "npy.hpp"
+#include "tensor_npy.hpp"
 #include "rng.hpp"
 #include "stable_math.hpp"
 #include "tape_model.hpp"
@@ -93,7 +94,7 @@ int main(int argc, char** argv) {
   std::string dump;
   std::size_t dump_instance = 0;
   bool sabotage = false;
-  blas::select_kernels(argv);
+  openblas::select_kernels(argv);
   cli::Args app{
       "rfa-gradcheck: checks the tape's gradient of the paper's mean logistic loss L(W) = (1/n) sum_i "
       "log(1 + exp(-y_i f(x_i; W))) against the paper's closed-form gradient (to 1e-12 of the largest entry) and "

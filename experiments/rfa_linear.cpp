@@ -10,6 +10,7 @@
 #include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
+#include "openblas.hpp"
 #include "linear.hpp"
 #include "metrics.hpp"
 #include "run.hpp"
@@ -36,7 +37,7 @@ struct Row {
 }  // namespace
 
 int main(int argc, char** argv) {
-  blas::select_kernels(argv);
+  openblas::select_kernels(argv);
   Options o;
   cli::Args app{"rfa-linear: linear classifiers on the paper's data, trained by gradient descent on the mean logistic "
                "loss from zero: homogeneous sgn(<w, x>) and with a bias sgn(<w, x> + b), at Figure 1's and Figure 2's "

@@ -10,6 +10,7 @@
 #include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
+#include "openblas.hpp"
 #include "run.hpp"
 #include "run_spec.hpp"
 
@@ -54,7 +55,7 @@ Result run_variant(const RunSpec& spec) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  blas::select_kernels(argv);
+  openblas::select_kernels(argv);
   std::string profile = "default", out = "results/sweep";
   std::size_t steps = 0;
   std::uint64_t seed = 1;

@@ -11,10 +11,11 @@
 #include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
+#include "openblas.hpp"
 #include "common.hpp"
 #include "linear.hpp"
 #include "network.hpp"
-#include "npy.hpp"
+#include "tensor_npy.hpp"
 #include "run.hpp"
 
 using namespace rfa;
@@ -145,7 +146,7 @@ int train(Settings s) {
         .add("y_test", s.y_test).add("w0", s.w0).add("a", s.a);
     cli::Json manifest;
     manifest.add("program", "rfa-train").add("version", cli::version()).add("settings", settings)
-        .add("trainer", trainer->name()).add("openblas", blas::config())
+        .add("trainer", trainer->name()).add("openblas", openblas::config())
         .add("wall_seconds_this_session", wall).add("peak_rss_mb", cli::peak_rss_mb()).add("final", cli::metrics_json(rows.back()))
         .add("files", "metrics.csv (metrics at the evaluation steps), W.npy (final weights, m x d; w.npy for linear "
                       "models: w then b), checkpoint.rfa (for resuming)");
@@ -162,7 +163,7 @@ int train(Settings s) {
 
 int main(int argc, char** argv) {
   Settings s;
-  blas::select_kernels(argv);
+  openblas::select_kernels(argv);
   cli::Args app{
       "rfa-train: full-batch gradient descent on the two-layer ReLU network f(x) = sum_j a_j relu(<w_j, x>) of Frei, "
       "Chatterji & Bartlett (2023), on noisy XOR cluster data. Defaults are the paper's Figure 1 settings.\n"

@@ -39,7 +39,7 @@ double closed_form_gradient(Tensor<T>& dW, const Tensor<T>& X, const Tensor<T>& 
     T* Z = Zw.data();
     const T* Xb = X.data() + i0 * D;
     // Z (rows,M) = X_b (rows,D) W^T (D,M)
-    parallel_gemm(blas::Trans::N, blas::Trans::T, rows, M, D, T(1), Xb, D, W.data(), D, T(0), Z, M);
+    blas::parallel_gemm(blas::Trans::N, blas::Trans::T, rows, M, D, T(1), Xb, D, W.data(), D, T(0), Z, M);
     // The rows of the block, split over the workers when the blocks run in turn (inline otherwise); each part's
     // loss goes to its own slot so that nothing is shared.
     std::array<double, MAX_PARTS> part_loss{};
@@ -61,7 +61,7 @@ double closed_form_gradient(Tensor<T>& dW, const Tensor<T>& X, const Tensor<T>& 
     for (double l : part_loss) work.loss[w] += l;
     // dW_w (M,D) += G_b^T (M,rows) X_b (rows,D); a worker's first block (blk == w) writes instead of adding
     const T beta = blk == static_cast<std::size_t>(w) ? T(0) : T(1);
-    parallel_gemm(blas::Trans::T, blas::Trans::N, M, D, rows, T(1), Z, M, Xb, D, beta, dWw.data(), D);
+    blas::parallel_gemm(blas::Trans::T, blas::Trans::N, M, D, rows, T(1), Z, M, Xb, D, beta, dWw.data(), D);
   };
   // Blocks on different workers (their products then run on one thread each, parallel_gemm seeing that it is
   // inside a task), or one after another with the products split over the workers: see blocks.hpp.
@@ -72,7 +72,7 @@ double closed_form_gradient(Tensor<T>& dW, const Tensor<T>& X, const Tensor<T>& 
 
   double loss = work.loss[0];
   for (int w = 1; w < workers; ++w) {
-    parallel_axpy(dW.size(), T(1), work.dW[w].data(), dW.data());
+    blas::parallel_axpy(dW.size(), T(1), work.dW[w].data(), dW.data());
     loss += work.loss[w];
   }
   if (N == 0) dW.fill(T(0));

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "blas.hpp"
+#include "kernels.hpp"
 #include "parallel.hpp"
 #include "rng.hpp"
 
@@ -45,14 +46,9 @@ void network_outputs(Tensor<T>& f, const Tensor<T>& X, const Tensor<T>& W, const
   for (std::size_t i0 = 0; i0 < N; i0 += B) {
     const std::size_t rows = std::min(B, N - i0);
     // Z (rows,M) = X[i0:i0+rows] (rows,D) W^T (D,M)
-    parallel_gemm(blas::Trans::N, blas::Trans::T, rows, M, D, T(1), X.data() + i0 * D, D, W.data(), D, T(0),
+    blas::parallel_gemm(blas::Trans::N, blas::Trans::T, rows, M, D, T(1), X.data() + i0 * D, D, W.data(), D, T(0),
                   work.data(), M);
-    for (std::size_t i = 0; i < rows; ++i) {
-      const T* z = work.data() + i * M;
-      T s = 0;
-      for (std::size_t j = 0; j < M; ++j) s += z[j] > 0 ? a[j] * z[j] : T(0);
-      f[i0 + i] = s;
-    }
+    for (std::size_t i = 0; i < rows; ++i) f[i0 + i] = kernels::relu_dot(work.data() + i * M, a.data(), M);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "blas.hpp"
+#include "isa.hpp"
 #include "kernels.hpp"
 #include "ops.hpp"
 #include "stable_math.hpp"
@@ -23,7 +24,7 @@ namespace {
 // from entries flipping back and forth around 0, which every grouping pays.
 constexpr std::uint64_t DIFF_COST = 8, GROUPING_DIFF_COST = 2;
 
-// The two inner loops of a step, compiled per instruction set (kernels.hpp).
+// The two inner loops of a step, compiled per instruction set (support/isa.hpp).
 
 // A block of neurons stepped together, so that a row of K serves every neuron of the block that needs it.
 template <typename T>
@@ -42,7 +43,7 @@ struct NeuronBlock {
 // of K (N,N)), and e_bk += (s_bk - p_bk) u_k there. Returns how many entries differ. Each h_b sums in order of k,
 // so the result does not depend on how neurons are grouped into blocks.
 template <typename T>
-inline std::size_t block_product_impl(const NeuronBlock<T>& nb, const T* u, const T* K, std::size_t N) {
+RFA_INLINE std::size_t block_product_impl(auto /* width */, const NeuronBlock<T>& nb, const T* u, const T* K, std::size_t N) {
   // Which entries differ, as one bit per neuron of the block for each k (MAX <= 16 bits).
   std::uint16_t* differs = nb.differs;
   std::fill(differs, differs + N, std::uint16_t(0));
@@ -67,16 +68,14 @@ inline std::size_t block_product_impl(const NeuronBlock<T>& nb, const T* u, cons
   }
   return diffs;
 }
-RFA_CLONES std::size_t block_product(const NeuronBlock<double>& nb, const double* u, const double* K, std::size_t N) {
-  return block_product_impl(nb, u, K, N);
-}
-RFA_CLONES std::size_t block_product(const NeuronBlock<float>& nb, const float* u, const float* K, std::size_t N) {
-  return block_product_impl(nb, u, K, N);
-}
+RFA_KERNEL(std::size_t, block_product, (const NeuronBlock<double>& nb, const double* u, const double* K, std::size_t N),
+           (nb, u, K, N), block_product_impl)
+RFA_KERNEL(std::size_t, block_product, (const NeuronBlock<float>& nb, const float* u, const float* K, std::size_t N),
+           (nb, u, K, N), block_product_impl)
 
 // z -= alpha a_j h;  s = 1[z > 0];  f += a_j relu(z)   (all of length N)
 template <typename T>
-inline void neuron_update_impl(T* __restrict z, std::uint8_t* __restrict s, double* __restrict f,
+RFA_INLINE void neuron_update_impl(auto /* width */, T* __restrict z, std::uint8_t* __restrict s, double* __restrict f,
                                const T* __restrict h, T alpha, T aj, std::size_t N) {
   const T g = -alpha * aj;
   for (std::size_t k = 0; k < N; ++k) {
@@ -86,14 +85,10 @@ inline void neuron_update_impl(T* __restrict z, std::uint8_t* __restrict s, doub
     f[k] += double(aj) * double(zk > T(0) ? zk : T(0));
   }
 }
-RFA_CLONES void neuron_update(double* z, std::uint8_t* s, double* f, const double* h, double alpha, double aj,
-                              std::size_t N) {
-  neuron_update_impl(z, s, f, h, alpha, aj, N);
-}
-RFA_CLONES void neuron_update(float* z, std::uint8_t* s, double* f, const float* h, float alpha, float aj,
-                              std::size_t N) {
-  neuron_update_impl(z, s, f, h, alpha, aj, N);
-}
+RFA_KERNEL(void, neuron_update, (double* z, std::uint8_t* s, double* f, const double* h, double alpha, double aj,
+                                 std::size_t N), (z, s, f, h, alpha, aj, N), neuron_update_impl)
+RFA_KERNEL(void, neuron_update, (float* z, std::uint8_t* s, double* f, const float* h, float alpha, float aj,
+                                 std::size_t N), (z, s, f, h, alpha, aj, N), neuron_update_impl)
 }  // namespace
 
 template <typename T>
@@ -108,7 +103,7 @@ PatternDescent<T>::PatternDescent(GradSource source, const Tensor<T>& X, const T
   K_.resize(Shape::matrix(N, N));
   blas::gram(N, D, T(1), X.data(), D, T(0), K_.data(), N);
   Z0t_.resize(Shape::matrix(M, N));
-  parallel_gemm(Trans::N, Trans::T, M, N, D, T(1), W0_.data(), D, X.data(), D, T(0), Z0t_.data(), N);
+  blas::parallel_gemm(Trans::N, Trans::T, M, N, D, T(1), W0_.data(), D, X.data(), D, T(0), Z0t_.data(), N);
   require_finite_products("shared-pattern training", K_, Z0t_);
   C_.resize(Shape::matrix(M, N));
   C_.fill(T(0));
@@ -231,7 +226,7 @@ void PatternDescent<T>::refresh() {
   ++stats_.refreshes;
   // Z^T (M,N) = Z_0^T + C (M,N) K (N,N)   (K is symmetric)
   Zt_ = Z0t_;
-  parallel_gemm(Trans::N, Trans::N, M, N, N, T(1), C_.data(), N, K_.data(), N, T(1), Zt_.data(), N);
+  blas::parallel_gemm(Trans::N, Trans::N, M, N, N, T(1), C_.data(), N, K_.data(), N, T(1), Zt_.data(), N);
   for (std::size_t k = 0; k < M * N; ++k) S_[k] = Zt_[k] > T(0);
   outputs_from_Z();
   choose_references();
@@ -396,7 +391,7 @@ const Tensor<T>& PatternDescent<T>::weights() {
     // W (M,D) = W_0 + C (M,N) X (N,D)
     const std::size_t D = W0_.cols();
     W_ = W0_;
-    parallel_gemm(Trans::N, Trans::N, M_, D, N_, T(1), coefficients().data(), N_, this->X_.data(), D, T(1), W_.data(),
+    blas::parallel_gemm(Trans::N, Trans::N, M_, D, N_, T(1), coefficients().data(), N_, this->X_.data(), D, T(1), W_.data(),
                   D);
     W_current_ = true;
   }

@@ -38,7 +38,7 @@ RowSpaceDescent<T>::RowSpaceDescent(GradSource source, const Tensor<T>& X, const
   K_.resize(Shape::matrix(N, N));
   blas::gram(N, D, T(1), X.data(), D, T(0), K_.data(), N);
   Z0_.resize(Shape::matrix(N, M));
-  parallel_gemm(Trans::N, Trans::T, N, M, D, T(1), X.data(), D, W0_.data(), D, T(0), Z0_.data(), M);
+  blas::parallel_gemm(Trans::N, Trans::T, N, M, D, T(1), X.data(), D, W0_.data(), D, T(0), Z0_.data(), M);
   require_finite_products("row-space training", K_, Z0_);
   Ct_.resize(Shape::matrix(N, M));
   Ct_.fill(T(0));
@@ -117,7 +117,7 @@ const Tensor<T>& RowSpaceDescent<T>::weights() {
     const std::size_t N = Ct_.rows(), M = Ct_.cols(), D = W0_.cols();
     // W (M,D) = W_0 (M,D) + Ct^T (M,N) X (N,D)
     W_ = W0_;
-    parallel_gemm(Trans::T, Trans::N, M, D, N, T(1), Ct_.data(), M, this->X_.data(), D, T(1), W_.data(), D);
+    blas::parallel_gemm(Trans::T, Trans::N, M, D, N, T(1), Ct_.data(), M, this->X_.data(), D, T(1), W_.data(), D);
     W_current_ = true;
   }
   return W_;
@@ -157,17 +157,17 @@ void RowSpaceQuery<T>::outputs(const Tensor<T>& Xq, const Tensor<T>& X, const Te
   if (key != key_ || Zq0_.rows() != Q) {
     // Zq0 (Q,M) = Xq (Q,D) W_0^T (D,M);  Kq (Q,N) = Xq (Q,D) X^T (D,N)
     Zq0_.resize(Shape::matrix(Q, M));
-    parallel_gemm(Trans::N, Trans::T, Q, M, D, T(1), Xq.data(), D, W0.data(), D, T(0), Zq0_.data(), M);
+    blas::parallel_gemm(Trans::N, Trans::T, Q, M, D, T(1), Xq.data(), D, W0.data(), D, T(0), Zq0_.data(), M);
     Kq_.resize(Shape::matrix(Q, N));
-    parallel_gemm(Trans::N, Trans::T, Q, N, D, T(1), Xq.data(), D, X.data(), D, T(0), Kq_.data(), N);
+    blas::parallel_gemm(Trans::N, Trans::T, Q, N, D, T(1), Xq.data(), D, X.data(), D, T(0), Kq_.data(), N);
     key_ = key;
   }
   // Zq (Q,M) = Zq0 + Kq (Q,N) C^T (N,M)
   Zq_ = Zq0_;
   if (c_by_neuron)
-    parallel_gemm(Trans::N, Trans::T, Q, M, N, T(1), Kq_.data(), N, C.data(), N, T(1), Zq_.data(), M);
+    blas::parallel_gemm(Trans::N, Trans::T, Q, M, N, T(1), Kq_.data(), N, C.data(), N, T(1), Zq_.data(), M);
   else
-    parallel_gemm(Trans::N, Trans::N, Q, M, N, T(1), Kq_.data(), N, C.data(), M, T(1), Zq_.data(), M);
+    blas::parallel_gemm(Trans::N, Trans::N, Q, M, N, T(1), Kq_.data(), N, C.data(), M, T(1), Zq_.data(), M);
   f.resize(Shape::vector(Q));
   for (std::size_t i = 0; i < Q; ++i) f[i] = kernels::relu_dot(Zq_.data() + i * M, a.data(), M);
 }

@@ -110,14 +110,14 @@ double GradientDescent<T>::step() {
       for (std::size_t b = 0; b < blocks; ++b) block(b, 0);
     loss = loss_parts_[0];
     for (std::size_t w = 1; w < workers; ++w) {
-      parallel_axpy(dW_.size(), T(1), dW_parts_[w].data(), dW_.data());
+      blas::parallel_axpy(dW_.size(), T(1), dW_parts_[w].data(), dW_.data());
       loss += loss_parts_[w];
     }
   } else {
     loss = closed_form_gradient(dW_, this->X_, this->y_, W_, this->a_, work_cf_);
   }
   // W (M,D) -= alpha dW (M,D)
-  parallel_axpy(W_.size(), -alpha_, dW_.data(), W_.data());
+  blas::parallel_axpy(W_.size(), -alpha_, dW_.data(), W_.data());
   return loss;
 }
 

@@ -10,7 +10,7 @@
 
 #include "atomic_file.hpp"
 #include "cli_util.hpp"
-#include "npy.hpp"
+#include "tensor_npy.hpp"
 
 using namespace rfa;
 using test::run_program;

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "atomic_file.hpp"
-#include "npy.hpp"
+#include "tensor_npy.hpp"
 #include "test_util.hpp"
 
 using namespace rfa;

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "blas.hpp"
+#include "openblas.hpp"
 
 namespace rfa {
 
@@ -149,7 +149,7 @@ int thread_count = 1;
 
 void set_threads(int n) {
   if (n < 1) throw std::invalid_argument("set_threads: thread count must be >= 1, got " + std::to_string(n));
-  blas::set_threads(1);
+  openblas::set_threads(1);
   thread_count = n;
   if (pool().helpers() != n - 1) pool().resize(n - 1);
 }
@@ -169,38 +169,5 @@ void detail::parallel_for(std::size_t tasks, void* body, TaskFn call) {
   }
   pool().run(tasks, workers, body, call);
 }
-
-template <typename T>
-void parallel_gemm(blas::Trans ta, blas::Trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
-                   std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
-  // Parts of at least 32 rows, so each call still runs the BLAS kernel at full width.
-  const std::size_t parts = std::min<std::size_t>(static_cast<std::size_t>(workers_for(M / 32)), std::max<std::size_t>(1, M / 32));
-  const std::size_t rows = (M + parts - 1) / std::max<std::size_t>(parts, 1);
-  rfa::parallel_for(parts, [&](std::size_t p, int) {
-    const std::size_t r0 = p * rows;
-    if (r0 >= M) return;
-    const std::size_t r = std::min(rows, M - r0);
-    // Rows r0.. of op(A): rows of A when not transposed, columns of A when transposed.
-    const T* Ap = ta == blas::Trans::N ? A + r0 * lda : A + r0;
-    blas::gemm(ta, tb, r, N, K, alpha, Ap, lda, B, ldb, beta, C + r0 * ldc, ldc);
-  });
-}
-
-template <typename T>
-void parallel_axpy(std::size_t n, T alpha, const T* x, T* y) {
-  const std::size_t parts = static_cast<std::size_t>(workers_for(n / 16384));
-  const std::size_t per = (n + parts - 1) / parts;
-  rfa::parallel_for(parts, [&](std::size_t p, int) {
-    const std::size_t i0 = p * per;
-    if (i0 < n) blas::axpy(std::min(per, n - i0), alpha, x + i0, y + i0);
-  });
-}
-
-template void parallel_axpy(std::size_t, float, const float*, float*);
-template void parallel_axpy(std::size_t, double, const double*, double*);
-template void parallel_gemm(blas::Trans, blas::Trans, std::size_t, std::size_t, std::size_t, float, const float*,
-                            std::size_t, const float*, std::size_t, float, float*, std::size_t);
-template void parallel_gemm(blas::Trans, blas::Trans, std::size_t, std::size_t, std::size_t, double, const double*,
-                            std::size_t, const double*, std::size_t, double, double*, std::size_t);
 
 }  // namespace rfa

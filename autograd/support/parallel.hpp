@@ -1,17 +1,16 @@
 // One pool of threads for everything rfa runs in parallel. OpenBLAS itself is kept at one thread: its own
 // workers spin for a while after every call and would compete with these for the cores, so the parallel
-// products split their rows over this pool instead (parallel_gemm), and blocks of samples go to its workers.
+// products split their rows over this pool instead (blas::parallel_gemm), and blocks of samples go to its workers.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <type_traits>
 
-#include "blas.hpp"
-
 namespace rfa {
 
-// Sets the number of workers (>= 1) and keeps OpenBLAS at one thread.
+// The one thread count of rfa: sets the number of workers (>= 1, the calling thread included) and keeps OpenBLAS
+// at one thread.
 void set_threads(int n);
 int threads();
 
@@ -39,19 +38,6 @@ void for_row_parts(std::size_t rows, F&& body) {
     if (r0 < rows) body(p, r0, std::min(rows, r0 + per));
   });
 }
-
-// blas::gemm with the M rows of C split among the workers (each part one single-threaded BLAS call). The BLAS may
-// pick a different kernel for a part than for the whole, so results agree with one call to rounding, not
-// always bit for bit.
-template <typename T>
-void parallel_gemm(blas::Trans ta, blas::Trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
-                   std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc);
-
-// y (n) += alpha x (n), split over the workers in parts of at least 16384 entries. Each entry is computed as by one
-// call, so the result does not depend on the split. For the weight update: a pass over (M, D) arrays that one
-// core's memory bandwidth would make a sizeable part of a step.
-template <typename T>
-void parallel_axpy(std::size_t n, T alpha, const T* x, T* y);
 
 namespace detail {
 using TaskFn = void (*)(void* body, std::size_t task, int worker);

@@ -11,7 +11,7 @@
 
 #include "atomic_file.hpp"
 
-namespace rfa {
+namespace rfa::npy {
 
 // The format stores little-endian data; reading straight into memory assumes the host is too.
 static_assert(std::endian::native == std::endian::little, "rfa's .npy code assumes a little-endian host");
@@ -118,14 +118,8 @@ std::uint32_t read_le(const unsigned char* p, int bytes) {
 }  // namespace
 
 template <typename T>
-Tensor<T> read_npy(const std::string& path) {
-  std::string bytes;
-  try {
-    bytes = read_file(path);
-  } catch (const FileError& e) {
-    throw NpyError(e.what());
-  }
-  auto fail = [&](const std::string& what) -> NpyError { return NpyError(fmt::format("{}: {}", path, what)); };
+void parse(std::string_view bytes, const std::string& name, const Destination<T>& dest) {
+  auto fail = [&](const std::string& what) -> NpyError { return NpyError(fmt::format("{}: {}", name, what)); };
 
   if (bytes.size() < MAGIC_LEN + 2 || std::memcmp(bytes.data(), MAGIC, MAGIC_LEN) != 0)
     throw fail("not a .npy file (bad magic string; expected \\x93NUMPY)");
@@ -140,7 +134,7 @@ Tensor<T> read_npy(const std::string& path) {
   if (bytes.size() < preamble + header_len)
     throw fail(fmt::format("truncated: header claims {} bytes, the file has {}", header_len, bytes.size() - preamble));
 
-  const Header h = HeaderParser(path, std::string_view(bytes).substr(preamble, header_len)).parse();
+  const Header h = HeaderParser(name, bytes.substr(preamble, header_len)).parse();
 
   std::size_t item = 0;
   if (h.descr == "<f8" || h.descr == "=f8") item = 8;
@@ -165,25 +159,35 @@ Tensor<T> read_npy(const std::string& path) {
     throw fail(fmt::format("inconsistent: {} bytes after the data that the shape does not account for",
                            data_bytes - want));
 
-  Tensor<T> t(h.shape.size() == 2 ? Shape::matrix(rows, cols) : Shape::vector(rows));
+  T* out = dest(static_cast<int>(h.shape.size()), rows, cols);
   const char* src = bytes.data() + preamble + header_len;
-  for (std::size_t k = 0; k < t.size(); ++k) {
+  for (std::size_t k = 0; k < rows * cols; ++k) {
     if (item == 8) {
       double v;
       std::memcpy(&v, src + 8 * k, 8);
-      t[k] = static_cast<T>(v);
+      out[k] = static_cast<T>(v);
     } else {
       float v;
       std::memcpy(&v, src + 4 * k, 4);
-      t[k] = static_cast<T>(v);
+      out[k] = static_cast<T>(v);
     }
   }
-  return t;
 }
 
 template <typename T>
-void write_npy(const std::string& path, const Tensor<T>& t) {
-  const std::string shape = t.rank() == 1 ? fmt::format("({},)", t.rows()) : fmt::format("({}, {})", t.rows(), t.cols());
+void read(const std::string& path, const Destination<T>& dest) {
+  std::string bytes;
+  try {
+    bytes = read_file(path);
+  } catch (const FileError& e) {
+    throw NpyError(e.what());
+  }
+  parse<T>(bytes, path, dest);
+}
+
+template <typename T>
+void write(const std::string& path, const T* data, int rank, std::size_t rows, std::size_t cols) {
+  const std::string shape = rank == 1 ? fmt::format("({},)", rows) : fmt::format("({}, {})", rows, cols);
   std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
                                    sizeof(T) == 8 ? "<f8" : "<f4", shape);
   // Pad with spaces so that the data starts at a multiple of 64 bytes, and end with a newline, as numpy does.
@@ -191,22 +195,22 @@ void write_npy(const std::string& path, const Tensor<T>& t) {
   while ((preamble + header.size() + 1) % 64 != 0) header += ' ';
   header += '\n';
 
-  std::string head(MAGIC, MAGIC_LEN);
-  head += '\x01';
-  head += '\x00';
-  head += static_cast<char>(header.size() & 0xff);
-  head += static_cast<char>((header.size() >> 8) & 0xff);
-  head += header;
-
-  AtomicFile f(path);
-  f.stream().write(head.data(), static_cast<std::streamsize>(head.size()));
-  f.stream().write(reinterpret_cast<const char*>(t.data()), static_cast<std::streamsize>(t.size() * sizeof(T)));
-  f.commit();
+  std::string out(MAGIC, MAGIC_LEN);
+  out += '\x01';
+  out += '\x00';
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>((header.size() >> 8) & 0xff);
+  out += header;
+  out.append(reinterpret_cast<const char*>(data), (rank == 1 ? rows : rows * cols) * sizeof(T));
+  write_file_atomic(path, out);
 }
 
-template Tensor<float> read_npy<float>(const std::string&);
-template Tensor<double> read_npy<double>(const std::string&);
-template void write_npy<float>(const std::string&, const Tensor<float>&);
-template void write_npy<double>(const std::string&, const Tensor<double>&);
+#define RFA_INSTANTIATE(T)                                                                 \
+  template void parse<T>(std::string_view, const std::string&, const Destination<T>&);    \
+  template void read<T>(const std::string&, const Destination<T>&);                       \
+  template void write<T>(const std::string&, const T*, int, std::size_t, std::size_t);
+RFA_INSTANTIATE(float)
+RFA_INSTANTIATE(double)
+#undef RFA_INSTANTIATE
 
-}  // namespace rfa
+}  // namespace rfa::npy
