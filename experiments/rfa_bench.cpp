@@ -16,6 +16,8 @@
 #include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
+#include "cache.hpp"
+#include "isa.hpp"
 #include "openblas.hpp"
 #include "common.hpp"
 #include "network.hpp"
@@ -214,8 +216,11 @@ int main(int argc, char** argv) {
       types.push_back(t);
     }
 
-    fmt::print("OpenBLAS {} ({} kernels); times: median [p10, p90] over {} interleaved steps\n", openblas::config(),
-               openblas::core_name(), reps);
+    const CacheSizes& cache = cache_sizes();
+    fmt::print("OpenBLAS {} ({} kernels); rfa's kernels: {}; caches: L1d {} KiB, L2 {} KiB per core, L3 {} KiB ({})\n"
+               "times: median [p10, p90] over {} interleaved steps\n",
+               openblas::config(), openblas::core_name(), to_string(isa()), cache.l1d / 1024, cache.l2 / 1024,
+               cache.l3 / 1024, cache.source, reps);
     fmt::print("{:>16} {:>4} {:>3} {:<16} {:>10} {:>21} {:>9} {:>8} {:>9} {:>9}\n", "N x D x M", "type", "thr", "method",
                "ms/step", "spread (ms)", "GFLOP/s", "of GEMM", "/closed", "p10 ratio");
     std::vector<Row> rows;
@@ -255,7 +260,9 @@ int main(int argc, char** argv) {
       }
       cli::Json top;
       top.add("program", "rfa-bench").add("version", cli::version()).add("openblas", openblas::config())
-          .add("openblas_core", openblas::core_name()).add("reps", reps).add_raw("rows", "[\n" + items + "\n]");
+          .add("openblas_core", openblas::core_name()).add("kernels", to_string(isa()))
+          .add("l1d_bytes", cache.l1d).add("l2_bytes", cache.l2).add("l3_bytes", cache.l3).add("cache_source", cache.source)
+          .add("reps", reps).add_raw("rows", "[\n" + items + "\n]");
       write_file_atomic(json, top.str() + "\n");
     }
     return 0;

@@ -17,8 +17,8 @@ namespace rfa {
 bool blocks_in_parallel(std::size_t D);
 
 // Rows per block for N rows of dimension D, M neurons and elements of `elem` bytes. The (rows, M) block aims at
-// a quarter of a 2 MB L2 cache, so that it and its gradient stay there; when D is large the products dominate,
-// and blocks of at least 1024 rows keep them efficient. When blocks go to different workers, there are at least
+// a quarter of the machine's L2 cache (support/cache.hpp; RFA_L2_CACHE overrides it), so that it and its gradient
+// stay there; when D is large the products dominate, and blocks of at least 1024 rows keep them efficient. When blocks go to different workers, there are at least
 // as many blocks as workers. Blocks come out of equal size, give or take a row.
 std::size_t block_rows(std::size_t N, std::size_t M, std::size_t D, std::size_t elem, int workers);
 

@@ -11,6 +11,8 @@
 
 #include "alloc_counter.hpp"
 #include "blas.hpp"
+#include "blocks.hpp"
+#include "cache.hpp"
 #include "isa.hpp"
 #include "metrics.hpp"
 #include "network.hpp"
@@ -155,6 +157,21 @@ TEST_CASE("shared-pattern and plain steps give the same bits with every kernel v
     CHECK(std::memcmp(shared[k].data(), shared[0].data(), shared[0].size() * sizeof(double)) == 0);
     CHECK(std::memcmp(plain[k].data(), plain[0].data(), plain[0].size() * sizeof(double)) == 0);
   }
+}
+
+TEST_CASE("blocks of rows fill a quarter of the machine's L2 cache (RFA_L2_CACHE overrides the size read)") {
+  // tools/test runs the suite once with RFA_L2_CACHE=512K: the choice must follow whatever size is in force.
+  const std::size_t l2 = cache_sizes().l2;
+  for (std::size_t M : {100, 500}) {
+    for (std::size_t elem : {4, 8}) {
+      CAPTURE(M);
+      CAPTURE(elem);
+      const std::size_t want = l2 / 4 / (M * elem), got = block_rows(1000000, M, 2, elem, 1);
+      CHECK(got <= want);
+      CHECK(got + 1 >= want * 999 / 1000);  // blocks of equal size, give or take a row
+    }
+  }
+  CHECK(block_rows(10240, 400, 300, 8, 1) >= 1024);  // large D: the products dominate, blocks stay large
 }
 
 TEST_CASE("the method choice: row space (shared patterns) when it is cheaper") {
