@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -49,26 +50,27 @@ void require_one_of(const char* flag, const std::string& v, std::initializer_lis
 }
 
 int guarded_main(const char* program, const std::function<int()>& body) {
+  // A full disk turns writes into EFBIG or ENOSPC errors with a message naming the file; without this, writing past
+  // a file-size limit would kill the process with SIGXFSZ instead.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return body();
-  } catch (const UsageError& e) {
-    fmt::print(stderr, "{}: error: {}\n", program, e.what());
-    return EXIT_BAD_INPUT;
-  } catch (const NpyError& e) {
-    fmt::print(stderr, "{}: error: {}\n", program, e.what());
-    return EXIT_BAD_INPUT;
-  } catch (const FileError& e) {
-    fmt::print(stderr, "{}: error: {}\n", program, e.what());
-    return EXIT_BAD_INPUT;
-  } catch (const std::invalid_argument& e) {  // data checks (labels, non-finite values, shapes)
+  } catch (const InputError& e) {  // flags, files, data, a busy or damaged run directory
     fmt::print(stderr, "{}: error: {}\n", program, e.what());
     return EXIT_BAD_INPUT;
   } catch (const TrainingInterrupted& e) {
     fmt::print(stderr, "{}: {}\n", program, e.what());
     return EXIT_STOPPED;
-  } catch (const std::exception& e) {
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "{}: error: out of memory\n", program);
+    return EXIT_RUN_FAILED;
+  } catch (const std::runtime_error& e) {  // a diverged run, a file that could not be written, an overflow
     fmt::print(stderr, "{}: error: {}\n", program, e.what());
     return EXIT_RUN_FAILED;
+  } catch (const std::exception& e) {  // a ShapeError or TapeError escaping rfa itself: a bug, not the user's doing
+    fmt::print(stderr, "{}: internal error: {} (this is a bug in rfa; please report it with the command line)\n",
+               program, e.what());
+    return EXIT_INTERNAL_ERROR;
   }
 }
 
@@ -148,6 +150,22 @@ std::string Json::str(int indent) const {
     s += pad + json_string(fields_[i].first) + ": " + value + (i + 1 < fields_.size() ? ",\n" : "\n");
   }
   return s + close + "}";
+}
+
+std::string Json::compact() const {
+  // str() puts a newline and indentation between fields only (strings escape their newlines), so removing every
+  // newline with the spaces after it leaves the same JSON on one line.
+  const std::string s = str();
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\n') {
+      out += s[i];
+      continue;
+    }
+    while (i + 1 < s.size() && s[i + 1] == ' ') ++i;
+    if (i + 1 < s.size() && s[i + 1] != '}' && out.back() != '{') out += ' ';
+  }
+  return out;
 }
 
 void write_claims(const std::string& path, const std::vector<Claim>& claims) {

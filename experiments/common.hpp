@@ -10,19 +10,22 @@
 #include <utility>
 #include <vector>
 
+#include "errors.hpp"
 #include "metrics.hpp"
 
 namespace rfa::cli {
 
-// Exit codes: 0 success, 1 a run failed (diverged, a figure could not be drawn, a check did not pass),
-// 2 bad input (flags, files), 130 stopped by a signal (a checkpoint was written).
+// Exit codes: 0 success; 1 a run failed (diverged, a result could not be written, a figure could not be drawn, a
+// check did not pass); 2 bad input (flags, files, data, a busy or damaged run directory); 3 an internal error (a
+// bug in rfa); 130 stopped by a signal (a checkpoint was written).
 constexpr int EXIT_RUN_FAILED = 1;
 constexpr int EXIT_BAD_INPUT = 2;
+constexpr int EXIT_INTERNAL_ERROR = 3;
 constexpr int EXIT_STOPPED = 130;
 
 // Bad input from the user: reported as "<program>: error: <message>" with exit code 2.
-struct UsageError : std::invalid_argument {
-  using std::invalid_argument::invalid_argument;
+struct UsageError : InputError {
+  using InputError::InputError;
 };
 
 // Each throws UsageError("--flag must be ..., got ...").
@@ -32,8 +35,9 @@ void require_at_least(const char* flag, long long v, long long lo);
 void require_eta(const char* flag, double v);                 // in [0, 0.5)
 void require_one_of(const char* flag, const std::string& v, std::initializer_list<const char*> allowed);
 
-// Runs a program's body: maps exceptions to a message on stderr and an exit code (see above). CLI11's own
-// parse errors are handled by the caller (app.exit).
+// Runs a program's body: maps exceptions to a message on stderr and an exit code (see above): InputError (and its
+// kinds: UsageError, NpyError, CheckpointError, LockError) to 2, TrainingInterrupted to 130, other runtime errors
+// (TrainingDiverged, FileError) to 1, anything else to 3. CLI11's own parse errors are handled by Args::parse.
 int guarded_main(const char* program, const std::function<int()>& body);
 
 // Creates the output directory (and its parents) if needed; throws UsageError if the path is not a directory.
@@ -69,6 +73,8 @@ class Json {
   Json& add(const std::string& key, const std::vector<double>& values);
   Json& add_raw(const std::string& key, std::string json);
   std::string str(int indent = 0) const;
+  // On one line: {"a": 1, "b": {"c": "x"}} (for fingerprints).
+  std::string compact() const;
 
  private:
   std::vector<std::pair<std::string, std::string>> fields_;

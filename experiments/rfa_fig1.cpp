@@ -16,6 +16,7 @@
 #include "tensor_npy.hpp"
 #include "parallel.hpp"
 #include "run.hpp"
+#include "run_lock.hpp"
 #include "run_spec.hpp"
 
 using namespace rfa;
@@ -59,20 +60,12 @@ template <typename T>
 int run(const Options& o) {
   const RunSpec spec = spec_for(o);
   PreparedRun<T> r = prepare_run<T>(spec);
+  // The run's own directory is --out itself: its checkpoint, metrics.csv and run.json sit beside the figure.
   prepare_out_dir(o.out);
-
-  RunOptions ro;
-  ro.schedule = eval_schedule(spec.steps, 100, 20);
-  ro.fingerprint = "rfa-fig1 " + spec.fingerprint();
-  ro.checkpoint = o.out + "/checkpoint.rfa";
-  ro.checkpoint_seconds = o.checkpoint_seconds;
-  if (!o.quiet)
-    ro.on_progress = [](std::size_t t, std::size_t total, double, double left) {
-      fmt::print(stderr, "rfa-fig1: step {}/{}, {} left\n", t, total, format_duration(left));
-    };
-  install_stop_handlers();
+  DirLock lock(o.out);
+  const RunControl control{o.checkpoint_seconds, 0, o.quiet, "Figure 1", false};
   const auto t0 = std::chrono::steady_clock::now();
-  const std::vector<Metrics> rows = run_training(*r.trainer, r.train, &r.test, ro);
+  const std::vector<Metrics> rows = train_in<T>("rfa-fig1", spec, r, o.out, control);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const Metrics& last = rows.back();
   const Tensor<T>& W = r.trainer->weights();
@@ -108,7 +101,6 @@ int run(const Options& o) {
   for (auto v : r.train.flipped) flipped += v;
   const double clean_fit = last.train_clean_acc, flipped_wrong = 1 - last.train_flipped_acc;
 
-  write_file_atomic(o.out + "/metrics.csv", metrics_csv(rows));
   write_file_atomic(o.out + "/grid.csv", grid_csv);
   write_file_atomic(o.out + "/points.csv", points_csv);
   write_npy(o.out + "/W.npy", W);

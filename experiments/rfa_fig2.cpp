@@ -15,6 +15,7 @@
 #include "openblas.hpp"
 #include "parallel.hpp"
 #include "run.hpp"
+#include "run_lock.hpp"
 #include "run_spec.hpp"
 
 using namespace rfa;
@@ -61,6 +62,8 @@ RunSpec spec_for(const Options& o, const Panel& p, std::uint64_t seed) {
   s.dtype = o.dtype;
   s.grad = parse_grad_source(o.grad);
   s.method = Method::automatic;  // row space with shared patterns for (300, 5000), plain for (5000, 300)
+  s.dense = 100;
+  s.per_decade = o.per_decade;
   return s;
 }
 
@@ -69,37 +72,6 @@ struct Band {
   double train_mean = 0, train_min = 1, train_max = 0, test_mean = 0, test_min = 1, test_max = 0, clean_mean = 0,
          loss_mean = 0;
 };
-
-template <typename T>
-std::vector<Metrics> run_one(const Options& o, const RunSpec& spec, const std::string& dir, const std::string& label) {
-  prepare_out_dir(dir);
-  PreparedRun<T> r = prepare_run<T>(spec);
-  RunOptions ro;
-  ro.schedule = eval_schedule(spec.steps, 100, o.per_decade);
-  ro.fingerprint = "rfa-fig2 " + spec.fingerprint();
-  ro.checkpoint = dir + "/checkpoint.rfa";
-  ro.checkpoint_seconds = o.checkpoint_seconds;
-  ro.stop_at = o.stop_at;
-  if (!o.quiet) {
-    ro.progress_seconds = 15;
-    ro.on_progress = [label](std::size_t t, std::size_t total, double elapsed, double left) {
-      fmt::print(stderr, "rfa-fig2: {}: step {}/{} ({:.1f}%), {:.0f} steps/s, {} left\n", label, t, total,
-                 100.0 * double(t) / double(total), double(t) / std::max(elapsed, 1e-9), format_duration(left));
-    };
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<Metrics> rows = run_training(*r.trainer, r.train, &r.test, ro);
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  write_file_atomic(dir + "/metrics.csv", metrics_csv(rows));
-  Json j;
-  j.add("settings", spec.json()).add("trainer", r.trainer->name()).add("wall_seconds_this_session", wall)
-      .add("final", metrics_json(rows.back()));
-  write_file_atomic(dir + "/run.json", j.str() + "\n");
-  if (!o.quiet)
-    fmt::print(stderr, "rfa-fig2: {}: done ({}), train {:.4f}, test {:.4f}\n", label, r.trainer->name(),
-               rows.back().train_acc, rows.back().test_acc);
-  return rows;
-}
 
 constexpr std::size_t NEVER = static_cast<std::size_t>(-1);
 
@@ -131,6 +103,7 @@ int run(const Options& o) {
   if (o.panels != "low") panels.push_back({"high", 300, 5000});
   if (o.panels != "high") panels.push_back({"low", 5000, 300});
   prepare_out_dir(o.out);
+  DirLock lock(o.out);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<Claim> claims;
   Json summary;
@@ -149,7 +122,12 @@ int run(const Options& o) {
       spec = spec_for(o, p, o.seed + k);
       const std::string label = fmt::format("panel (n, d) = ({}, {}), seed {} ({}/{})", spec.n, spec.d, spec.seed,
                                             k + 1, o.seeds);
-      runs.push_back(run_one<T>(o, spec, fmt::format("{}/{}/seed-{}", o.out, p.key, spec.seed), label));
+      PreparedRun<T> r = prepare_run<T>(spec);
+      const RunControl control{o.checkpoint_seconds, o.stop_at, o.quiet, label};
+      runs.push_back(train_in<T>("rfa-fig2", spec, r, fmt::format("{}/{}/seed-{}", o.out, p.key, spec.seed), control));
+      if (!o.quiet)
+        fmt::print(stderr, "rfa-fig2: {}: done ({}), train {:.4f}, test {:.4f}\n", label, r.trainer->name(),
+                   runs.back().back().train_acc, runs.back().back().test_acc);
     }
     max_steps = std::max(max_steps, spec.steps);
     // Aggregate over seeds; all runs share the evaluation steps.

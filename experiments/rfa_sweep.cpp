@@ -12,6 +12,7 @@
 #include "blas.hpp"
 #include "openblas.hpp"
 #include "run.hpp"
+#include "run_lock.hpp"
 #include "run_spec.hpp"
 
 using namespace rfa;
@@ -35,13 +36,21 @@ struct Result {
   double seconds;
 };
 
+// A variant's run directory: its name with '/' (as in "omega2=1/d") spelled '_'.
+std::string variant_dir(const std::string& out, const Variant& v) {
+  std::string name = v.name;
+  for (char& ch : name)
+    if (ch == '/') ch = '_';
+  return out + "/" + name;
+}
+
 template <typename T>
-Result run_variant(const RunSpec& spec) {
+Result run_variant(const Variant& v, const std::string& out, const RunControl& base_control) {
   const auto t0 = std::chrono::steady_clock::now();
-  PreparedRun<T> r = prepare_run<T>(spec);
-  RunOptions ro;
-  ro.schedule = eval_schedule(spec.steps, 100, 20);
-  const std::vector<Metrics> rows = run_training(*r.trainer, r.train, &r.test, ro);
+  PreparedRun<T> r = prepare_run<T>(v.spec);
+  RunControl control = base_control;
+  control.label = v.name;
+  const std::vector<Metrics> rows = train_in<T>("rfa-sweep", v.spec, r, variant_dir(out, v), control);
   Result res{NEVER, rows.front().train_acc, rows.back().train_acc, rows.back().test_acc, rows.back().test_clean_acc, 0};
   for (const Metrics& m : rows)
     if (m.test_clean_acc >= LEARNED) {
@@ -60,21 +69,28 @@ int main(int argc, char** argv) {
   std::size_t steps = 0;
   std::uint64_t seed = 1;
   int threads = cli::all_cores();
+  RunControl control;
   cli::Args app{"rfa-sweep: varies one setting at a time from Figure 2's (300, 5000) panel (step size, init scale, "
                "noise level, flip mode, noise law, precision) and records when the accuracy jumps to 85% and where it "
                "settles, to find out which setting moves our Figure 2 towards the paper's (a jump at 2-3 x 10^2 "
-               "steps). Writes sweep.csv, summary.json and claims.tsv in --out.",
+               "steps). Writes sweep.csv, summary.json, claims.tsv and section.md in --out, and each variant's run in --out/<variant>/ (metrics.csv, run.json, checkpoint.rfa). Stop with Ctrl-C and run the same command again to resume.",
                "rfa-sweep"};
   app.option("--profile", profile, "quick (small, for tests) or default (= paper)");
   app.option("--out", out, "output directory");
   app.option("--steps", steps, "steps per run (default 3000; quick 200)", false);
   app.option("--seed", seed, "seed");
   app.option("--threads", threads, "threads [default: all cores]", false);
+  app.option("--checkpoint-seconds", control.checkpoint_seconds, "seconds between checkpoints of each run");
+  app.option("--stop-at", control.stop_at,
+             "stop each run at this step as Ctrl-C would (checkpoint, exit code 130); run again to continue", false);
+  app.flag("--quiet", control.quiet, "no progress lines");
   if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-sweep", [&] {
     require_one_of("--profile", profile, {"quick", "default", "paper"});
+    require_positive("--checkpoint-seconds", control.checkpoint_seconds);
     cli::set_threads(threads);
     prepare_out_dir(out);
+    DirLock lock(out);
     const bool quick = profile == "quick";
     RunSpec base;
     base.n = quick ? 60 : 300, base.d = quick ? 1000 : 5000, base.m = quick ? 40 : 400, base.n_test = quick ? 1000 : 6000;
@@ -107,7 +123,7 @@ int main(int argc, char** argv) {
                       "test_clean_end,seconds\n";
     std::vector<Result> results;
     for (const Variant& v : variants) {
-      const Result r = v.spec.dtype == "f32" ? run_variant<float>(v.spec) : run_variant<double>(v.spec);
+      const Result r = v.spec.dtype == "f32" ? run_variant<float>(v, out, control) : run_variant<double>(v, out, control);
       results.push_back(r);
       csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", v.name, v.change, v.spec.alpha, v.spec.omega2,
                          v.spec.sigma2, to_string(v.spec.flip), to_string(v.spec.noise), v.spec.dtype, v.spec.steps,

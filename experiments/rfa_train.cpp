@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -17,6 +18,8 @@
 #include "network.hpp"
 #include "tensor_npy.hpp"
 #include "run.hpp"
+#include "run_lock.hpp"
+#include "run_spec.hpp"
 
 using namespace rfa;
 using cli::UsageError;
@@ -34,6 +37,20 @@ struct Settings {
   double checkpoint_seconds = 60;
   std::size_t stop_at = 0;
   bool quiet = false;
+
+  // Every setting that changes the run's numbers or outputs, as the manifest records them; on one line, the same
+  // is the checkpoint's fingerprint. Left out, because they change neither: where the results go (--out), how
+  // often the checkpoint is written, where to stop this session, --quiet, and --threads (results agree across
+  // thread counts to rounding, so a run may be resumed with another; the manifest records this session's).
+  cli::Json json() const {
+    cli::Json j;
+    j.add("model", model).add("n", n).add("d", d).add("m", m).add("sigma2", sigma2).add("eta", eta).add("flip", flip)
+        .add("noise", noise).add("means", means).add("alpha", alpha).add("steps", steps).add("omega2", omega2)
+        .add("seed", static_cast<unsigned long long>(seed)).add("dtype", dtype).add("grad", grad).add("method", method)
+        .add("n_test", n_test).add("dense", dense).add("per_decade", per_decade).add("x", x).add("y", y)
+        .add("x_test", x_test).add("y_test", y_test).add("w0", w0).add("a", a);
+    return j;
+  }
 };
 
 // A cheap content hash (FNV-1a) so that a checkpoint made from other input files is not resumed.
@@ -63,8 +80,8 @@ int train(Settings s) {
     } else {
       have_test = false;
     }
-    data_source = fmt::format("files x={} y={} x_test={} y_test={} hash={:x}/{:x}", s.x, s.y, s.x_test, s.y_test,
-                              hash_tensor(train_set.X), hash_tensor(train_set.y));
+    data_source = fmt::format("files, hashes {:x}/{:x}/{:x}/{:x}", hash_tensor(train_set.X), hash_tensor(train_set.y),
+                              hash_tensor(test_set.X), hash_tensor(test_set.y));
   } else {
     const DataSpec spec{s.d, s.sigma2, s.eta, parse_flip_mode(s.flip), parse_noise(s.noise)};
     const Means means = s.means == "axes" ? axis_means(s.d) : random_means(s.d, s.seed);
@@ -101,14 +118,18 @@ int train(Settings s) {
   else
     trainer = std::make_unique<LinearDescent<T>>(train_set.X, train_set.y, s.model == "linear-bias", T(s.alpha));
 
-  const std::string fingerprint = fmt::format(
-      "rfa-train model={} n={} d={} m={} sigma2={} eta={} flip={} noise={} means={} alpha={} steps={} omega2={} "
-      "seed={} dtype={} grad={} method={} n_test={} dense={} per_decade={} data=[{}] w0={} a={} hash={:x}/{:x}",
-      s.model, s.n, s.d, s.m, s.sigma2, s.eta, s.flip, s.noise, s.means, s.alpha, s.steps, s.omega2, s.seed, s.dtype,
-      s.grad, trainer->name(), s.n_test, s.dense, s.per_decade, data_source, s.w0, s.a, hash_tensor(W0), hash_tensor(a));
+  // The files' contents too: a checkpoint made from other data or another init is not resumed.
+  cli::Json identity = s.json();
+  identity.add("trainer", trainer->name()).add("data", data_source)
+      .add("w0_hash", fmt::format("{:x}", hash_tensor(W0))).add("a_hash", fmt::format("{:x}", hash_tensor(a)));
+  const std::string fingerprint = "rfa-train " + identity.compact();
 
   // ---- the run
-  if (!s.out.empty()) cli::prepare_out_dir(s.out);
+  std::optional<DirLock> lock;
+  if (!s.out.empty()) {
+    cli::prepare_out_dir(s.out);
+    lock.emplace(s.out);
+  }
   RunOptions opt;
   opt.schedule = eval_schedule(s.steps, s.dense, s.per_decade);
   opt.fingerprint = fingerprint;
@@ -123,29 +144,27 @@ int train(Settings s) {
                  m.train_acc, m.train_clean_acc, m.train_flipped_acc, m.test_acc, m.test_clean_acc, m.w_norm);
       std::fflush(stdout);
     };
-    opt.on_progress = [](std::size_t t, std::size_t total, double elapsed, double left) {
-      fmt::print(stderr, "rfa-train: step {}/{} ({:.1f}%), {:.0f} steps/s, {} left\n", t, total,
-                 100.0 * double(t) / double(total), double(t) / std::max(elapsed, 1e-9), cli::format_duration(left));
-    };
+    opt.on_progress = [](const Progress& p) { cli::print_progress("rfa-train", "", p); };
   }
-  install_stop_handlers();
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<Metrics> rows = run_training(*trainer, train_set, have_test ? &test_set : nullptr, opt);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (!s.out.empty()) {
     write_file_atomic(s.out + "/metrics.csv", cli::metrics_csv(rows));
-    if (s.model == "relu") write_npy(s.out + "/W.npy", trainer->weights());
-    else write_npy(s.out + "/w.npy", trainer->state());
-    cli::Json settings;
-    settings.add("model", s.model).add("n", s.n).add("d", s.d).add("m", s.m).add("sigma2", s.sigma2).add("eta", s.eta)
-        .add("flip", s.flip).add("noise", s.noise).add("means", s.means).add("alpha", s.alpha).add("steps", s.steps)
-        .add("omega2", s.omega2).add("seed", static_cast<unsigned long long>(s.seed)).add("dtype", s.dtype)
-        .add("grad", s.grad).add("method", s.method).add("threads", s.threads).add("n_test", have_test ? test_set.size() : std::size_t(0))
-        .add("dense", s.dense).add("per_decade", s.per_decade).add("x", s.x).add("y", s.y).add("x_test", s.x_test)
-        .add("y_test", s.y_test).add("w0", s.w0).add("a", s.a);
+    if (s.model == "relu") {
+      write_npy(s.out + "/W.npy", trainer->weights());
+    } else {
+      // w (D) then b: the linear model's parameters in one vector
+      const Tensor<T>& w = trainer->weights();
+      Tensor<T> wb(w.size() + 1);
+      std::copy(w.begin(), w.end(), wb.begin());
+      wb[w.size()] = static_cast<LinearDescent<T>&>(*trainer).bias();
+      write_npy(s.out + "/w.npy", wb);
+    }
     cli::Json manifest;
-    manifest.add("program", "rfa-train").add("version", cli::version()).add("settings", settings)
+    manifest.add("program", "rfa-train").add("version", cli::version()).add("settings", s.json())
+        .add("threads", s.threads).add("test_points", have_test ? test_set.size() : std::size_t(0))
         .add("trainer", trainer->name()).add("openblas", openblas::config())
         .add("wall_seconds_this_session", wall).add("peak_rss_mb", cli::peak_rss_mb()).add("final", cli::metrics_json(rows.back()))
         .add("files", "metrics.csv (metrics at the evaluation steps), W.npy (final weights, m x d; w.npy for linear "
@@ -153,9 +172,12 @@ int train(Settings s) {
     write_file_atomic(s.out + "/manifest.json", manifest.str() + "\n");
   }
   const Metrics& last = rows.back();
-  fmt::print(stderr, "rfa-train: {} ({}) {} steps in {}; final train {:.4f}, test {:.4f} (clean {:.4f}); peak memory {:.0f} MiB\n",
-             trainer->name(), s.dtype, s.steps, cli::format_duration(wall), last.train_acc, last.test_acc,
-             last.test_clean_acc, cli::peak_rss_mb());
+  const std::string test = !have_test ? "no test set"
+                           : std::isnan(last.test_clean_acc) ? fmt::format("test {:.4f}", last.test_acc)
+                                                              : fmt::format("test {:.4f} (clean {:.4f})", last.test_acc,
+                                                                            last.test_clean_acc);
+  fmt::print(stderr, "rfa-train: {} ({}) {} steps in {}; final train {:.4f}, {}; peak memory {:.0f} MiB\n",
+             trainer->name(), s.dtype, s.steps, cli::format_duration(wall), last.train_acc, test, cli::peak_rss_mb());
   return 0;
 }
 

@@ -1,17 +1,15 @@
 #include "run_spec.hpp"
 
+#include <chrono>
+#include <optional>
+
 #include <fmt/format.h>
 
+#include "atomic_file.hpp"
 #include "network.hpp"
+#include "run_lock.hpp"
 
 namespace rfa::cli {
-
-std::string RunSpec::fingerprint() const {
-  return fmt::format("n={} d={} m={} n_test={} steps={} sigma2={} eta={} alpha={} omega2={} flip={} noise={} means={} "
-                     "seed={} dtype={} grad={} method={}",
-                     n, d, m, n_test, steps, sigma2, eta, alpha, omega2, to_string(flip), to_string(noise),
-                     random_means ? "random" : "axes", seed, dtype, to_string(grad), to_string(resolve_method(method, n, d)));
-}
 
 Json RunSpec::json() const {
   Json j;
@@ -19,7 +17,7 @@ Json RunSpec::json() const {
       .add("eta", eta).add("alpha", alpha).add("omega2", omega2).add("flip", to_string(flip))
       .add("noise", to_string(noise)).add("means", random_means ? "random" : "axes")
       .add("seed", static_cast<unsigned long long>(seed)).add("dtype", dtype).add("grad", to_string(grad))
-      .add("method", to_string(resolve_method(method, n, d)));
+      .add("method", to_string(resolve_method(method, n, d))).add("dense", dense).add("per_decade", per_decade);
   return j;
 }
 
@@ -36,7 +34,43 @@ PreparedRun<T> prepare_run(const RunSpec& s) {
   return r;
 }
 
-template PreparedRun<float> prepare_run<float>(const RunSpec&);
-template PreparedRun<double> prepare_run<double>(const RunSpec&);
+void print_progress(const std::string& program, const std::string& label, const Progress& p) {
+  fmt::print(stderr, "{}: {}{}step {}/{} ({:.1f}%), {:.0f} steps/s, {} left\n", program, label, label.empty() ? "" : ": ",
+             p.step, p.total, 100.0 * double(p.step) / double(p.total), p.rate, format_duration(p.left));
+}
+
+template <typename T>
+std::vector<Metrics> train_in(const std::string& program, const RunSpec& spec, PreparedRun<T>& r,
+                              const std::string& dir, const RunControl& control, RunOptions hooks) {
+  prepare_out_dir(dir);
+  std::optional<DirLock> lock;
+  if (control.lock) lock.emplace(dir);
+  hooks.schedule = spec.schedule();
+  hooks.fingerprint = program + " " + spec.fingerprint();
+  hooks.checkpoint = dir + "/checkpoint.rfa";
+  hooks.checkpoint_seconds = control.checkpoint_seconds;
+  hooks.stop_at = control.stop_at;
+  if (!control.quiet) {
+    hooks.progress_seconds = 15;
+    hooks.on_progress = [&](const Progress& p) { print_progress(program, control.label, p); };
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<Metrics> rows = run_training(*r.trainer, r.train, &r.test, hooks);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  write_file_atomic(dir + "/metrics.csv", metrics_csv(rows));
+  Json j;
+  j.add("program", program).add("version", version()).add("settings", spec.json()).add("trainer", r.trainer->name())
+      .add("wall_seconds_this_session", wall).add("final", metrics_json(rows.back()));
+  write_file_atomic(dir + "/run.json", j.str() + "\n");
+  return rows;
+}
+
+#define RFA_INSTANTIATE(T)                                                                                      \
+  template PreparedRun<T> prepare_run<T>(const RunSpec&);                                                       \
+  template std::vector<Metrics> train_in(const std::string&, const RunSpec&, PreparedRun<T>&, const std::string&, \
+                                         const RunControl&, RunOptions);
+RFA_INSTANTIATE(float)
+RFA_INSTANTIATE(double)
+#undef RFA_INSTANTIATE
 
 }  // namespace rfa::cli

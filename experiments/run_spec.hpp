@@ -1,13 +1,17 @@
-// One training run of the paper's network on generated data, as the experiment programs set it up: the
-// settings, their fingerprint (for checkpoints) and JSON form (for manifests), and the data, init and trainer.
+// One training run of the paper's network on generated data, as the experiment programs set it up and run it:
+// the settings (whose JSON form is both the manifest's record and, on one line, the checkpoint's fingerprint, so
+// that no setting can be recorded and yet forgotten by the resume check), the data, init and trainer, and the run
+// itself in a directory of its own: locked, checkpointed, resumable, with metrics.csv and run.json at the end.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common.hpp"
 #include "dataset.hpp"
+#include "run.hpp"
 #include "trainer.hpp"
 #include "xor_data.hpp"
 
@@ -23,10 +27,12 @@ struct RunSpec {
   std::string dtype = "f64";
   GradSource grad = GradSource::tape;
   Method method = Method::automatic;
+  std::size_t dense = 100, per_decade = 20;  // the evaluation schedule (metrics.hpp)
 
-  // Every setting that determines the numbers, on one line.
-  std::string fingerprint() const;
+  // Every setting, for manifests; fingerprint() is the same on one line, for checkpoints.
   Json json() const;
+  std::string fingerprint() const { return json().compact(); }
+  std::vector<std::size_t> schedule() const { return eval_schedule(steps, dense, per_decade); }
 };
 
 template <typename T>
@@ -41,5 +47,25 @@ struct PreparedRun {
 // makes the trainer.
 template <typename T>
 PreparedRun<T> prepare_run(const RunSpec& spec);
+
+// How an experiment runs one training.
+struct RunControl {
+  double checkpoint_seconds = 60;
+  std::size_t stop_at = 0;  // stop at this step as Ctrl-C would (0: never)
+  bool quiet = false;       // no progress lines
+  std::string label;        // names the run in progress lines
+  bool lock = true;         // lock the run's directory (false when the caller holds that lock already)
+};
+
+// Trains r.trainer as `spec` says in `dir` (created, and locked for the run's life: a second run into it is
+// refused): checkpoints to dir/checkpoint.rfa under the fingerprint "<program> <spec.fingerprint()>", prints
+// progress unless quiet, and writes dir/metrics.csv and dir/run.json at the end. `hooks` may add on_eval and
+// save_extra/load_extra (run.hpp). Returns the metrics at every evaluation step.
+template <typename T>
+std::vector<Metrics> train_in(const std::string& program, const RunSpec& spec, PreparedRun<T>& r,
+                              const std::string& dir, const RunControl& control, RunOptions hooks = {});
+
+// A progress line: "<program>: <label>: step 1200/20000 (6.0%), 54 steps/s, 5m48s left".
+void print_progress(const std::string& program, const std::string& label, const Progress& p);
 
 }  // namespace rfa::cli

@@ -1,4 +1,5 @@
 #include "dataset.hpp"
+#include "errors.hpp"
 
 #include <cmath>
 #include <stdexcept>
@@ -30,7 +31,7 @@ void check_finite(const Tensor<T>& t, const std::string& what) {
   for (std::size_t k = 0; k < t.size(); ++k) {
     if (std::isfinite(t[k])) continue;
     const std::string where = t.rank() == 1 ? fmt::format("{}", k) : fmt::format("({}, {})", k / t.cols(), k % t.cols());
-    throw std::invalid_argument(fmt::format("{}: entry {} is {}; every value must be finite", what, where, t[k]));
+    throw InputError(fmt::format("{}: entry {} is {}; every value must be finite", what, where, t[k]));
   }
 }
 
@@ -38,16 +39,16 @@ template <typename T>
 void check_labels(const Tensor<T>& y, const std::string& what) {
   for (std::size_t k = 0; k < y.size(); ++k)
     if (y[k] != T(1) && y[k] != T(-1))
-      throw std::invalid_argument(fmt::format("{}: entry {} is {}; labels must be -1 or +1", what, k, y[k]));
+      throw InputError(fmt::format("{}: entry {} is {}; labels must be -1 or +1", what, k, y[k]));
 }
 
 template <typename T>
 Dataset<T> make_dataset(Tensor<T> X, Tensor<T> y, const std::string& source) {
-  if (X.rank() != 2) throw std::invalid_argument(fmt::format("{}: X must be a matrix (N, D), got shape {}", source, to_string(X.shape())));
+  if (X.rank() != 2) throw InputError(fmt::format("{}: X must be a matrix (N, D), got shape {}", source, to_string(X.shape())));
   if (y.rank() != 1 || y.size() != X.rows())
-    throw std::invalid_argument(fmt::format("{}: X has shape {} so y must have shape ({}), got {}", source,
+    throw InputError(fmt::format("{}: X has shape {} so y must have shape ({}), got {}", source,
                                             to_string(X.shape()), X.rows(), to_string(y.shape())));
-  if (X.rows() == 0) throw std::invalid_argument(fmt::format("{}: the data set is empty", source));
+  if (X.rows() == 0) throw InputError(fmt::format("{}: the data set is empty", source));
   check_finite(X, source + " X");
   check_labels(y, source + " y");
   Dataset<T> d;

@@ -33,11 +33,11 @@ Dataset<T> make_dataset(XorSample&& s);
 template <typename T>
 Dataset<T> make_dataset(Tensor<T> X, Tensor<T> y, const std::string& source);
 
-// Throws std::invalid_argument("<what>: entry (i, j) is nan; ...") at the first non-finite entry.
+// Throws InputError("<what>: entry (i, j) is nan; ...") at the first non-finite entry.
 template <typename T>
 void check_finite(const Tensor<T>& t, const std::string& what);
 
-// Throws std::invalid_argument("<what>: entry i is 0.5; labels must be -1 or +1") at the first bad label.
+// Throws InputError("<what>: entry i is 0.5; labels must be -1 or +1") at the first bad label.
 template <typename T>
 void check_labels(const Tensor<T>& y, const std::string& what);
 

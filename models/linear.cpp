@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "blas.hpp"
+#include "checkpoint.hpp"
 #include "ops.hpp"
 
 namespace rfa {
@@ -38,18 +39,15 @@ void LinearDescent<T>::outputs(const Tensor<T>& X, Tensor<T>& f) {
 }
 
 template <typename T>
-const Tensor<T>& LinearDescent<T>::state() {
-  state_.resize(Shape::vector(w_.size() + 1));
-  std::copy(w_.begin(), w_.end(), state_.begin());
-  state_[w_.size()] = b_[0];
-  return state_;
+void LinearDescent<T>::save(Checkpoint& c) {
+  c.put("w", w_);
+  c.put("b", b_);
 }
 
 template <typename T>
-void LinearDescent<T>::restore(const Tensor<T>& s) {
-  check_shape("LinearDescent::restore", "state", s.shape(), Shape::vector(w_.size() + 1));
-  std::copy(s.begin(), s.begin() + w_.size(), w_.begin());
-  b_[0] = s[w_.size()];
+void LinearDescent<T>::load(const Checkpoint& c) {
+  c.get("w", w_);
+  c.get("b", b_);
 }
 
 template class LinearDescent<float>;

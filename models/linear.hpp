@@ -18,8 +18,8 @@ class LinearDescent final : public Trainer<T> {
   const Tensor<T>& weights() override { return w_; }  // w (D)
   void train_outputs(Tensor<T>& f) override { outputs(this->X_, f); }
   void outputs(const Tensor<T>& X, Tensor<T>& f) override;
-  const Tensor<T>& state() override;                  // (D + 1): w, then b
-  void restore(const Tensor<T>& state) override;
+  void save(Checkpoint& c) override;  // "w" (D) and "b" (1)
+  void load(const Checkpoint& c) override;
   std::string name() const override { return bias_ ? "linear-bias" : "linear"; }
   T bias() const { return b_[0]; }
 
@@ -28,7 +28,6 @@ class LinearDescent final : public Trainer<T> {
   T alpha_;
   Tensor<T> w_;  // (D)
   Tensor<T> b_;  // (1)
-  Tensor<T> state_;
   Tape<T> tape_;
 };
 

@@ -10,12 +10,13 @@
 #include "kernels.hpp"
 #include "parallel.hpp"
 #include "rng.hpp"
+#include "errors.hpp"
 
 namespace rfa {
 
 template <typename T>
 Tensor<T> second_layer(std::size_t M) {
-  if (M == 0) throw std::invalid_argument("second_layer: the width m must be >= 1");
+  if (M == 0) throw InputError("second_layer: the width m must be >= 1");
   Tensor<T> a(M);
   const T v = T(1 / std::sqrt(double(M)));
   const std::size_t half = M / 2;
@@ -26,7 +27,7 @@ Tensor<T> second_layer(std::size_t M) {
 template <typename T>
 Tensor<T> init_weights(std::size_t M, std::size_t D, double omega2, std::uint64_t seed) {
   if (!(omega2 > 0) || !std::isfinite(omega2))
-    throw std::invalid_argument(fmt::format("omega2 (the init variance) must be finite and > 0, got {}", omega2));
+    throw InputError(fmt::format("omega2 (the init variance) must be finite and > 0, got {}", omega2));
   Rng rng(seed, Stream::init);
   const double omega = std::sqrt(omega2);
   Tensor<T> W(M, D);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "blas.hpp"
+#include "checkpoint.hpp"
 #include "isa.hpp"
 #include "kernels.hpp"
 #include "ops.hpp"
@@ -409,27 +410,21 @@ void PatternDescent<T>::outputs(const Tensor<T>& Xq, Tensor<T>& f) {
 }
 
 template <typename T>
-const Tensor<T>& PatternDescent<T>::state() {
-  // C at the last refresh and the steps since: restore() replays them, so a resumed run takes the same steps.
-  state_.resize(Shape::matrix(M_ + 1, N_));
-  std::copy(C_refresh_.begin(), C_refresh_.end(), state_.data());
-  std::fill(state_.data() + M_ * N_, state_.data() + (M_ + 1) * N_, T(0));
-  state_[M_ * N_] = T(since_refresh_);
-  return state_;
+void PatternDescent<T>::save(Checkpoint& c) {
+  c.put("C_refresh", C_refresh_);
+  c.put_count("steps_since_refresh", since_refresh_);
 }
 
 template <typename T>
-void PatternDescent<T>::restore(const Tensor<T>& state) {
-  const std::size_t N = N_, M = M_;
-  check_shape("PatternDescent::restore", "state", state.shape(), Shape::matrix(M + 1, N));
-  const T steps = state[M * N];
-  if (!(steps >= 0 && steps <= T(REFRESH + DENSE_WINDOW) && steps == std::floor(steps)))
-    throw std::runtime_error(fmt::format("shared-pattern state: {} steps since a refresh is not a count in [0, {}]",
-                                         steps, REFRESH + DENSE_WINDOW));
-  std::copy(state.data(), state.data() + M * N, C_.data());
+void PatternDescent<T>::load(const Checkpoint& c) {
+  const std::uint64_t steps = c.get_count("steps_since_refresh");
+  if (steps > REFRESH + DENSE_WINDOW)
+    throw CheckpointError(fmt::format("shared-pattern state: {} steps since a refresh is more than the {} possible",
+                                      steps, REFRESH + DENSE_WINDOW));
+  c.get("C_refresh", C_);
   C_current_ = true;
   refresh();
-  for (std::size_t s = 0; s < static_cast<std::size_t>(steps); ++s) step();
+  for (std::uint64_t s = 0; s < steps; ++s) step();
   W_current_ = false;
 }
 

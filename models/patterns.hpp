@@ -58,10 +58,10 @@ class PatternDescent final : public Trainer<T> {
   void train_outputs(Tensor<T>& f) override;
   // f = relu(X W_0^T + (X X_train^T) C^T) a; the two products are cached per data set.
   void outputs(const Tensor<T>& X, Tensor<T>& f) override;
-  // (M+1, N): C at the last refresh, then a row whose first entry counts the steps taken since (at most
-  // REFRESH + DENSE_WINDOW).
-  const Tensor<T>& state() override;
-  void restore(const Tensor<T>& state) override;
+  // "C_refresh" (M,N), C at the last refresh, and "steps_since_refresh" (at most REFRESH + DENSE_WINDOW): load()
+  // replays those steps, which gives the numbers of the uninterrupted run.
+  void save(Checkpoint& c) override;
+  void load(const Checkpoint& c) override;
   std::string name() const override;
   const PatternStats& stats() const { return stats_; }
 
@@ -111,7 +111,6 @@ class PatternDescent final : public Trainer<T> {
   Tensor<T> f_tape_;
   Tensor<T> W_;
   bool W_current_ = false;
-  Tensor<T> state_;
   RowSpaceQuery<T> query_train_, query_test_;  // exact outputs on the training set and on another set
   PatternStats stats_;
 };

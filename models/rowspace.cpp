@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "blas.hpp"
+#include "checkpoint.hpp"
 #include "kernels.hpp"
 #include "ops.hpp"
 #include "parallel.hpp"
@@ -178,9 +179,13 @@ void RowSpaceDescent<T>::outputs(const Tensor<T>& Xq, Tensor<T>& f) {
 }
 
 template <typename T>
-void RowSpaceDescent<T>::restore(const Tensor<T>& Ct) {
-  check_shape("RowSpaceDescent::restore", "Ct", Ct.shape(), Ct_.shape());
-  Ct_ = Ct;
+void RowSpaceDescent<T>::save(Checkpoint& c) {
+  c.put("Ct", Ct_);
+}
+
+template <typename T>
+void RowSpaceDescent<T>::load(const Checkpoint& c) {
+  c.get("Ct", Ct_);
   W_current_ = false;
 }
 

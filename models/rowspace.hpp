@@ -47,8 +47,8 @@ class RowSpaceDescent final : public Trainer<T> {
   void train_outputs(Tensor<T>& f) override;
   // f = relu(X W_0^T + (X X_train^T) Ct) a; the two products are computed once per data set and cached.
   void outputs(const Tensor<T>& X, Tensor<T>& f) override;
-  const Tensor<T>& state() override { return Ct_; }
-  void restore(const Tensor<T>& Ct) override;
+  void save(Checkpoint& c) override;  // "Ct"
+  void load(const Checkpoint& c) override;
   std::string name() const override;
 
  private:

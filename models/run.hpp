@@ -12,22 +12,35 @@
 #include <type_traits>
 #include <vector>
 
+#include "checkpoint.hpp"
 #include "metrics.hpp"
 
 namespace rfa {
 
+// Where a run is, for progress lines: the rate counts only this session's steps (a resumed run's earlier steps
+// are not this process's work), and the time left follows from it.
+struct Progress {
+  std::size_t step = 0, total = 0;
+  double elapsed = 0;     // seconds in this session
+  double rate = 0;        // steps per second in this session
+  double left = 0;        // estimated seconds to the end
+};
+
 struct RunOptions {
   std::vector<std::size_t> schedule;   // evaluation steps, increasing; the last one is the total step count
-  std::string checkpoint;              // checkpoint file ("" for none)
+  std::string checkpoint;              // checkpoint file ("" for none); the previous one is kept as <file>.prev
   double checkpoint_seconds = 60;      // how often to write it
-  std::string fingerprint;             // every setting that determines the run
+  std::string fingerprint;             // every setting that changes the run's numbers or outputs, on one line
   double progress_seconds = 10;        // how often on_progress is called (0: never)
   std::size_t stop_at = 0;             // if > 0: stop at this step as a signal would (checkpoint, then throw)
-  // Called at each evaluation.
+  // Called at each evaluation, with the trainer at that step.
   std::function<void(const Metrics&)> on_eval;
-  // Called now and then with the step reached, the total, the seconds spent (this session) and the estimated
-  // seconds left.
-  std::function<void(std::size_t step, std::size_t total, double elapsed, double left)> on_progress;
+  // Called now and then.
+  std::function<void(const Progress&)> on_progress;
+  // What an experiment keeps beside the trainer's state (say, measurements taken at each evaluation): added to
+  // every checkpoint, and read back from the one a run resumes from.
+  std::function<void(Checkpoint&)> save_extra;
+  std::function<void(const Checkpoint&)> load_extra;
 };
 
 // Thrown when the loss becomes non-finite (the step is too large) and when a stop was requested by a signal
@@ -39,15 +52,17 @@ struct TrainingInterrupted : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Runs the trainer to schedule.back() steps, resuming from options.checkpoint when it exists. Returns the
-// metrics at every evaluation step. Removes nothing: the checkpoint stays after a finished run, so running
-// again only re-reads it.
+// Runs the trainer to schedule.back() steps, resuming from options.checkpoint when it exists (and was made with the
+// same fingerprint: another one is refused with a CheckpointError). Returns the metrics at every evaluation step.
+// Removes nothing: the checkpoint stays after a finished run, so running again only re-reads it. On SIGINT or
+// SIGTERM (or at options.stop_at) it writes a checkpoint and throws TrainingInterrupted.
 // `test` may be nullptr (no test set).
 template <typename T>
 std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
                                   const std::type_identity_t<Dataset<T>>* test, const RunOptions& options);
 
-// Installs SIGINT/SIGTERM handlers that ask run_training to checkpoint and stop (idempotent).
+// Installs SIGINT/SIGTERM handlers that ask run_training to checkpoint and stop (idempotent; run_training does it
+// itself). A second signal, while the first is being acted on, ends the process at once.
 void install_stop_handlers();
 // True once a stop was requested (by a signal or by request_stop()).
 bool stop_requested();

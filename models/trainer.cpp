@@ -6,18 +6,20 @@
 
 #include "blas.hpp"
 #include "blocks.hpp"
+#include "checkpoint.hpp"
 #include "patterns.hpp"
 #include "network.hpp"
 #include "parallel.hpp"
 #include "rowspace.hpp"
 #include "tape_model.hpp"
+#include "errors.hpp"
 
 namespace rfa {
 
 GradSource parse_grad_source(const std::string& s) {
   if (s == "tape") return GradSource::tape;
   if (s == "closed") return GradSource::closed;
-  throw std::invalid_argument(fmt::format("gradient source must be tape or closed, got '{}'", s));
+  throw InputError(fmt::format("gradient source must be tape or closed, got '{}'", s));
 }
 
 const char* to_string(GradSource g) { return g == GradSource::tape ? "tape" : "closed"; }
@@ -27,7 +29,7 @@ Method parse_method(const std::string& s) {
   if (s == "plain") return Method::plain;
   if (s == "rowspace") return Method::rowspace;
   if (s == "patterns") return Method::patterns;
-  throw std::invalid_argument(fmt::format("method must be auto, plain, rowspace or patterns, got '{}'", s));
+  throw InputError(fmt::format("method must be auto, plain, rowspace or patterns, got '{}'", s));
 }
 
 const char* to_string(Method m) {
@@ -122,9 +124,13 @@ double GradientDescent<T>::step() {
 }
 
 template <typename T>
-void GradientDescent<T>::restore(const Tensor<T>& W) {
-  check_shape("GradientDescent::restore", "W", W.shape(), W_.shape());
-  W_ = W;
+void GradientDescent<T>::save(Checkpoint& c) {
+  c.put("W", W_);
+}
+
+template <typename T>
+void GradientDescent<T>::load(const Checkpoint& c) {
+  c.get("W", W_);
 }
 
 template <typename T>

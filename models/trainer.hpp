@@ -16,6 +16,8 @@
 
 namespace rfa {
 
+struct Checkpoint;
+
 enum class GradSource { tape, closed };
 GradSource parse_grad_source(const std::string& s);  // "tape" | "closed"
 const char* to_string(GradSource g);
@@ -32,9 +34,10 @@ class Trainer {
   virtual void train_outputs(Tensor<T>& f);
   // f(x; W_t) (K) for the rows of X (K, D).
   virtual void outputs(const Tensor<T>& X, Tensor<T>& f);
-  // Everything that determines the future trajectory, for checkpoints: W here; restore() puts it back.
-  virtual const Tensor<T>& state() { return weights(); }
-  virtual void restore(const Tensor<T>& state) = 0;
+  // Everything that determines the future trajectory, as named fields of a checkpoint (checkpoint.hpp); load()
+  // puts it back, so that the next steps are exactly those an uninterrupted trainer takes.
+  virtual void save(Checkpoint& c) = 0;
+  virtual void load(const Checkpoint& c) = 0;
   virtual std::string name() const = 0;
 
  protected:
@@ -54,7 +57,8 @@ class GradientDescent final : public Trainer<T> {
   GradientDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a, Tensor<T> W0, T alpha);
   double step() override;
   const Tensor<T>& weights() override { return W_; }
-  void restore(const Tensor<T>& W) override;
+  void save(Checkpoint& c) override;  // "W"
+  void load(const Checkpoint& c) override;
   std::string name() const override;
 
  private:

@@ -1,4 +1,5 @@
 #include "xor_data.hpp"
+#include "errors.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -13,14 +14,14 @@ Noise parse_noise(const std::string& s) {
   if (s == "gaussian") return Noise::gaussian;
   if (s == "laplace") return Noise::laplace;
   if (s == "uniform") return Noise::uniform;
-  throw std::invalid_argument(fmt::format("noise law must be gaussian, laplace or uniform, got '{}'", s));
+  throw InputError(fmt::format("noise law must be gaussian, laplace or uniform, got '{}'", s));
 }
 
 FlipMode parse_flip_mode(const std::string& s) {
   if (s == "prob") return FlipMode::prob;
   if (s == "exact") return FlipMode::exact;
   if (s == "adversarial") return FlipMode::adversarial;
-  throw std::invalid_argument(fmt::format("flip mode must be prob, exact or adversarial, got '{}'", s));
+  throw InputError(fmt::format("flip mode must be prob, exact or adversarial, got '{}'", s));
 }
 
 const char* to_string(Noise n) {
@@ -42,7 +43,7 @@ const char* to_string(FlipMode f) {
 }
 
 Means axis_means(std::size_t D) {
-  if (D < 2) throw std::invalid_argument(fmt::format("the XOR distribution needs dimension d >= 2, got {}", D));
+  if (D < 2) throw InputError(fmt::format("the XOR distribution needs dimension d >= 2, got {}", D));
   Means m{Tensor<double>(D), Tensor<double>(D)};
   m.mu1.fill(0);
   m.mu2.fill(0);
@@ -61,7 +62,7 @@ void normalize(Tensor<double>& v) {
 }  // namespace
 
 Means random_means(std::size_t D, std::uint64_t seed) {
-  if (D < 2) throw std::invalid_argument(fmt::format("the XOR distribution needs dimension d >= 2, got {}", D));
+  if (D < 2) throw InputError(fmt::format("the XOR distribution needs dimension d >= 2, got {}", D));
   Rng rng(seed, Stream::means);
   Means m{Tensor<double>(D), Tensor<double>(D)};
   for (double& x : m.mu1) x = rng.normal();
@@ -129,13 +130,13 @@ std::vector<std::size_t> choose_flips(FlipMode mode, std::vector<std::size_t> me
 
 XorSample sample_xor(const DataSpec& spec, const Means& means, std::size_t N, std::uint64_t seed, Stream stream) {
   const std::size_t D = spec.D;
-  if (D < 2) throw std::invalid_argument(fmt::format("the XOR distribution needs dimension d >= 2, got {}", D));
+  if (D < 2) throw InputError(fmt::format("the XOR distribution needs dimension d >= 2, got {}", D));
   if (!(spec.eta >= 0 && spec.eta < 0.5))
-    throw std::invalid_argument(fmt::format("eta must be in [0, 0.5), got {}", spec.eta));
+    throw InputError(fmt::format("eta must be in [0, 0.5), got {}", spec.eta));
   if (!(spec.sigma2 >= 0) || !std::isfinite(spec.sigma2))
-    throw std::invalid_argument(fmt::format("sigma2 must be finite and >= 0, got {}", spec.sigma2));
+    throw InputError(fmt::format("sigma2 must be finite and >= 0, got {}", spec.sigma2));
   if (means.mu1.size() != D || means.mu2.size() != D)
-    throw std::invalid_argument(fmt::format("cluster means have length {}, data dimension is {}", means.mu1.size(), D));
+    throw InputError(fmt::format("cluster means have length {}, data dimension is {}", means.mu1.size(), D));
 
   Rng rng(seed, stream);
   const double sigma = std::sqrt(spec.sigma2);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "errors.hpp"
 #include "rng.hpp"
 #include "tensor.hpp"
 
@@ -62,7 +63,7 @@ struct XorSample {
 };
 
 // Draws N samples from the stream `stream` of `seed`. The same arguments give the same bytes on every machine.
-// Throws std::invalid_argument for eta outside [0, 0.5), sigma2 < 0 or non-finite, or D < 2.
+// Throws InputError for eta outside [0, 0.5), sigma2 < 0 or non-finite, or D < 2.
 XorSample sample_xor(const DataSpec& spec, const Means& means, std::size_t N, std::uint64_t seed, Stream stream);
 
 // Casts a double tensor to T (data are generated in double and rounded once).

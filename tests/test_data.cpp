@@ -179,11 +179,11 @@ TEST_CASE("the same seed gives the same bytes; streams and seeds are independent
 TEST_CASE("bad settings are refused") {
   const Means means = axis_means(4);
   CHECK_THROWS_AS(sample_xor({4, 0.1, 0.5, FlipMode::prob, Noise::gaussian}, means, 10, 1, Stream::train_data),
-                  std::invalid_argument);
+                  InputError);
   CHECK_THROWS_AS(sample_xor({4, -1, 0.1, FlipMode::prob, Noise::gaussian}, means, 10, 1, Stream::train_data),
-                  std::invalid_argument);
+                  InputError);
   CHECK_THROWS_AS(sample_xor({4, NAN, 0.1, FlipMode::prob, Noise::gaussian}, means, 10, 1, Stream::train_data),
-                  std::invalid_argument);
-  CHECK_THROWS_AS(axis_means(1), std::invalid_argument);
-  CHECK_THROWS_AS(parse_flip_mode("sometimes"), std::invalid_argument);
+                  InputError);
+  CHECK_THROWS_AS(axis_means(1), InputError);
+  CHECK_THROWS_AS(parse_flip_mode("sometimes"), InputError);
 }

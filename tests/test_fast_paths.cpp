@@ -12,8 +12,10 @@
 #include "alloc_counter.hpp"
 #include "blas.hpp"
 #include "blocks.hpp"
+#include "checkpoint.hpp"
 #include "cache.hpp"
 #include "isa.hpp"
+#include "linear.hpp"
 #include "metrics.hpp"
 #include "network.hpp"
 #include "parallel.hpp"
@@ -116,24 +118,45 @@ TEST_CASE("shared-pattern training where patterns do not group (random init, sma
   CHECK(shared.stats().dense_steps > 0);
 }
 
-TEST_CASE("a shared-pattern trainer restored from its state takes exactly the steps the original takes") {
+TEST_CASE("every trainer loaded from a checkpoint takes exactly the steps the original takes") {
+  // Through the checkpoint file's bytes, as a resumed process sees them. The shared-pattern trainer is saved past
+  // a refresh, so its state is C at the refresh and steps since, which load() replays.
   const Problem p = make_problem(120, 400, 96, 9);
-  PatternDescent<double> original(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
-  for (int k = 0; k < 650; ++k) original.step();  // past a refresh, so the state is C then and steps since
-  const Tensor<double> state = original.state();
-  CHECK(state[state.size() - p.train.X.rows()] > 0);
-  PatternDescent<double> resumed(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
-  resumed.restore(state);
-  for (int k = 0; k < 100; ++k) CHECK(resumed.step() == original.step());
-  const Tensor<double>& W1 = original.weights();
-  const Tensor<double>& W2 = resumed.weights();
-  bool identical = true;
-  for (std::size_t k = 0; k < W1.size(); ++k) identical &= W1[k] == W2[k];
-  CHECK(identical);
-  // A state whose step count is not a count is refused.
-  Tensor<double> bad = state;
-  bad[bad.size() - p.train.X.rows()] = 0.5;
-  CHECK_THROWS_WITH_AS(resumed.restore(bad), doctest::Contains("steps since a refresh"), std::runtime_error);
+  auto bits_equal = [](const Tensor<double>& a, const Tensor<double>& b) {
+    return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+  };
+  for (Method method : {Method::plain, Method::rowspace, Method::patterns}) {
+    for (GradSource src : {GradSource::closed, GradSource::tape}) {
+      auto original = make_trainer<double>(method, src, p.train.X, p.train.y, p.a, p.W0, 0.1);
+      CAPTURE(original->name());
+      for (int k = 0; k < 650; ++k) original->step();
+      Checkpoint c;
+      original->save(c);
+      const Checkpoint read = parse_checkpoint(serialize_checkpoint(c), "test");
+      auto resumed = make_trainer<double>(method, src, p.train.X, p.train.y, p.a, p.W0, 0.1);
+      resumed->load(read);
+      if (method == Method::patterns) CHECK(read.get_count("steps_since_refresh") > 0);
+      bool same_losses = true;
+      for (int k = 0; k < 100; ++k) same_losses &= resumed->step() == original->step();
+      CHECK(same_losses);
+      CHECK(bits_equal(resumed->weights(), original->weights()));
+      CHECK_FALSE(bits_equal(resumed->weights(), p.W0));
+    }
+  }
+  LinearDescent<double> line(p.train.X, p.train.y, true, 0.1), line2(p.train.X, p.train.y, true, 0.1);
+  for (int k = 0; k < 50; ++k) line.step();
+  Checkpoint c;
+  line.save(c);
+  line2.load(parse_checkpoint(serialize_checkpoint(c), "test"));
+  for (int k = 0; k < 20; ++k) CHECK(line2.step() == line.step());
+  CHECK(line2.bias() == line.bias());
+  CHECK(line.bias() != 0);
+  // A shared-pattern state whose step count is impossible is refused.
+  PatternDescent<double> shared(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+  Checkpoint bad;
+  shared.save(bad);
+  bad.put_count("steps_since_refresh", 100000);
+  CHECK_THROWS_WITH_AS(shared.load(bad), doctest::Contains("steps since a refresh"), CheckpointError);
 }
 
 TEST_CASE("shared-pattern and plain steps give the same bits with every kernel variant the CPU runs") {

@@ -1,7 +1,10 @@
 // .npy round trips for both dtypes and ranks, and every kind of malformed file.
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstring>
 #include <filesystem>
@@ -131,15 +134,44 @@ TEST_CASE("npy: a missing file is an NpyError naming it") {
   CHECK_THROWS_WITH_AS(read_npy<double>("/nonexistent/x.npy"), doctest::Contains("/nonexistent/x.npy"), NpyError);
 }
 
-TEST_CASE("atomic files: an abandoned write leaves neither a partial file nor a temporary") {
+TEST_CASE("atomic files: a write that fails (file too large) leaves the old file and no temporary, and says why") {
   TempDir dir;
   const std::string path = dir.file("out.txt");
   write_file_atomic(path, "old");
-  {
-    AtomicFile f(path);
-    f.stream() << "half of a new file";
-    // destroyed without commit(), as when an exception unwinds past it
+  // RLIMIT_FSIZE makes every write past 4 KiB fail with EFBIG, as a full disk fails with ENOSPC.
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit saved {};
+  ::getrlimit(RLIMIT_FSIZE, &saved);
+  struct rlimit small = saved;
+  small.rlim_cur = 4096;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+  std::string message;
+  try {
+    write_file_atomic(path, std::string(100000, 'x'));
+  } catch (const FileError& e) {
+    message = e.what();
   }
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+  INFO(message);
+  CHECK(message.find(path) != std::string::npos);
+  CHECK(message.find("File too large") != std::string::npos);
   CHECK(read_file(path) == "old");
   CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator{}) == 1);
+}
+
+TEST_CASE("atomic files: the previous version kept beside the new one; stale temporaries removed") {
+  TempDir dir;
+  const std::string path = dir.file("ckpt"), prev = dir.file("ckpt.prev");
+  write_file_atomic_keep(path, prev, "first");
+  CHECK(read_file(path) == "first");
+  CHECK_FALSE(fs::exists(prev));
+  write_file_atomic_keep(path, prev, "second");
+  CHECK(read_file(path) == "second");
+  CHECK(read_file(prev) == "first");
+  write_raw(dir.file("ckpt.tmp.12345"), "left by a killed writer");
+  remove_stale_temporaries(dir.path.string());
+  CHECK_FALSE(fs::exists(dir.file("ckpt.tmp.12345")));
+  CHECK(fs::exists(path));
+  CHECK(fs::exists(prev));
 }

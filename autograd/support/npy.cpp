@@ -179,7 +179,7 @@ void read(const std::string& path, const Destination<T>& dest) {
   std::string bytes;
   try {
     bytes = read_file(path);
-  } catch (const FileError& e) {
+  } catch (const InputError& e) {
     throw NpyError(e.what());
   }
   parse<T>(bytes, path, dest);

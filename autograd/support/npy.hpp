@@ -13,10 +13,12 @@
 #include <string>
 #include <string_view>
 
+#include "errors.hpp"
+
 namespace rfa {
 
-struct NpyError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct NpyError : InputError {
+  using InputError::InputError;
 };
 
 namespace npy {
