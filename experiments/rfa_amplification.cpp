@@ -20,6 +20,7 @@
 #include "metrics.hpp"
 #include "network.hpp"
 #include "parallel.hpp"
+#include "run_lock.hpp"
 #include "run_spec.hpp"
 
 using namespace rfa;
@@ -31,8 +32,10 @@ struct Options {
   std::string profile = "default", out = "results/amplification", settings = "both";
   std::size_t steps = 0;
   std::uint64_t seed = 1;
-  double c = 0.1;
+  double c = 0.1, checkpoint_seconds = 60;
   int threads = cli::all_cores();
+  std::size_t stop_at = 0;
+  bool quiet = false;
 };
 
 struct Setting {
@@ -68,6 +71,7 @@ std::vector<Setting> settings_for(const Options& o) {
     st.spec.grad = GradSource::closed;
     st.spec.method = Method::automatic;
     if (o.steps) st.spec.steps = o.steps;
+    st.spec.dense = 20, st.spec.per_decade = 10;  // every step through T and well past it, then 10 per decade
   }
   return out;
 }
@@ -103,6 +107,44 @@ struct JSet {
   std::vector<std::size_t> members;
 };
 
+// What the paper says of the network at init: the norms (Lemma 3) and the sets J (Lemma 4).
+struct AtInit {
+  std::size_t in_band = 0;             // neurons with ||w_j|| in [1/2, 3/2] omega sqrt(d)
+  double dot_over_omega_median = NAN;  // median |<w_j, mu1>| / omega
+  std::vector<JSet> J;
+  std::size_t positive = 0, negative = 0;
+  std::string hist0;                   // sqrt(d) <w_j/||w_j||, own class mean>, one neuron per line
+};
+
+AtInit at_init(const Tensor<double>& W0, const Tensor<double>& a, const Means& mu, double omega, double c) {
+  const std::size_t M = W0.rows();
+  const double sqrt_d = std::sqrt(double(W0.cols()));
+  const std::vector<NeuronStats> s0 = neuron_stats(W0, mu);
+  AtInit r;
+  std::vector<double> dot_over_omega;
+  for (const auto& s : s0) {
+    r.in_band += s.norm >= 0.5 * omega * sqrt_d && s.norm <= 1.5 * omega * sqrt_d;
+    dot_over_omega.push_back(std::abs(s.dot1) / omega);
+  }
+  r.dot_over_omega_median = median(dot_over_omega);
+  const double threshold = c / sqrt_d;
+  r.J = {{"J_{+mu1}", 0, {}}, {"J_{-mu1}", 1, {}}, {"J_{+mu2}", 2, {}}, {"J_{-mu2}", 3, {}}};
+  r.hist0 = "scaled_alignment\n";
+  for (std::size_t j = 0; j < M; ++j) {
+    if (a[j] > 0) {
+      ++r.positive;
+      if (s0[j].cos1 >= threshold) r.J[0].members.push_back(j);
+      if (-s0[j].cos1 >= threshold) r.J[1].members.push_back(j);
+    } else if (a[j] < 0) {
+      ++r.negative;
+      if (s0[j].cos2 >= threshold) r.J[2].members.push_back(j);
+      if (-s0[j].cos2 >= threshold) r.J[3].members.push_back(j);
+    }
+    if (a[j] != 0) r.hist0 += fmt::format("{}\n", sqrt_d * (a[j] > 0 ? s0[j].cos1 : s0[j].cos2));
+  }
+  return r;
+}
+
 // Rows of the step table.
 struct StepRow {
   std::size_t t;
@@ -114,77 +156,28 @@ struct StepRow {
   Metrics m;
 };
 
-int run_setting(const Options& o, const Setting& st, std::vector<Claim>& claims, Json& summary, std::string& section) {
-  const RunSpec& spec = st.spec;
-  const std::string dir = o.out + "/" + st.key;
-  prepare_out_dir(dir);
-  const auto t0 = std::chrono::steady_clock::now();
-
-  // Data with cluster labels kept (the Dataset drops them), then the usual trainer.
-  const Means mu = random_means(spec.d, spec.seed);
-  const DataSpec ds{spec.d, spec.sigma2, spec.eta, spec.flip, spec.noise};
-  const XorSample sample = sample_xor(ds, mu, spec.n, spec.seed, Stream::train_data);
-  const Dataset<double> train = make_dataset<double>(sample);
-  const Dataset<double> test = make_dataset<double>(sample_xor(ds, mu, spec.n_test, spec.seed, Stream::test_data));
-  const Tensor<double> a = second_layer<double>(spec.m);
-  const Tensor<double> W0 = init_weights<double>(spec.m, spec.d, spec.omega2, spec.seed);
-  auto trainer = make_trainer<double>(spec.method, spec.grad, train.X, train.y, a, W0, spec.alpha);
-  const std::size_t M = spec.m, D = spec.d, N = spec.n;
-  const double omega = std::sqrt(spec.omega2), sqrt_d = std::sqrt(double(D));
-  const std::size_t T = static_cast<std::size_t>(std::ceil(1 + 1 / (4 * spec.alpha)));
-
-  // ---- at init: Lemma 3 (norms), Lemma 4 (the J sets)
-  const std::vector<NeuronStats> s0 = neuron_stats(W0, mu);
-  std::size_t in_band = 0;
-  std::vector<double> dot_over_omega;
-  for (const auto& s : s0) {
-    in_band += s.norm >= 0.5 * omega * sqrt_d && s.norm <= 1.5 * omega * sqrt_d;
-    dot_over_omega.push_back(std::abs(s.dot1) / omega);
+// The mechanism measured at each evaluation step of the run. What it has measured goes into the run's checkpoints
+// (save/load), so that a resumed run reports the steps measured before the stop too.
+class Tracker {
+ public:
+  Tracker(const RunSpec& spec, const Dataset<double>& train, const Tensor<double>& a, const Means& mu,
+          const Tensor<double>& W0, const AtInit& init)
+      : spec_(spec), train_(train), a_(a), mu_(mu), init_(init), T_(theorem_T(spec.alpha)),
+        Z_(train.size(), spec.m), feat0_(train.size(), spec.m) {
+    features(W0, feat0_);
   }
-  const double threshold = o.c / sqrt_d;
-  std::vector<JSet> J = {{"J_{+mu1}", 0, {}}, {"J_{-mu1}", 1, {}}, {"J_{+mu2}", 2, {}}, {"J_{-mu2}", 3, {}}};
-  std::size_t positive = 0, negative = 0;
-  for (std::size_t j = 0; j < M; ++j) {
-    if (a[j] > 0) {
-      ++positive;
-      if (s0[j].cos1 >= threshold) J[0].members.push_back(j);
-      if (-s0[j].cos1 >= threshold) J[1].members.push_back(j);
-    } else if (a[j] < 0) {
-      ++negative;
-      if (s0[j].cos2 >= threshold) J[2].members.push_back(j);
-      if (-s0[j].cos2 >= threshold) J[3].members.push_back(j);
-    }
-  }
-  const double p_set = normal_tail(o.c);
 
-  // Histogram data: sqrt(d) <w_j/||w_j||, mu> at t = 0 (mu = mu1 for positive neurons, mu2 for negative ones).
-  std::string hist0 = "scaled_alignment\n";
-  for (std::size_t j = 0; j < M; ++j)
-    if (a[j] != 0) hist0 += fmt::format("{}\n", sqrt_d * (a[j] > 0 ? s0[j].cos1 : s0[j].cos2));
+  static std::size_t theorem_T(double alpha) { return static_cast<std::size_t>(std::ceil(1 + 1 / (4 * alpha))); }
+  std::size_t T() const { return T_; }
 
-  // ---- over training
-  const std::vector<std::size_t> snapshots = eval_schedule(spec.steps, 20, 10);
-  std::vector<StepRow> table;
-  Tensor<double> Z(N, M), feat0(N, M);
-  EvalWork<double> ew;
-  std::string hist1 = "alignment_t1,alignment_tT\n";
-  std::vector<double> align1, alignT;
-  double cond10_until_T = 0, lemma14_max_all = 0, frob_max_all = 0, rel_change_min = INFINITY, rel_change_median = NAN;
-  std::size_t t = 0;
-  for (std::size_t snap : snapshots) {
-    while (t < snap) {
-      trainer->step();
-      ++t;
-    }
-    const Tensor<double>& W = trainer->weights();
-    const std::vector<NeuronStats> s = neuron_stats(W, mu);
-    // Z (N,M) = X W^T: which neurons fire on which training points
-    blas::parallel_gemm(blas::Trans::N, blas::Trans::T, N, M, D, 1.0, train.X.data(), D, W.data(), D, 0.0, Z.data(), M);
-    if (t == 0) feat0 = Z;
-    StepRow row{t, NAN, NAN, NAN, 0, 0, NAN, evaluate(t, *trainer, train, &test, ew)};
+  void observe(const Tensor<double>& W, const Metrics& m) {
+    const std::size_t t = m.step, M = spec_.m, N = train_.size();
+    const std::vector<NeuronStats> s = neuron_stats(W, mu_);
+    features(W, Z_);
+    StepRow row{t, NAN, NAN, NAN, 0, 0, NAN, m};
     std::vector<double> own;
     std::size_t cond9 = 0, members = 0;
-    for (const JSet& js : J) {
+    for (const JSet& js : init_.J) {
       const double sign = js.cluster % 2 ? -1 : 1;
       const int opposite = js.cluster ^ 1;
       for (std::size_t j : js.members) {
@@ -192,13 +185,13 @@ int run_setting(const Options& o, const Setting& st, std::vector<Claim>& claims,
         own.push_back(sign * (js.cluster < 2 ? s[j].cos1 : s[j].cos2));
         bool ok = true;
         for (std::size_t i = 0; i < N && ok; ++i) {
-          const double z = Z(i, j);
-          if (sample.cluster[i] == js.cluster && !(z > 0)) ok = false;
-          if (sample.cluster[i] == opposite && z > 0) ok = false;
+          const double z = Z_(i, j);
+          if (train_.cluster[i] == js.cluster && !(z > 0)) ok = false;
+          if (train_.cluster[i] == opposite && z > 0) ok = false;
         }
         cond9 += ok;
         const double other = js.cluster < 2 ? s[j].dot2 : s[j].dot1;
-        row.cond10_max = std::max(row.cond10_max, std::abs(other) / (spec.alpha * std::abs(a[j])));
+        row.cond10_max = std::max(row.cond10_max, std::abs(other) / (spec_.alpha * std::abs(a_[j])));
       }
     }
     row.align_median = median(own);
@@ -206,48 +199,148 @@ int run_setting(const Options& o, const Setting& st, std::vector<Claim>& claims,
     row.cond9_share = members ? double(cond9) / double(members) : NAN;
     if (t >= 1) {
       for (std::size_t j = 0; j < M; ++j)
-        if (a[j] != 0) row.lemma14_max = std::max(row.lemma14_max, s[j].norm / (2 * std::abs(a[j]) * spec.alpha * double(t)));
-      row.frob_ratio = frobenius_norm(W) / (2 * spec.alpha * double(t));
-      lemma14_max_all = std::max(lemma14_max_all, row.lemma14_max);
-      frob_max_all = std::max(frob_max_all, row.frob_ratio);
+        if (a_[j] != 0) row.lemma14_max = std::max(row.lemma14_max, s[j].norm / (2 * std::abs(a_[j]) * spec_.alpha * double(t)));
+      row.frob_ratio = frobenius_norm(W) / (2 * spec_.alpha * double(t));
     }
-    if (t <= T) cond10_until_T = std::max(cond10_until_T, row.cond10_max);
-    if (t == 1) align1 = own;
-    if (t == T) {
-      alignT = own;
+    if (t == 1) align1_ = own;
+    if (t == T_) {
+      alignT_ = own;
       // Proposition 2: ||relu(W_T x_i) - relu(W_0 x_i)|| / ||relu(W_0 x_i)|| for every training point.
       std::vector<double> rel;
       for (std::size_t i = 0; i < N; ++i) {
         double num = 0, den = 0;
         for (std::size_t j = 0; j < M; ++j) {
-          const double r0 = std::max(feat0(i, j), 0.0), r1 = std::max(Z(i, j), 0.0);
+          const double r0 = std::max(feat0_(i, j), 0.0), r1 = std::max(Z_(i, j), 0.0);
           num += (r1 - r0) * (r1 - r0);
           den += r0 * r0;
         }
         rel.push_back(std::sqrt(num / den));
       }
-      rel_change_min = *std::min_element(rel.begin(), rel.end());
-      rel_change_median = median(rel);
+      rel_change_min_ = *std::min_element(rel.begin(), rel.end());
+      rel_change_median_ = median(rel);
     }
-    table.push_back(row);
+    rows_.push_back(row);
   }
+
+  void save(Checkpoint& c) const {
+    Tensor<double> rows(rows_.size(), 15);
+    for (std::size_t k = 0; k < rows_.size(); ++k) {
+      const StepRow& r = rows_[k];
+      const double v[15] = {double(r.t), r.align_median, r.align_min, r.cond9_share, r.cond10_max, r.lemma14_max,
+                            r.frob_ratio, double(r.m.step), r.m.loss, r.m.train_acc, r.m.train_clean_acc,
+                            r.m.train_flipped_acc, r.m.test_acc, r.m.test_clean_acc, r.m.w_norm};
+      std::copy(v, v + 15, rows.data() + 15 * k);
+    }
+    c.put("amplification_rows", rows);
+    c.put("alignment_t1", vector_of(align1_));
+    c.put("alignment_tT", vector_of(alignT_));
+    c.put("feature_change", Tensor<double>{rel_change_min_, rel_change_median_});
+  }
+
+  void load(const Checkpoint& c) {
+    Tensor<double> rows, a1, aT, change;
+    c.get("amplification_rows", rows);
+    c.get("alignment_t1", a1);
+    c.get("alignment_tT", aT);
+    c.get("feature_change", change);
+    if (rows.rank() != 2 || rows.cols() != 15 || change.size() != 2)
+      throw CheckpointError("the checkpoint's amplification measurements have the wrong shape");
+    rows_.clear();
+    for (std::size_t k = 0; k < rows.rows(); ++k) {
+      const double* v = rows.data() + 15 * k;
+      Metrics m;
+      m.step = std::size_t(v[7]), m.loss = v[8], m.train_acc = v[9], m.train_clean_acc = v[10];
+      m.train_flipped_acc = v[11], m.test_acc = v[12], m.test_clean_acc = v[13], m.w_norm = v[14];
+      rows_.push_back({std::size_t(v[0]), v[1], v[2], v[3], v[4], v[5], v[6], m});
+    }
+    align1_.assign(a1.begin(), a1.end());
+    alignT_.assign(aT.begin(), aT.end());
+    rel_change_min_ = change[0], rel_change_median_ = change[1];
+  }
+
+  const std::vector<StepRow>& rows() const { return rows_; }
+  const std::vector<double>& align1() const { return align1_; }
+  const std::vector<double>& alignT() const { return alignT_; }
+  double rel_change_min() const { return rel_change_min_; }
+  double rel_change_median() const { return rel_change_median_; }
+
+ private:
+  // Z (N,M) = X W^T: which neurons fire on which training points
+  void features(const Tensor<double>& W, Tensor<double>& Z) const {
+    const std::size_t N = train_.size(), M = W.rows(), D = W.cols();
+    blas::parallel_gemm(blas::Trans::N, blas::Trans::T, N, M, D, 1.0, train_.X.data(), D, W.data(), D, 0.0, Z.data(), M);
+  }
+  static Tensor<double> vector_of(const std::vector<double>& v) {
+    Tensor<double> t(v.size());
+    std::copy(v.begin(), v.end(), t.begin());
+    return t;
+  }
+
+  const RunSpec& spec_;
+  const Dataset<double>& train_;
+  const Tensor<double>& a_;
+  const Means& mu_;
+  const AtInit& init_;
+  std::size_t T_;
+  Tensor<double> Z_, feat0_;
+  std::vector<StepRow> rows_;
+  std::vector<double> align1_, alignT_;
+  double rel_change_min_ = INFINITY, rel_change_median_ = NAN;
+};
+
+int run_setting(const Options& o, const Setting& st, std::vector<Claim>& claims, Json& summary, std::string& section) {
+  const RunSpec& spec = st.spec;
+  const std::string dir = o.out + "/" + st.key;
+  const auto t0 = std::chrono::steady_clock::now();
+  PreparedRun<double> r = prepare_run<double>(spec);
+  const std::size_t M = spec.m, D = spec.d, N = spec.n;
+  const double omega = std::sqrt(spec.omega2), sqrt_d = std::sqrt(double(D));
+  const Tensor<double>& a = r.a;
+  const AtInit init = at_init(r.W0, a, r.means, omega, o.c);
+  const std::vector<JSet>& J = init.J;
+  const std::size_t positive = init.positive, negative = init.negative, in_band = init.in_band;
+  const double p_set = normal_tail(o.c);
+
+  // ---- over training: the mechanism at every evaluation step
+  Tracker tracker(spec, r.train, a, r.means, r.W0, init);
+  const std::size_t T = tracker.T();
+  RunOptions hooks;
+  hooks.on_eval = [&](const Metrics& m) { tracker.observe(r.trainer->weights(), m); };
+  hooks.save_extra = [&](Checkpoint& c) { tracker.save(c); };
+  hooks.load_extra = [&](const Checkpoint& c) { tracker.load(c); };
+  Json settings = spec.json();
+  settings.add("c", o.c);
+  const RunControl control{o.checkpoint_seconds, o.stop_at, o.quiet, st.key};
+  train_in<double>("rfa-amplification", settings, *r.trainer, r.train, &r.test, spec.schedule(), dir, control, hooks);
+  const std::vector<StepRow>& table = tracker.rows();
+  const std::vector<double>&align1 = tracker.align1(), &alignT = tracker.alignT();
+  const double rel_change_min = tracker.rel_change_min(), rel_change_median = tracker.rel_change_median();
+  double cond10_until_T = 0, lemma14_max_all = 0, frob_max_all = 0;
+  for (const StepRow& row : table) {
+    if (row.t <= T) cond10_until_T = std::max(cond10_until_T, row.cond10_max);
+    if (row.t >= 1) {
+      lemma14_max_all = std::max(lemma14_max_all, row.lemma14_max);
+      frob_max_all = std::max(frob_max_all, row.frob_ratio);
+    }
+  }
+  std::string hist1 = "alignment_t1,alignment_tT\n";
   for (std::size_t k = 0; k < std::max(align1.size(), alignT.size()); ++k)
     hist1 += fmt::format("{},{}\n", k < align1.size() ? align1[k] : NAN, k < alignT.size() ? alignT[k] : NAN);
 
   // ---- Theorem 1 at T
   const StepRow* atT = nullptr;
-  for (const auto& r : table)
-    if (r.t == T) atT = &r;
+  for (const auto& row : table)
+    if (row.t == T) atT = &row;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   std::string csv = "step,align_median,align_min,cond9_share,cond10_max,lemma14_max,frob_ratio,train_acc,"
                     "train_clean_acc,train_flipped_acc,test_acc,test_clean_acc\n";
-  for (const auto& r : table)
-    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", r.t, r.align_median, r.align_min, r.cond9_share,
-                       r.cond10_max, r.lemma14_max, r.frob_ratio, r.m.train_acc, r.m.train_clean_acc,
-                       r.m.train_flipped_acc, r.m.test_acc, r.m.test_clean_acc);
+  for (const auto& row : table)
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", row.t, row.align_median, row.align_min, row.cond9_share,
+                       row.cond10_max, row.lemma14_max, row.frob_ratio, row.m.train_acc, row.m.train_clean_acc,
+                       row.m.train_flipped_acc, row.m.test_acc, row.m.test_clean_acc);
   write_file_atomic(dir + "/amplification.csv", csv);
-  write_file_atomic(dir + "/alignment_t0.csv", hist0);
+  write_file_atomic(dir + "/alignment_t0.csv", init.hist0);
   write_file_atomic(dir + "/alignment_t1_tT.csv", hist1);
 
   // ---- claims
@@ -268,7 +361,7 @@ int run_setting(const Options& o, const Setting& st, std::vector<Claim>& claims,
   claims.push_back({"amp." + k + ".lemma3", "Lemma 3 (" + tag + "): at init ||w_j|| lies in [1/2, 3/2] omega sqrt(d)",
                     "all neurons, w.h.p.", pct(double(in_band) / double(M)) + " of neurons",
                     in_band == M ? "agree" : "disagree",
-                    fmt::format("median |<w_j, mu1>| / omega = {:.3f} (Gaussian: 0.674): of order omega", median(dot_over_omega))});
+                    fmt::format("median |<w_j, mu1>| / omega = {:.3f} (Gaussian: 0.674): of order omega", init.dot_over_omega_median)});
   claims.push_back({"amp." + k + ".lemma4", "Lemma 4 (" + tag + "): the sets J_{+-mu1}, J_{+-mu2} at init",
                     fmt::format("each P(Z >= c) = {} of its half under a Gaussian init (c = {})", pct(p_set), o.c),
                     sets + fmt::format("positive neurons in J_{{+mu1}} or J_{{-mu1}}: {} (predicted {})", pct(union_pos), pct(2 * p_set)),
@@ -307,7 +400,8 @@ int run_setting(const Options& o, const Setting& st, std::vector<Claim>& claims,
       .add("J_plus_mu2", J[2].members.size()).add("J_minus_mu2", J[3].members.size())
       .add("alignment_median_t0", a0).add("alignment_median_t1", a1).add("cond10_max_until_T", cond10_until_T)
       .add("lemma14_max", lemma14_max_all).add("frob_ratio_max", frob_max_all).add("feature_change_min", rel_change_min)
-      .add("feature_change_median", rel_change_median).add("wall_seconds", wall).add("trainer", trainer->name());
+      .add("feature_change_median", rel_change_median).add("wall_seconds_this_session", wall)
+      .add("trainer", r.trainer->name());
   summary.add(st.key, j);
 
   // ---- figure: four panels
@@ -373,8 +467,9 @@ int main(int argc, char** argv) {
   cli::Args app{"rfa-amplification: measures the paper's mechanism over training (Lemmas 3, 4, 12, 14, Conditions 9 "
                "and 10, Proposition 2, Theorem 1) at Figure 2's settings and at settings closer to the theorem's "
                "assumptions. Writes, per setting in --out/<setting>/: amplification.csv (per snapshot step), "
-               "alignment_t0.csv and alignment_t1_tT.csv (the distributions), amplification.png / .svg; and "
-               "summary.json and claims.tsv in --out.",
+               "alignment_t0.csv and alignment_t1_tT.csv (the distributions), amplification.png / .svg, and the run "
+               "(metrics.csv, run.json, checkpoint.rfa); and summary.json, claims.tsv and section.md in --out. Stop "
+               "with Ctrl-C and run the same command again to resume.",
                "rfa-amplification"};
   app.option("--profile", o.profile, "quick (small, for tests) or default; paper is the same as default");
   app.option("--out", o.out, "output directory");
@@ -383,13 +478,19 @@ int main(int argc, char** argv) {
   app.option("--seed", o.seed, "seed");
   app.option("--c", o.c, "the constant c of the sets J: <w_j/||w_j||, mu> >= c / sqrt(d) at init");
   app.option("--threads", o.threads, "threads [default: all cores]", false);
+  app.option("--checkpoint-seconds", o.checkpoint_seconds, "seconds between checkpoints of each setting's run");
+  app.option("--stop-at", o.stop_at,
+             "stop each run at this step as Ctrl-C would (checkpoint, exit code 130); run again to continue", false);
+  app.flag("--quiet", o.quiet, "no progress lines");
   if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-amplification", [&] {
     require_one_of("--profile", o.profile, {"quick", "default", "paper"});
     require_one_of("--settings", o.settings, {"both", "fig2", "theory"});
     require_positive("--c", o.c);
+    require_positive("--checkpoint-seconds", o.checkpoint_seconds);
     cli::set_threads(o.threads);
     prepare_out_dir(o.out);
+    DirLock lock(o.out);
     std::vector<Claim> claims;
     Json summary;
     summary.add("program", "rfa-amplification").add("version", version()).add("profile", o.profile);

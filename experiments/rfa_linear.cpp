@@ -14,6 +14,7 @@
 #include "linear.hpp"
 #include "metrics.hpp"
 #include "run.hpp"
+#include "run_lock.hpp"
 #include "run_spec.hpp"
 
 using namespace rfa;
@@ -27,6 +28,7 @@ struct Options {
   std::size_t steps = 0;
   double alpha = 0.1;
   int threads = cli::all_cores();
+  RunControl control;
 };
 
 struct Row {
@@ -42,7 +44,9 @@ int main(int argc, char** argv) {
   cli::Args app{"rfa-linear: linear classifiers on the paper's data, trained by gradient descent on the mean logistic "
                "loss from zero: homogeneous sgn(<w, x>) and with a bias sgn(<w, x> + b), at Figure 1's and Figure 2's "
                "(300, 5000) settings; plus the rule sgn(<x, mu1> - 1/2), which a bias makes possible and which is "
-               "right on three clusters of four. Writes linear.csv, summary.json and claims.tsv in --out.",
+               "right on three clusters of four. Writes linear.csv, summary.json, claims.tsv and section.md in --out, and "
+               "each training run in --out/<setting>-<model>/ (metrics.csv, run.json, checkpoint.rfa). Stop with "
+               "Ctrl-C and run the same command again to resume.",
                "rfa-linear"};
   app.option("--profile", o.profile, "quick (small, for tests) or default (= paper)");
   app.option("--out", o.out, "output directory");
@@ -50,27 +54,35 @@ int main(int argc, char** argv) {
   app.option("--steps", o.steps, "gradient steps (default 5000; quick 300)", false);
   app.option("--alpha", o.alpha, "step size");
   app.option("--threads", o.threads, "threads [default: all cores]", false);
+  app.option("--checkpoint-seconds", o.control.checkpoint_seconds, "seconds between checkpoints of each run");
+  app.option("--stop-at", o.control.stop_at,
+             "stop each run at this step as Ctrl-C would (checkpoint, exit code 130); run again to continue", false);
+  app.flag("--quiet", o.control.quiet, "no progress lines");
   if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-linear", [&] {
     require_one_of("--profile", o.profile, {"quick", "default", "paper"});
     require_positive("--alpha", o.alpha);
+    require_positive("--checkpoint-seconds", o.control.checkpoint_seconds);
     cli::set_threads(o.threads);
     prepare_out_dir(o.out);
+    DirLock lock(o.out);
     const bool quick = o.profile == "quick";
     const std::size_t steps = o.steps ? o.steps : (quick ? 300 : 5000);
     const auto t0 = std::chrono::steady_clock::now();
 
     struct Setting {
-      std::string name;
+      std::string name, key;
       DataSpec spec;
       std::size_t n, n_test;
       bool random;
     };
     const std::size_t dh = quick ? 500 : 5000;
     const std::vector<Setting> settings = {
-        {"fig1 (d = 2)", {2, 1.0 / 50, 0.15, FlipMode::prob, Noise::gaussian}, quick ? 1000u : 5000u, quick ? 2000u : 6000u, false},
-        {fmt::format("fig2 (n, d) = ({}, {})", quick ? 100 : 300, dh),
-         {dh, std::pow(double(dh), -1.2), 0.15, FlipMode::exact, Noise::gaussian}, quick ? 100u : 300u, quick ? 2000u : 6000u, true},
+        {"fig1 (d = 2)", "fig1", {2, 1.0 / 50, 0.15, FlipMode::prob, Noise::gaussian}, quick ? 1000u : 5000u,
+         quick ? 2000u : 6000u, false},
+        {fmt::format("fig2 (n, d) = ({}, {})", quick ? 100 : 300, dh), "fig2",
+         {dh, std::pow(double(dh), -1.2), 0.15, FlipMode::exact, Noise::gaussian}, quick ? 100u : 300u,
+         quick ? 2000u : 6000u, true},
     };
     std::vector<Row> rows;
     for (const Setting& s : settings) {
@@ -79,9 +91,17 @@ int main(int argc, char** argv) {
       const Dataset<double> test = make_dataset<double>(sample_xor(s.spec, mu, s.n_test, o.seed, Stream::test_data));
       for (bool bias : {false, true}) {
         LinearDescent<double> lin(train.X, train.y, bias, o.alpha);
-        RunOptions ro;
-        ro.schedule = {0, steps};
-        const Metrics m = run_training(lin, train, &test, ro).back();
+        const std::string key = s.key + (bias ? "-bias" : "-homogeneous");
+        Json settings;
+        settings.add("setting", s.key).add("d", s.spec.D).add("sigma2", s.spec.sigma2).add("eta", s.spec.eta)
+            .add("flip", to_string(s.spec.flip)).add("noise", to_string(s.spec.noise)).add("n", s.n)
+            .add("n_test", s.n_test).add("means", s.random ? "random" : "axes")
+            .add("seed", static_cast<unsigned long long>(o.seed)).add("steps", steps).add("alpha", o.alpha)
+            .add("bias", bias);
+        RunControl control = o.control;
+        control.label = key;
+        const Metrics m =
+            train_in<double>("rfa-linear", settings, lin, train, &test, {0, steps}, o.out + "/" + key, control).back();
         rows.push_back({s.name, bias ? "gd, with bias" : "gd, homogeneous", m.train_acc, m.test_acc, m.test_clean_acc,
                         lin.bias()});
       }

@@ -40,13 +40,14 @@ void print_progress(const std::string& program, const std::string& label, const 
 }
 
 template <typename T>
-std::vector<Metrics> train_in(const std::string& program, const RunSpec& spec, PreparedRun<T>& r,
+std::vector<Metrics> train_in(const std::string& program, const Json& settings, Trainer<T>& trainer,
+                              const Dataset<T>& train, const Dataset<T>* test, std::vector<std::size_t> schedule,
                               const std::string& dir, const RunControl& control, RunOptions hooks) {
   prepare_out_dir(dir);
   std::optional<DirLock> lock;
   if (control.lock) lock.emplace(dir);
-  hooks.schedule = spec.schedule();
-  hooks.fingerprint = program + " " + spec.fingerprint();
+  hooks.schedule = std::move(schedule);
+  hooks.fingerprint = program + " " + settings.compact();
   hooks.checkpoint = dir + "/checkpoint.rfa";
   hooks.checkpoint_seconds = control.checkpoint_seconds;
   hooks.stop_at = control.stop_at;
@@ -55,19 +56,28 @@ std::vector<Metrics> train_in(const std::string& program, const RunSpec& spec, P
     hooks.on_progress = [&](const Progress& p) { print_progress(program, control.label, p); };
   }
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<Metrics> rows = run_training(*r.trainer, r.train, &r.test, hooks);
+  std::vector<Metrics> rows = run_training(trainer, train, test, hooks);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   write_file_atomic(dir + "/metrics.csv", metrics_csv(rows));
   Json j;
-  j.add("program", program).add("version", version()).add("settings", spec.json()).add("trainer", r.trainer->name())
+  j.add("program", program).add("version", version()).add("settings", settings).add("trainer", trainer.name())
       .add("wall_seconds_this_session", wall).add("final", metrics_json(rows.back()));
   write_file_atomic(dir + "/run.json", j.str() + "\n");
   return rows;
 }
 
+template <typename T>
+std::vector<Metrics> train_in(const std::string& program, const RunSpec& spec, PreparedRun<T>& r,
+                              const std::string& dir, const RunControl& control, RunOptions hooks) {
+  return train_in<T>(program, spec.json(), *r.trainer, r.train, &r.test, spec.schedule(), dir, control, std::move(hooks));
+}
+
 #define RFA_INSTANTIATE(T)                                                                                      \
   template PreparedRun<T> prepare_run<T>(const RunSpec&);                                                       \
   template std::vector<Metrics> train_in(const std::string&, const RunSpec&, PreparedRun<T>&, const std::string&, \
+                                         const RunControl&, RunOptions);                                         \
+  template std::vector<Metrics> train_in(const std::string&, const Json&, Trainer<T>&, const Dataset<T>&,          \
+                                         const Dataset<T>*, std::vector<std::size_t>, const std::string&,          \
                                          const RunControl&, RunOptions);
 RFA_INSTANTIATE(float)
 RFA_INSTANTIATE(double)

@@ -64,6 +64,11 @@ struct RunControl {
 template <typename T>
 std::vector<Metrics> train_in(const std::string& program, const RunSpec& spec, PreparedRun<T>& r,
                               const std::string& dir, const RunControl& control, RunOptions hooks = {});
+// The same for any trainer and data, with the run's settings (its fingerprint and run.json record) given as JSON.
+template <typename T>
+std::vector<Metrics> train_in(const std::string& program, const Json& settings, Trainer<T>& trainer,
+                              const Dataset<T>& train, const Dataset<T>* test, std::vector<std::size_t> schedule,
+                              const std::string& dir, const RunControl& control, RunOptions hooks = {});
 
 // A progress line: "<program>: <label>: step 1200/20000 (6.0%), 54 steps/s, 5m48s left".
 void print_progress(const std::string& program, const std::string& label, const Progress& p);

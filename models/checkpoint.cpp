@@ -42,7 +42,7 @@ class Reader {
   Reader(std::string_view bytes, const std::string& name) : s_(bytes), name_(name) {}
 
   [[noreturn]] void fail(const std::string& why) const {
-    throw CheckpointError(fmt::format("{}: unusable checkpoint ({}); delete it to start over", name_, why));
+    throw CheckpointError(fmt::format("{}: unusable checkpoint ({})", name_, why));
   }
   std::string_view line(const char* what) {
     const std::size_t end = s_.find('\n', pos_);
@@ -240,7 +240,7 @@ std::optional<Checkpoint> load_checkpoint(const std::string& path) {
   }
   if (!fs::exists(prev)) {
     if (why.empty()) return std::nullopt;
-    throw CheckpointError(why + " (and no previous checkpoint " + prev + " to fall back to)");
+    throw CheckpointError(why + "; there is no previous checkpoint to fall back to: delete it to start over");
   }
   try {
     Checkpoint c = parse_checkpoint(read_file(prev), prev);
@@ -248,7 +248,7 @@ std::optional<Checkpoint> load_checkpoint(const std::string& path) {
                  why.empty() ? (path + " is missing").c_str() : why.c_str(), prev.c_str(), c.step);
     return c;
   } catch (const CheckpointError& e) {
-    throw CheckpointError(fmt::format("{}{}; {}", why, why.empty() ? "" : ", and", e.what()));
+    throw CheckpointError(fmt::format("{}{}{}; delete them to start over", why, why.empty() ? "" : "; and ", e.what()));
   }
 }
 

@@ -11,16 +11,16 @@ namespace rfa {
 
 template <typename T>
 Dataset<T> make_dataset(const XorSample& s) {
-  Dataset<T> d{cast<T>(s.X), cast<T>(s.y), cast<T>(s.y_clean), s.flipped, true};
-  return d;
+  return Dataset<T>{cast<T>(s.X), cast<T>(s.y), cast<T>(s.y_clean), s.flipped, true, s.cluster};
 }
 
 template <typename T>
 Dataset<T> make_dataset(XorSample&& s) {
   if constexpr (std::is_same_v<T, double>) {
-    return Dataset<T>{std::move(s.X), std::move(s.y), std::move(s.y_clean), std::move(s.flipped), true};
+    return Dataset<T>{std::move(s.X), std::move(s.y), std::move(s.y_clean), std::move(s.flipped), true,
+                      std::move(s.cluster)};
   } else {
-    Dataset<T> d{cast<T>(s.X), cast<T>(s.y), cast<T>(s.y_clean), std::move(s.flipped), true};
+    Dataset<T> d{cast<T>(s.X), cast<T>(s.y), cast<T>(s.y_clean), std::move(s.flipped), true, std::move(s.cluster)};
     s.X = Tensor<double>();  // let the double copy go before the caller makes the next set
     return d;
   }

@@ -18,6 +18,7 @@ struct Dataset {
   Tensor<T> y_clean;                 // (N) clean labels; equal to y when not known
   std::vector<std::uint8_t> flipped; // (N) 1 where y != y_clean
   bool clean_known = false;          // false for data read from files (clean labels unknown)
+  std::vector<std::uint8_t> cluster; // (N) 0 = +mu1, 1 = -mu1, 2 = +mu2, 3 = -mu2, when generated; else empty
   std::size_t size() const { return X.rows(); }
 };
 

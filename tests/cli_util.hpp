@@ -28,6 +28,29 @@ inline CommandResult run_program(const std::string& program, const std::string& 
   return r;
 }
 
+// A program started in the background: `<RFA_BIN_DIR>/<program> <args>` through the shell's exec, so that the
+// process signalled is the program itself; its output goes to `log`.
+struct Spawned {
+  pid_t pid = -1;
+};
+inline Spawned spawn_program(const std::string& program, const std::string& args, const std::string& log,
+                             const std::string& prefix = "") {
+  const std::string cmd = prefix + "exec " + std::string(RFA_BIN_DIR) + "/" + program + " " + args + " >" + log + " 2>&1";
+  Spawned s;
+  s.pid = ::fork();
+  if (s.pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return s;
+}
+// Waits for it; its exit code, or 128 + the signal that ended it.
+inline int wait_program(const Spawned& s) {
+  int status = 0;
+  ::waitpid(s.pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 struct TempDir {
   std::filesystem::path path;
   explicit TempDir(const std::string& tag)

@@ -11,7 +11,11 @@
 #include <vector>
 
 #include "atomic_file.hpp"
+#include "checkpoint.hpp"
 #include "cli_util.hpp"
+#include "common.hpp"
+#include "run.hpp"
+#include "tape.hpp"
 #include "tensor_npy.hpp"
 
 using namespace rfa;
@@ -336,4 +340,20 @@ TEST_CASE("rfa-train resumes only under the same settings: each setting changed 
   const auto r = run_program("rfa-train", fargs);
   CHECK(r.code == 2);
   CHECK_MESSAGE(r.output.find("made with other settings") != std::string::npos, r.output);
+}
+
+TEST_CASE("exit codes: 2 for bad input, 1 for a failed run, 3 for an internal error, 130 for a stop") {
+  CHECK(cli::guarded_main("t", [] { return 0; }) == 0);
+  CHECK(cli::guarded_main("t", []() -> int { throw cli::UsageError("--n must be >= 1, got 0"); }) == 2);
+  CHECK(cli::guarded_main("t", []() -> int { throw NpyError("x.npy: not a .npy file"); }) == 2);
+  CHECK(cli::guarded_main("t", []() -> int { throw CheckpointError("damaged"); }) == 2);
+  CHECK(cli::guarded_main("t", []() -> int { throw InputError("labels must be -1 or +1"); }) == 2);
+  CHECK(cli::guarded_main("t", []() -> int { throw TrainingDiverged("diverged"); }) == 1);
+  CHECK(cli::guarded_main("t", []() -> int { throw FileError("disk full"); }) == 1);
+  CHECK(cli::guarded_main("t", []() -> int { throw std::bad_alloc(); }) == 1);
+  CHECK(cli::guarded_main("t", []() -> int { throw TrainingInterrupted("stopped"); }) == 130);
+  // Errors from inside rfa are bugs, not bad input: a ShapeError is a std::invalid_argument, but not an InputError.
+  CHECK(cli::guarded_main("t", []() -> int { throw ShapeError("matmul: inner dimensions differ"); }) == 3);
+  CHECK(cli::guarded_main("t", []() -> int { throw TapeError("backward: already ran"); }) == 3);
+  CHECK(cli::guarded_main("t", []() -> int { throw std::out_of_range("vector::at"); }) == 3);
 }

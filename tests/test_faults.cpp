@@ -1,0 +1,210 @@
+// Faults a long run meets, tested with real processes: Ctrl-C and SIGTERM in every program that trains, kill -9 at
+// random moments, two runs into one directory, a full disk, a read-only directory, a damaged checkpoint. In each
+// case: a clear message, the right exit code, nothing lost, and a resume that ends with exactly the numbers of an
+// uninterrupted run (at the same thread count).
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "atomic_file.hpp"
+#include "checkpoint.hpp"
+#include "cli_util.hpp"
+
+using namespace rfa;
+using test::run_program;
+namespace fs = std::filesystem;
+
+namespace {
+void sleep_seconds(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
+
+// Waits (up to 60 s) until `path` exists: the program has started its run.
+bool wait_for(const std::string& path) {
+  for (int k = 0; k < 6000 && !fs::exists(path); ++k) sleep_seconds(0.01);
+  return fs::exists(path);
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  return fs::exists(a) && fs::exists(b) && read_file(a) == read_file(b);
+}
+
+// A program, the arguments of a run long enough to be interrupted (about 1-2 s in a release build), and the files
+// whose bytes must come out the same.
+struct Case {
+  std::string program, args;
+  std::vector<std::string> results;
+};
+
+const std::vector<Case> TRAINING_PROGRAMS = {
+    {"rfa-train", "--n 2000 --d 40 --m 60 --steps 1500", {"metrics.csv", "W.npy"}},
+    {"rfa-fig1", "--profile quick --steps 4000", {"metrics.csv", "grid.csv", "W.npy"}},
+    {"rfa-fig2", "--profile quick --steps 2500", {"high.csv", "low.csv", "high/seed-1/metrics.csv", "low/seed-1/metrics.csv"}},
+    {"rfa-amplification", "--profile quick --steps 800", {"fig2/amplification.csv", "theory/amplification.csv"}},
+    {"rfa-linear", "--profile quick --steps 15000", {"linear.csv", "fig1-bias/metrics.csv"}},
+    {"rfa-sweep", "--profile quick --steps 250", {"paper/metrics.csv", "dtype=f32/metrics.csv"}},
+};
+
+std::string command(const Case& c, const std::string& out) { return c.args + " --threads 1 --quiet --out " + out; }
+}  // namespace
+
+TEST_CASE("Ctrl-C and SIGTERM in every program that trains: a checkpoint, exit 130, and a resume to the same numbers") {
+  test::TempDir dir("signals");
+  for (const Case& c : TRAINING_PROGRAMS) {
+    CAPTURE(c.program);
+    const std::string whole = dir / (c.program + "-whole");
+    REQUIRE(run_program(c.program, command(c, whole)).code == 0);
+    for (int sig : {SIGINT, SIGTERM}) {
+      CAPTURE(sig);
+      const std::string out = dir / (c.program + "-" + std::to_string(sig));
+      const auto p = test::spawn_program(c.program, command(c, out), dir / "log");
+      REQUIRE(wait_for(out + "/.rfa-lock"));
+      sleep_seconds(0.3);
+      ::kill(p.pid, sig);
+      const int code = test::wait_program(p);
+      INFO(read_file(dir / "log"));
+      CHECK(code == 130);
+      bool checkpointed = false;
+      for (const auto& e : fs::recursive_directory_iterator(out)) checkpointed |= e.path().filename() == "checkpoint.rfa";
+      CHECK(checkpointed);
+      REQUIRE(run_program(c.program, command(c, out)).code == 0);
+      for (const std::string& f : c.results) CHECK_MESSAGE(same_file(out + "/" + f, whole + "/" + f), f);
+    }
+  }
+}
+
+TEST_CASE("kill -9 at random moments, ten times, then a resume: the uninterrupted run's bytes") {
+  test::TempDir dir("kill_soak");
+  std::mt19937 rng(20261129);  // fixed, so that a failure can be replayed
+  // Runs of about 3.5 s, killed after 0.05-0.4 s each time: ten kills land before the run is done.
+  const std::vector<Case> cases = {{"rfa-train", "--n 2000 --d 40 --m 60 --steps 5000", {"metrics.csv", "W.npy"}},
+                                   {"rfa-fig2", "--profile quick --steps 9000", TRAINING_PROGRAMS[2].results}};
+  for (const Case& c : cases) {
+    CAPTURE(c.program);
+    const std::string whole = dir / (c.program + "-whole"), out = dir / (c.program + "-killed");
+    REQUIRE(run_program(c.program, command(c, whole)).code == 0);
+    const std::string args = command(c, out) + " --checkpoint-seconds 0.1";
+    int killed_mid_run = 0;
+    for (int k = 0; k < 10; ++k) {
+      const auto p = test::spawn_program(c.program, args, dir / "log");
+      sleep_seconds(std::uniform_real_distribution<double>(0.05, 0.4)(rng));
+      ::kill(p.pid, SIGKILL);
+      killed_mid_run += test::wait_program(p) == 128 + SIGKILL;
+    }
+    CHECK(killed_mid_run == 10);
+    REQUIRE(run_program(c.program, args).code == 0);
+    for (const std::string& f : c.results) CHECK_MESSAGE(same_file(out + "/" + f, whole + "/" + f), f);
+  }
+}
+
+TEST_CASE("one run per output directory: a second run is refused at once, a dead holder does not block") {
+  test::TempDir dir("lock");
+  const std::string out = dir / "run", args = command(TRAINING_PROGRAMS[0], out);
+  const auto first = test::spawn_program("rfa-train", args, dir / "log");
+  REQUIRE(wait_for(out + "/.rfa-lock"));
+  sleep_seconds(0.2);
+  const auto second = run_program("rfa-train", args);
+  CHECK(second.code == 2);
+  CHECK(second.output.find(out + " is in use by another rfa run (pid " + std::to_string(first.pid) + ")") !=
+        std::string::npos);
+  ::kill(first.pid, SIGKILL);
+  test::wait_program(first);
+  const auto third = run_program("rfa-train", args);
+  CHECK(third.code == 0);
+  // A multi-run program holds its top directory too.
+  const auto fig2 = test::spawn_program("rfa-fig2", command(TRAINING_PROGRAMS[2], dir / "fig2"), dir / "log2");
+  REQUIRE(wait_for(dir / "fig2/.rfa-lock"));
+  sleep_seconds(0.2);
+  const auto busy = run_program("rfa-fig2", command(TRAINING_PROGRAMS[2], dir / "fig2"));
+  CHECK(busy.code == 2);
+  CHECK(busy.output.find("is in use by another rfa run") != std::string::npos);
+  test::wait_program(fig2);
+}
+
+TEST_CASE("a full disk: a clear error naming the file, the last checkpoint intact, and a resume with space") {
+  test::TempDir dir("full");
+  const Case& c = TRAINING_PROGRAMS[0];
+  const std::string whole = dir / "whole", out = dir / "run";
+  REQUIRE(run_program(c.program, command(c, whole)).code == 0);
+  REQUIRE(run_program(c.program, command(c, out) + " --stop-at 100").code == 130);
+  const std::string before = read_file(out + "/checkpoint.rfa");
+  // RLIMIT_FSIZE of 16 KiB: the next checkpoint (about 31 KiB) cannot be written, as on a full disk.
+  const auto p = test::spawn_program(c.program, command(c, out) + " --checkpoint-seconds 0.1", dir / "log",
+                                     "ulimit -f 16; ");
+  const int code = test::wait_program(p);
+  const std::string log = read_file(dir / "log");
+  INFO(log);
+  CHECK(code == 1);
+  CHECK(log.find(out + "/checkpoint.rfa: cannot write") != std::string::npos);
+  CHECK(log.find("File too large") != std::string::npos);
+  CHECK(read_file(out + "/checkpoint.rfa") == before);
+  CHECK(parse_checkpoint(before, "checkpoint").step == 100);
+  CHECK_FALSE(fs::exists(out + "/metrics.csv"));
+  REQUIRE(run_program(c.program, command(c, out)).code == 0);
+  for (const std::string& f : c.results) CHECK_MESSAGE(same_file(out + "/" + f, whole + "/" + f), f);
+}
+
+TEST_CASE("a read-only output directory: a clear error naming the file, earlier results intact, a resume later") {
+  test::TempDir dir("readonly");
+  const Case& c = TRAINING_PROGRAMS[0];
+  const std::string whole = dir / "whole", out = dir / "run";
+  REQUIRE(run_program(c.program, command(c, whole)).code == 0);
+  REQUIRE(run_program(c.program, command(c, out) + " --stop-at 100").code == 130);
+  const std::string before = read_file(out + "/checkpoint.rfa");
+  // A read-only bind mount of the directory onto itself (root only); as another user, its mode bits do the same.
+  const bool mounted = std::system(("mount --bind " + out + " " + out + " 2>/dev/null && mount -o remount,ro,bind " +
+                                    out + " " + out + " 2>/dev/null").c_str()) == 0;
+  if (!mounted) {
+    std::system(("umount " + out + " 2>/dev/null").c_str());
+    if (::geteuid() == 0) {
+      MESSAGE("skipped: cannot mount a read-only directory here, and root ignores mode bits");
+      return;
+    }
+    fs::permissions(out, fs::perms::owner_read | fs::perms::owner_exec);
+  }
+  const auto r = run_program(c.program, command(c, out));
+  if (mounted) std::system(("umount " + out).c_str());
+  else fs::permissions(out, fs::perms::owner_all);
+  INFO(r.output);
+  CHECK(r.code == 1);
+  CHECK(r.output.find(out + "/") != std::string::npos);
+  CHECK((r.output.find("Read-only file system") != std::string::npos ||
+         r.output.find("Permission denied") != std::string::npos));
+  CHECK(read_file(out + "/checkpoint.rfa") == before);
+  REQUIRE(run_program(c.program, command(c, out)).code == 0);
+  for (const std::string& f : c.results) CHECK_MESSAGE(same_file(out + "/" + f, whole + "/" + f), f);
+}
+
+TEST_CASE("a damaged checkpoint: the previous one is used; with none to fall back to, the run is refused") {
+  test::TempDir dir("damaged");
+  const Case& c = TRAINING_PROGRAMS[0];
+  const std::string whole = dir / "whole", out = dir / "run";
+  REQUIRE(run_program(c.program, command(c, whole)).code == 0);
+  REQUIRE(run_program(c.program, command(c, out) + " --stop-at 100").code == 130);
+  REQUIRE(run_program(c.program, command(c, out) + " --stop-at 200").code == 130);
+  std::string bytes = read_file(out + "/checkpoint.rfa");
+  bytes[bytes.size() / 2] ^= 0x10;  // one bit, inside W
+  write_file_atomic(out + "/checkpoint.rfa", bytes);
+  const auto r = run_program(c.program, command(c, out));
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(r.output.find("resuming from the previous checkpoint") != std::string::npos);
+  CHECK(r.output.find("checksum does not match") != std::string::npos);
+  for (const std::string& f : c.results) CHECK_MESSAGE(same_file(out + "/" + f, whole + "/" + f), f);
+
+  const std::string lone = dir / "lone";
+  REQUIRE(run_program(c.program, command(c, lone) + " --stop-at 100").code == 130);
+  bytes = read_file(lone + "/checkpoint.rfa");
+  bytes[40] ^= 0x01;  // in the header
+  write_file_atomic(lone + "/checkpoint.rfa", bytes);
+  const auto refused = run_program(c.program, command(c, lone));
+  CHECK(refused.code == 2);
+  CHECK(refused.output.find(lone + "/checkpoint.rfa: unusable checkpoint") != std::string::npos);
+  CHECK_FALSE(fs::exists(lone + "/metrics.csv"));
+}
