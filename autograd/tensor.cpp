@@ -36,7 +36,7 @@ void Tensor<T>::resize(Shape s) {
   if (s.rank != 1 && s.rank != 2) throw ShapeError(fmt::format("Tensor: rank must be 1 or 2, got {}", s.rank));
   if (s.rank == 1 && s.cols != 1) throw ShapeError("Tensor: a rank-1 shape has cols == 1");
   if (s.cols != 0 && s.rows > SIZE_MAX / sizeof(T) / s.cols)
-    throw ShapeError(fmt::format("Tensor: shape {} is too large to allocate", to_string(s)));
+    throw AllocationError(fmt::format("a tensor of shape {} is too large to allocate", to_string(s)));
   const std::size_t n = s.size();
   if (n > capacity_) {
     // Uninitialised on purpose: every op writes its whole output before reading it.

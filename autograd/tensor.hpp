@@ -38,6 +38,15 @@ struct ShapeError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// Thrown when a tensor of the asked-for shape cannot exist: its size in bytes overflows. Out of memory, in effect.
+struct AllocationError : std::bad_alloc {
+  explicit AllocationError(std::string what) : what_(std::move(what)) {}
+  const char* what() const noexcept override { return what_.c_str(); }
+
+ private:
+  std::string what_;
+};
+
 template <typename T>
 class Tensor {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "Tensor holds float or double");

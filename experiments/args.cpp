@@ -88,7 +88,10 @@ std::string show(const T& v) {
 }
 }  // namespace
 
-Args::Args(const std::string& description, const std::string& name) : app_(std::make_unique<CLI::App>(description, name)) {}
+Args::Args(const std::string& description, const std::string& name) : app_(std::make_unique<CLI::App>(description, name)) {
+  app_->set_version_flag("--version", [name] { return version_text(name); }, "print the version, the commit, the "
+                         "OpenBLAS build and the kernels in use, and exit");
+}
 Args::~Args() = default;
 
 template <typename T>
@@ -147,6 +150,14 @@ std::optional<int> Args::parse(int argc, char** argv) {
     return app_->exit(e) == 0 ? 0 : EXIT_BAD_INPUT;
   }
   return std::nullopt;
+}
+
+std::size_t parse_count(const std::string& what, const std::string& text) {
+  try {
+    return parse_value<std::size_t>(what, text);
+  } catch (const CLI::ValidationError& e) {
+    throw UsageError(e.what());
+  }
 }
 
 bool Args::given(const std::string& flag) const { return app_->count(flag) > 0; }

@@ -45,4 +45,8 @@ class Args {
   std::unique_ptr<CLI::App> app_;
 };
 
+// A whole number >= 0 parsed as strictly as the flags are (digits only, no wrap-around); throws UsageError naming
+// `what` otherwise. For values inside a flag, like the sizes in rfa-bench's --shapes.
+std::size_t parse_count(const std::string& what, const std::string& text);
+
 }  // namespace rfa::cli

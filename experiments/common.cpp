@@ -14,6 +14,8 @@
 
 #include "atomic_file.hpp"
 #include "blas.hpp"
+#include "isa.hpp"
+#include "openblas.hpp"
 #include "npy.hpp"
 #include "parallel.hpp"
 #include "run.hpp"
@@ -34,6 +36,12 @@ void require_nonnegative(const char* flag, double v) {
 
 void require_at_least(const char* flag, long long v, long long lo) {
   if (v < lo) throw UsageError(fmt::format("{} must be >= {}, got {}", flag, lo, v));
+}
+
+void require_size(const char* flag, std::size_t v, std::size_t lo) {
+  if (v < lo) throw UsageError(fmt::format("{} must be >= {}, got {}", flag, lo, v));
+  if (v > 2147483647u)
+    throw UsageError(fmt::format("{} must be at most 2147483647 (a dimension of the BLAS), got {}", flag, v));
 }
 
 void require_eta(const char* flag, double v) {
@@ -61,8 +69,9 @@ int guarded_main(const char* program, const std::function<int()>& body) {
   } catch (const TrainingInterrupted& e) {
     fmt::print(stderr, "{}: {}\n", program, e.what());
     return EXIT_STOPPED;
-  } catch (const std::bad_alloc&) {
-    fmt::print(stderr, "{}: error: out of memory\n", program);
+  } catch (const std::bad_alloc& e) {
+    fmt::print(stderr, "{}: error: out of memory ({}); the sizes asked for need more than this machine has\n", program,
+               e.what());
     return EXIT_RUN_FAILED;
   } catch (const std::runtime_error& e) {  // a diverged run, a file that could not be written, an overflow
     fmt::print(stderr, "{}: error: {}\n", program, e.what());
@@ -97,7 +106,14 @@ std::string format_duration(double s) {
   return fmt::format("{}h{:02}m", total / 3600, (total % 3600) / 60);
 }
 
+const char* build_commit();  // version.cpp, generated
 const char* version() { return RFA_VERSION; }
+const char* commit() { return build_commit(); }
+
+std::string version_text(const std::string& program) {
+  return fmt::format("{} {} (commit {})\n{}\nrfa's kernels: {}; OpenBLAS kernels: {}", program, version(), commit(),
+                     openblas::config(), to_string(isa()), openblas::core_name());
+}
 
 double peak_rss_mb() {
   struct rusage u {};
@@ -134,6 +150,18 @@ Json& Json::add(const std::string& key, const std::vector<double>& values) {
   for (std::size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + json_number(values[i]);
   return add_raw(key, s + "]");
 }
+Json& Json::merge(const Json& other) {
+  fields_.insert(fields_.end(), other.fields_.begin(), other.fields_.end());
+  return *this;
+}
+
+Json provenance(const std::string& program) {
+  Json j;
+  j.add("program", program).add("version", version()).add("commit", commit()).add("openblas", openblas::config())
+      .add("openblas_core", openblas::core_name()).add("kernels", to_string(isa()));
+  return j;
+}
+
 Json& Json::add_raw(const std::string& key, std::string json) {
   fields_.emplace_back(key, std::move(json));
   return *this;

@@ -32,6 +32,7 @@ struct UsageError : InputError {
 void require_positive(const char* flag, double v);            // finite and > 0
 void require_nonnegative(const char* flag, double v);         // finite and >= 0
 void require_at_least(const char* flag, long long v, long long lo);
+void require_size(const char* flag, std::size_t v, std::size_t lo);  // lo <= v <= 2^31 - 1 (a BLAS dimension)
 void require_eta(const char* flag, double v);                 // in [0, 0.5)
 void require_one_of(const char* flag, const std::string& v, std::initializer_list<const char*> allowed);
 
@@ -54,8 +55,15 @@ std::string format_duration(double seconds);
 // The process's peak resident memory so far, in MiB (from getrusage).
 double peak_rss_mb();
 
-// The project version (from meson.build).
+// The project version (from meson.build), the commit it was built from (git describe; "not built from a git
+// checkout" otherwise), and what every program prints for --version: those, the OpenBLAS build and core, and the
+// instruction set of rfa's own loops. Manifests record the same strings.
 const char* version();
+const char* commit();
+std::string version_text(const std::string& program);
+// The same as fields of a manifest: program, version, commit, openblas, openblas_core, kernels.
+class Json;
+Json provenance(const std::string& program);
 
 // A JSON object written in insertion order. Numbers are written in shortest round-trip form; NaN and
 // infinities (not JSON) become null.
@@ -72,6 +80,7 @@ class Json {
   Json& add(const std::string& key, const Json& object);
   Json& add(const std::string& key, const std::vector<double>& values);
   Json& add_raw(const std::string& key, std::string json);
+  Json& merge(const Json& other);  // other's fields, appended
   std::string str(int indent = 0) const;
   // On one line: {"a": 1, "b": {"c": "x"}} (for fingerprints).
   std::string compact() const;

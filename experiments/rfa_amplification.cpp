@@ -493,7 +493,7 @@ int main(int argc, char** argv) {
     DirLock lock(o.out);
     std::vector<Claim> claims;
     Json summary;
-    summary.add("program", "rfa-amplification").add("version", version()).add("profile", o.profile);
+    summary.merge(provenance("rfa-amplification")).add("profile", o.profile);
     int rc = 0;
     std::string section =
         "## The mechanism: random feature amplification\n\n"

@@ -60,11 +60,16 @@ std::vector<ShapeNDM> parse_shapes(const std::string& list) {
   std::vector<ShapeNDM> out;
   std::stringstream ss(list);
   for (std::string item; std::getline(ss, item, ',');) {
-    ShapeNDM s{};
-    char x1 = 0, x2 = 0;
-    std::stringstream is(item);
-    if (!(is >> s.n >> x1 >> s.d >> x2 >> s.m) || x1 != 'x' || x2 != 'x' || s.n == 0 || s.d < 2 || s.m == 0)
+    const std::size_t x1 = item.find('x'), x2 = x1 == std::string::npos ? x1 : item.find('x', x1 + 1);
+    if (x2 == std::string::npos)
       throw cli::UsageError(fmt::format("--shapes: '{}' is not NxDxM with N, M >= 1 and D >= 2", item));
+    const std::string what = fmt::format("--shapes: '{}':", item);
+    const ShapeNDM s{cli::parse_count(what + " N", item.substr(0, x1)),
+                     cli::parse_count(what + " D", item.substr(x1 + 1, x2 - x1 - 1)),
+                     cli::parse_count(what + " M", item.substr(x2 + 1))};
+    if (s.n == 0 || s.d < 2 || s.m == 0 || s.n > 100000 || s.d > 100000 || s.m > 100000)
+      throw cli::UsageError(fmt::format("--shapes: '{}' is not NxDxM with N, M >= 1 and D >= 2, each at most 100000",
+                                        item));
     out.push_back(s);
   }
   return out;
@@ -259,8 +264,7 @@ int main(int argc, char** argv) {
         items += (items.empty() ? "" : ",\n") + j.str(2);
       }
       cli::Json top;
-      top.add("program", "rfa-bench").add("version", cli::version()).add("openblas", openblas::config())
-          .add("openblas_core", openblas::core_name()).add("kernels", to_string(isa()))
+      top.merge(cli::provenance("rfa-bench"))
           .add("l1d_bytes", cache.l1d).add("l2_bytes", cache.l2).add("l3_bytes", cache.l3).add("cache_source", cache.source)
           .add("reps", reps).add_raw("rows", "[\n" + items + "\n]");
       write_file_atomic(json, top.str() + "\n");

@@ -105,13 +105,13 @@ int run(const Options& o) {
   write_file_atomic(o.out + "/points.csv", points_csv);
   write_npy(o.out + "/W.npy", W);
   Json summary;
-  summary.add("program", "rfa-fig1").add("version", version()).add("profile", o.profile)
+  summary.merge(provenance("rfa-fig1")).add("profile", o.profile)
       .add("settings", spec.json()).add("trainer", r.trainer->name()).add("threads", rfa::threads())
       .add("flipped_training_points", flipped).add("clean_training_accuracy", clean_fit)
       .add("flipped_training_misclassified", flipped_wrong).add("train_accuracy_observed", last.train_acc)
       .add("test_accuracy", last.test_acc).add("test_accuracy_clean", last.test_clean_acc)
       .add("diagonal_agreement", diagonal_share).add("grid", G).add("extent", o.extent)
-      .add("wall_seconds_this_session", wall).add("openblas", openblas::config()).add("final", metrics_json(last));
+      .add("wall_seconds_this_session", wall).add("final", metrics_json(last));
   write_file_atomic(o.out + "/summary.json", summary.str() + "\n");
 
   std::vector<Claim> claims = {

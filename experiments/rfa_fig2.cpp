@@ -107,8 +107,8 @@ int run(const Options& o) {
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<Claim> claims;
   Json summary;
-  summary.add("program", "rfa-fig2").add("version", version()).add("profile", o.profile).add("seeds", o.seeds)
-      .add("threads", rfa::threads()).add("openblas", openblas::config());
+  summary.merge(provenance("rfa-fig2")).add("profile", o.profile).add("seeds", o.seeds)
+      .add("threads", rfa::threads());
   std::string plot_cmds;
   std::size_t max_steps = 1;
   std::string section =

@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
                              100 * r.test_clean);
     write_file_atomic(o.out + "/section.md", section + "\n");
     Json j;
-    j.add("program", "rfa-linear").add("version", version()).add("profile", o.profile).add("steps", steps)
+    j.merge(provenance("rfa-linear")).add("profile", o.profile).add("steps", steps)
         .add("alpha", o.alpha).add("seed", static_cast<unsigned long long>(o.seed)).add("wall_seconds", wall);
     write_file_atomic(o.out + "/summary.json", j.str() + "\n");
     for (const Row& r : rows)

@@ -179,7 +179,7 @@ int main(int argc, char** argv) {
                                   results[0].jump == NEVER ? std::string("never") : std::to_string(results[0].jump))});
     write_claims(out + "/claims.tsv", claims);
     Json j;
-    j.add("program", "rfa-sweep").add("version", version()).add("profile", profile).add("base", base.json());
+    j.merge(provenance("rfa-sweep")).add("profile", profile).add("base", base.json());
     write_file_atomic(out + "/summary.json", j.str() + "\n");
     return 0;
   });

@@ -20,38 +20,14 @@
 #include "run.hpp"
 #include "run_lock.hpp"
 #include "run_spec.hpp"
+#include "train_settings.hpp"
 
 using namespace rfa;
 using cli::UsageError;
+using cli::TrainSettings;
+using cli::parse_train_settings;
 
 namespace {
-
-struct Settings {
-  std::size_t n = 5000, d = 2, m = 500, n_test = 6000, steps = 3000, dense = 100, per_decade = 20;
-  double sigma2 = 1.0 / 50, eta = 0.15, alpha = 0.05, omega2 = 0;  // omega2 0: 1/(32 m)
-  std::string flip = "prob", noise = "gaussian", means = "axes", dtype = "f64", grad = "closed", model = "relu",
-              method = "auto";
-  std::uint64_t seed = 1;
-  int threads = cli::all_cores();
-  std::string out, x, y, w0, a, x_test, y_test;
-  double checkpoint_seconds = 60;
-  std::size_t stop_at = 0;
-  bool quiet = false;
-
-  // Every setting that changes the run's numbers or outputs, as the manifest records them; on one line, the same
-  // is the checkpoint's fingerprint. Left out, because they change neither: where the results go (--out), how
-  // often the checkpoint is written, where to stop this session, --quiet, and --threads (results agree across
-  // thread counts to rounding, so a run may be resumed with another; the manifest records this session's).
-  cli::Json json() const {
-    cli::Json j;
-    j.add("model", model).add("n", n).add("d", d).add("m", m).add("sigma2", sigma2).add("eta", eta).add("flip", flip)
-        .add("noise", noise).add("means", means).add("alpha", alpha).add("steps", steps).add("omega2", omega2)
-        .add("seed", static_cast<unsigned long long>(seed)).add("dtype", dtype).add("grad", grad).add("method", method)
-        .add("n_test", n_test).add("dense", dense).add("per_decade", per_decade).add("x", x).add("y", y)
-        .add("x_test", x_test).add("y_test", y_test).add("w0", w0).add("a", a);
-    return j;
-  }
-};
 
 // A cheap content hash (FNV-1a) so that a checkpoint made from other input files is not resumed.
 template <typename T>
@@ -63,7 +39,7 @@ std::uint64_t hash_tensor(const Tensor<T>& t) {
 }
 
 template <typename T>
-int train(Settings s) {
+int train(TrainSettings s) {
   // ---- data: every input is read and checked before anything is written
   Dataset<T> train_set, test_set;
   bool have_test = true;
@@ -163,9 +139,9 @@ int train(Settings s) {
       write_npy(s.out + "/w.npy", wb);
     }
     cli::Json manifest;
-    manifest.add("program", "rfa-train").add("version", cli::version()).add("settings", s.json())
+    manifest.merge(cli::provenance("rfa-train")).add("settings", s.json())
         .add("threads", s.threads).add("test_points", have_test ? test_set.size() : std::size_t(0))
-        .add("trainer", trainer->name()).add("openblas", openblas::config())
+        .add("trainer", trainer->name())
         .add("wall_seconds_this_session", wall).add("peak_rss_mb", cli::peak_rss_mb()).add("final", cli::metrics_json(rows.back()))
         .add("files", "metrics.csv (metrics at the evaluation steps), W.npy (final weights, m x d; w.npy for linear "
                       "models: w then b), checkpoint.rfa (for resuming)");
@@ -184,74 +160,10 @@ int train(Settings s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Settings s;
   openblas::select_kernels(argv);
-  cli::Args app{
-      "rfa-train: full-batch gradient descent on the two-layer ReLU network f(x) = sum_j a_j relu(<w_j, x>) of Frei, "
-      "Chatterji & Bartlett (2023), on noisy XOR cluster data. Defaults are the paper's Figure 1 settings.\n"
-      "Data come from flags (generated, reproducible from --seed) or from .npy files (--x, --y, ...). With --out DIR "
-      "the run writes DIR/metrics.csv, DIR/manifest.json and DIR/W.npy, and checkpoints to DIR/checkpoint.rfa: "
-      "stopping (Ctrl-C) and running the same command again resumes.",
-      "rfa-train"};
-  app.option("--n", s.n, "training samples");
-  app.option("--d", s.d, "input dimension");
-  app.option("--m", s.m, "hidden width (neurons); a_j = +1/sqrt(m) for the first half, -1/sqrt(m) for the second");
-  app.option("--sigma2", s.sigma2, "within-cluster noise variance per coordinate");
-  app.option("--eta", s.eta, "label noise rate, in [0, 0.5)");
-  app.option("--flip", s.flip, "label noise: prob (each label with probability eta), exact (round(eta*size) per "
-                                   "cluster), adversarial (per cluster, the points nearest the other class)");
-  app.option("--noise", s.noise, "within-cluster law: gaussian, laplace or uniform (all variance sigma2)");
-  app.option("--means", s.means, "cluster means: axes (e1, e2) or random (a random orthonormal pair)");
-  app.option("--alpha", s.alpha, "gradient descent step size");
-  app.option("--steps", s.steps, "gradient descent steps");
-  app.option("--omega2", s.omega2, "init variance omega_init^2 of W's entries [default: 1/(32 m)]", false);
-  app.option("--seed", s.seed, "seed of the data, test data and init (independent PCG streams)");
-  app.option("--dtype", s.dtype, "precision: f32 or f64");
-  app.option("--grad", s.grad,
-             "gradient from the tape or from the paper's closed form (the same trajectory; closed is as fast or faster)");
-  app.option("--method", s.method,
-                 "how W is stepped: plain, rowspace (W = W0 + C X, exact, cheaper when n < 2d), patterns (row space "
-                 "with the step shared among neurons with the same activation pattern, exact) or auto (patterns when "
-                 "n < 2d, plain otherwise)");
-  app.option("--model", s.model, "relu (the paper's network), linear (sgn <w,x>) or linear-bias (sgn(<w,x> + b))");
-  app.option("--threads", s.threads, "threads for OpenBLAS and rfa [default: all cores]", false);
-  app.option("--n-test", s.n_test, "test samples (generated data)");
-  app.option("--dense", s.dense, "evaluate at every step up to this one ...");
-  app.option("--per-decade", s.per_decade, "... then this many log-spaced steps per decade");
-  app.option("--out", s.out, "output directory (created if needed)", false);
-  app.option("--checkpoint-seconds", s.checkpoint_seconds, "seconds between checkpoints (with --out)");
-  app.option("--x", s.x, "training inputs (N, D) from a .npy file (float32/float64)", false);
-  app.option("--y", s.y, "training labels (N) in {-1, +1} from a .npy file", false);
-  app.option("--w0", s.w0, "initial weights (m, d) from a .npy file", false);
-  app.option("--a", s.a, "second layer (m) from a .npy file", false);
-  app.option("--x-test", s.x_test, "test inputs (K, D) from a .npy file", false);
-  app.option("--y-test", s.y_test, "test labels (K) from a .npy file", false);
-  app.option("--stop-at", s.stop_at,
-                 "stop at this step as Ctrl-C would (checkpoint, exit code 130); run again without it to continue", false);
-  app.flag("--quiet", s.quiet, "print only the final summary");
-  app.needs("--x", "--y").needs("--y", "--x").needs("--x-test", "--y-test").needs("--x-test", "--x");
-  app.needs("--y-test", "--x-test");
-  for (const char* generated_only : {"--n", "--d", "--sigma2", "--eta", "--flip", "--noise", "--means", "--n-test"})
-    app.excludes(generated_only, "--x");
-  if (auto rc = app.parse(argc, argv)) return *rc;
-
+  TrainSettings s;
   return cli::guarded_main("rfa-train", [&] {
-    cli::require_at_least("--n", static_cast<long long>(s.n), 1);
-    cli::require_at_least("--d", static_cast<long long>(s.d), 2);
-    cli::require_at_least("--m", static_cast<long long>(s.m), 1);
-    cli::require_at_least("--n-test", static_cast<long long>(s.n_test), 1);
-    cli::require_nonnegative("--sigma2", s.sigma2);
-    cli::require_eta("--eta", s.eta);
-    cli::require_positive("--alpha", s.alpha);
-    if (app.given("--omega2")) cli::require_positive("--omega2", s.omega2);
-    cli::require_positive("--checkpoint-seconds", s.checkpoint_seconds);
-    cli::require_one_of("--dtype", s.dtype, {"f32", "f64"});
-    cli::require_one_of("--model", s.model, {"relu", "linear", "linear-bias"});
-    cli::require_one_of("--means", s.means, {"axes", "random"});
-    cli::require_one_of("--flip", s.flip, {"prob", "exact", "adversarial"});
-    cli::require_one_of("--noise", s.noise, {"gaussian", "laplace", "uniform"});
-    cli::require_one_of("--grad", s.grad, {"tape", "closed"});
-    cli::require_one_of("--method", s.method, {"auto", "plain", "rowspace", "patterns"});
+    if (auto rc = parse_train_settings(argc, argv, s)) return *rc;
     cli::set_threads(s.threads);
     return s.dtype == "f32" ? train<float>(s) : train<double>(s);
   });

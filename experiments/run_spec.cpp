@@ -60,7 +60,7 @@ std::vector<Metrics> train_in(const std::string& program, const Json& settings, 
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   write_file_atomic(dir + "/metrics.csv", metrics_csv(rows));
   Json j;
-  j.add("program", program).add("version", version()).add("settings", settings).add("trainer", trainer.name())
+  j.merge(provenance(program)).add("settings", settings).add("trainer", trainer.name())
       .add("wall_seconds_this_session", wall).add("final", metrics_json(rows.back()));
   write_file_atomic(dir + "/run.json", j.str() + "\n");
   return rows;

@@ -1,0 +1,75 @@
+#include "train_settings.hpp"
+
+#include "args.hpp"
+
+namespace rfa::cli {
+
+std::optional<int> parse_train_settings(int argc, char** argv, TrainSettings& s) {
+  Args app{
+      "rfa-train: full-batch gradient descent on the two-layer ReLU network f(x) = sum_j a_j relu(<w_j, x>) of Frei, "
+      "Chatterji & Bartlett (2023), on noisy XOR cluster data. Defaults are the paper's Figure 1 settings.\n"
+      "Data come from flags (generated, reproducible from --seed) or from .npy files (--x, --y, ...). With --out DIR "
+      "the run writes DIR/metrics.csv, DIR/manifest.json and DIR/W.npy, and checkpoints to DIR/checkpoint.rfa: "
+      "stopping (Ctrl-C) and running the same command again resumes.",
+      "rfa-train"};
+  app.option("--n", s.n, "training samples");
+  app.option("--d", s.d, "input dimension");
+  app.option("--m", s.m, "hidden width (neurons); a_j = +1/sqrt(m) for the first half, -1/sqrt(m) for the second");
+  app.option("--sigma2", s.sigma2, "within-cluster noise variance per coordinate");
+  app.option("--eta", s.eta, "label noise rate, in [0, 0.5)");
+  app.option("--flip", s.flip, "label noise: prob (each label with probability eta), exact (round(eta*size) per "
+                                   "cluster), adversarial (per cluster, the points nearest the other class)");
+  app.option("--noise", s.noise, "within-cluster law: gaussian, laplace or uniform (all variance sigma2)");
+  app.option("--means", s.means, "cluster means: axes (e1, e2) or random (a random orthonormal pair)");
+  app.option("--alpha", s.alpha, "gradient descent step size");
+  app.option("--steps", s.steps, "gradient descent steps");
+  app.option("--omega2", s.omega2, "init variance omega_init^2 of W's entries [default: 1/(32 m)]", false);
+  app.option("--seed", s.seed, "seed of the data, test data and init (independent PCG streams)");
+  app.option("--dtype", s.dtype, "precision: f32 or f64");
+  app.option("--grad", s.grad,
+             "gradient from the tape or from the paper's closed form (the same trajectory; closed is as fast or faster)");
+  app.option("--method", s.method,
+                 "how W is stepped: plain, rowspace (W = W0 + C X, exact, cheaper when n < 2d), patterns (row space "
+                 "with the step shared among neurons with the same activation pattern, exact) or auto (patterns when "
+                 "n < 2d, plain otherwise)");
+  app.option("--model", s.model, "relu (the paper's network), linear (sgn <w,x>) or linear-bias (sgn(<w,x> + b))");
+  app.option("--threads", s.threads, "threads for OpenBLAS and rfa [default: all cores]", false);
+  app.option("--n-test", s.n_test, "test samples (generated data)");
+  app.option("--dense", s.dense, "evaluate at every step up to this one ...");
+  app.option("--per-decade", s.per_decade, "... then this many log-spaced steps per decade");
+  app.option("--out", s.out, "output directory (created if needed)", false);
+  app.option("--checkpoint-seconds", s.checkpoint_seconds, "seconds between checkpoints (with --out)");
+  app.option("--x", s.x, "training inputs (N, D) from a .npy file (float32/float64)", false);
+  app.option("--y", s.y, "training labels (N) in {-1, +1} from a .npy file", false);
+  app.option("--w0", s.w0, "initial weights (m, d) from a .npy file", false);
+  app.option("--a", s.a, "second layer (m) from a .npy file", false);
+  app.option("--x-test", s.x_test, "test inputs (K, D) from a .npy file", false);
+  app.option("--y-test", s.y_test, "test labels (K) from a .npy file", false);
+  app.option("--stop-at", s.stop_at,
+                 "stop at this step as Ctrl-C would (checkpoint, exit code 130); run again without it to continue", false);
+  app.flag("--quiet", s.quiet, "print only the final summary");
+  app.needs("--x", "--y").needs("--y", "--x").needs("--x-test", "--y-test").needs("--x-test", "--x");
+  app.needs("--y-test", "--x-test");
+  for (const char* generated_only : {"--n", "--d", "--sigma2", "--eta", "--flip", "--noise", "--means", "--n-test"})
+    app.excludes(generated_only, "--x");
+  if (auto rc = app.parse(argc, argv)) return rc;
+  require_size("--n", s.n, 1);
+  require_size("--d", s.d, 2);
+  require_size("--m", s.m, 1);
+  require_size("--n-test", s.n_test, 1);
+  require_nonnegative("--sigma2", s.sigma2);
+  require_eta("--eta", s.eta);
+  require_positive("--alpha", s.alpha);
+  if (app.given("--omega2")) require_positive("--omega2", s.omega2);
+  require_positive("--checkpoint-seconds", s.checkpoint_seconds);
+  require_one_of("--dtype", s.dtype, {"f32", "f64"});
+  require_one_of("--model", s.model, {"relu", "linear", "linear-bias"});
+  require_one_of("--means", s.means, {"axes", "random"});
+  require_one_of("--flip", s.flip, {"prob", "exact", "adversarial"});
+  require_one_of("--noise", s.noise, {"gaussian", "laplace", "uniform"});
+  require_one_of("--grad", s.grad, {"tape", "closed"});
+  require_one_of("--method", s.method, {"auto", "plain", "rowspace", "patterns"});
+  return std::nullopt;
+}
+
+}  // namespace rfa::cli
