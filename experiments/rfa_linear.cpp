@@ -118,7 +118,9 @@ int main(int argc, char** argv) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     std::string csv = "setting,model,train_acc,test_acc,test_clean_acc,bias\n";
-    for (const Row& r : rows) csv += fmt::format("{},{},{},{},{},{}\n", r.setting, r.model, r.train, r.test, r.test_clean, r.bias);
+    // The names hold commas, so they are quoted.
+    for (const Row& r : rows)
+      csv += fmt::format("\"{}\",\"{}\",{},{},{},{}\n", r.setting, r.model, r.train, r.test, r.test_clean, r.bias);
     write_file_atomic(o.out + "/linear.csv", csv);
 
     std::vector<Claim> claims;

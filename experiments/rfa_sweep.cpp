@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
     for (const Variant& v : variants) {
       const Result r = v.spec.dtype == "f32" ? run_variant<float>(v, out, control) : run_variant<double>(v, out, control);
       results.push_back(r);
-      csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", v.name, v.change, v.spec.alpha, v.spec.omega2,
+      csv += fmt::format("\"{}\",\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{}\n", v.name, v.change, v.spec.alpha, v.spec.omega2,
                          v.spec.sigma2, to_string(v.spec.flip), to_string(v.spec.noise), v.spec.dtype, v.spec.steps,
                          r.jump == NEVER ? std::string("never") : std::to_string(r.jump), r.start_train, r.train, r.test,
                          r.test_clean, r.seconds);
