@@ -21,6 +21,7 @@
 #include "network.hpp"
 #include "parallel.hpp"
 #include "run_lock.hpp"
+#include "run.hpp"
 #include "run_spec.hpp"
 
 using namespace rfa;
@@ -463,6 +464,7 @@ unset multiplot)",
 
 int main(int argc, char** argv) {
   openblas::select_kernels(argv);
+  install_stop_handlers();  // first: a Ctrl-C during the set-up stops the run before its first step
   Options o;
   cli::Args app{"rfa-amplification: measures the paper's mechanism over training (Lemmas 3, 4, 12, 14, Conditions 9 "
                "and 10, Proposition 2, Theorem 1) at Figure 2's settings and at settings closer to the theorem's "

@@ -185,6 +185,7 @@ plot 'grid.csv' using 1:2:($3 > 0 ? 1 : -1) with image notitle, \
 
 int main(int argc, char** argv) {
   openblas::select_kernels(argv);
+  install_stop_handlers();  // first: a Ctrl-C during the set-up stops the run before its first step
   Options o;
   cli::Args app{"rfa-fig1: the paper's Figure 1. Trains the network (d = 2, sigma^2 = 1/50, 15% of labels flipped with "
                "probability, n = 5000, m = 500, alpha = 0.05, omega_init^2 = 1/(32 m), T = 3000) and writes, in --out: "

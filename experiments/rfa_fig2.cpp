@@ -260,6 +260,7 @@ set grid
 
 int main(int argc, char** argv) {
   openblas::select_kernels(argv);
+  install_stop_handlers();  // first: a Ctrl-C during the set-up stops the run before its first step
   Options o;
   cli::Args app{"rfa-fig2: the paper's Figure 2 (training in high and low dimensions). Panels (n, d) = (300, 5000) and "
                "(5000, 300); m = 400, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, "

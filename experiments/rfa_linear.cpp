@@ -40,6 +40,7 @@ struct Row {
 
 int main(int argc, char** argv) {
   openblas::select_kernels(argv);
+  install_stop_handlers();  // first: a Ctrl-C during the set-up stops the run before its first step
   Options o;
   cli::Args app{"rfa-linear: linear classifiers on the paper's data, trained by gradient descent on the mean logistic "
                "loss from zero: homogeneous sgn(<w, x>) and with a bias sgn(<w, x> + b), at Figure 1's and Figure 2's "

@@ -65,6 +65,7 @@ Result run_variant(const Variant& v, const std::string& out, const RunControl& b
 
 int main(int argc, char** argv) {
   openblas::select_kernels(argv);
+  install_stop_handlers();  // first: a Ctrl-C during the set-up stops the run before its first step
   std::string profile = "default", out = "results/sweep";
   std::size_t steps = 0;
   std::uint64_t seed = 1;

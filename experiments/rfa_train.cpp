@@ -161,6 +161,7 @@ int train(TrainSettings s) {
 
 int main(int argc, char** argv) {
   openblas::select_kernels(argv);
+  install_stop_handlers();  // first: a Ctrl-C during the set-up stops the run before its first step
   TrainSettings s;
   return cli::guarded_main("rfa-train", [&] {
     if (auto rc = parse_train_settings(argc, argv, s)) return *rc;

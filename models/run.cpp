@@ -80,6 +80,13 @@ std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
     save_checkpoint(opt.checkpoint, c);
   };
 
+  auto stop = [&] {
+    save();
+    throw TrainingInterrupted(fmt::format("stopped at step {} of {}{}", t, total,
+                                          opt.checkpoint.empty() ? "" : "; run again with the same arguments to resume"));
+  };
+
+  if (stop_requested()) stop();  // a signal during the set-up
   for (;;) {
     if (next_eval != opt.schedule.end() && *next_eval == t) {
       rows.push_back(evaluate(t, trainer, train, test, work));
@@ -99,11 +106,7 @@ std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
                                          t, loss));
     ++t;
     const auto now = clock::now();
-    if (stop_requested() || (opt.stop_at > 0 && t == opt.stop_at && t < total)) {
-      save();
-      throw TrainingInterrupted(fmt::format("stopped at step {} of {}{}", t, total,
-                                            opt.checkpoint.empty() ? "" : "; run again with the same arguments to resume"));
-    }
+    if (stop_requested() || (opt.stop_at > 0 && t == opt.stop_at && t < total)) stop();
     if (!opt.checkpoint.empty() && seconds(now - last_ckpt) >= opt.checkpoint_seconds) {
       save();
       last_ckpt = now;

@@ -15,9 +15,9 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `<RFA_BIN_DIR>/<program> <args>` through the shell.
-inline CommandResult run_program(const std::string& program, const std::string& args) {
-  const std::string cmd = std::string(RFA_BIN_DIR) + "/" + program + " " + args + " 2>&1";
+// Runs `<RFA_BIN_DIR>/<program> <args>` through the shell, after `prefix` (say, environment settings).
+inline CommandResult run_program(const std::string& program, const std::string& args, const std::string& prefix = "") {
+  const std::string cmd = prefix + std::string(RFA_BIN_DIR) + "/" + program + " " + args + " 2>&1";
   CommandResult r;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return r;

@@ -358,3 +358,21 @@ TEST_CASE("exit codes: 2 for bad input, 1 for a failed run, 3 for an internal er
   CHECK(cli::guarded_main("t", []() -> int { throw TapeError("backward: already ran"); }) == 3);
   CHECK(cli::guarded_main("t", []() -> int { throw std::out_of_range("vector::at"); }) == 3);
 }
+
+TEST_CASE("--version: the version, the commit, OpenBLAS, and the kernels in use, which RFA_KERNELS chooses") {
+  const auto r = run_program("rfa-train", "--version");
+  CHECK(r.code == 0);
+  CHECK(r.output.find("rfa-train 0.1.0 (commit ") != std::string::npos);
+  CHECK(r.output.find("OpenBLAS") != std::string::npos);
+  const auto sse2 = run_program("rfa-fig2", "--version", "RFA_KERNELS=sse2 ");
+  CHECK(sse2.output.find("rfa's kernels: sse2") != std::string::npos);
+  const auto bad = run_program("rfa-fig2", "--version", "RFA_KERNELS=neon ");
+  CHECK(bad.output.find("RFA_KERNELS must be avx512, avx2 or sse2, got 'neon'") != std::string::npos);
+  // The manifest records the same strings.
+  test::TempDir dir("cli_version");
+  REQUIRE(run_program("rfa-train", "--n 20 --d 3 --m 2 --n-test 10 --steps 2 --quiet --out " + dir / "run").code == 0);
+  const std::string manifest = read_file(dir / "run/manifest.json");
+  const std::string line = r.output.substr(0, r.output.find('\n'));
+  const std::string commit = line.substr(line.find("(commit ") + 8, line.find(')') - line.find("(commit ") - 8);
+  CHECK(manifest.find("\"commit\": \"" + commit + "\"") != std::string::npos);
+}

@@ -197,6 +197,23 @@ TEST_CASE("blocks of rows fill a quarter of the machine's L2 cache (RFA_L2_CACHE
   CHECK(block_rows(10240, 400, 300, 8, 1) >= 1024);  // large D: the products dominate, blocks stay large
 }
 
+TEST_CASE("row-space outputs on other data sets: the cached products follow the data, also at equal sizes") {
+  // RowSpaceQuery caches Xq W_0^T and Xq X^T per data set; two different sets of the same size (the training and
+  // the test set of a run can be) must not share them.
+  const Problem p = make_problem(60, 80, 10, 12);
+  const Tensor<double> C = test::uniform(Shape::matrix(10, 60), 13, -0.01, 0.01);  // W = W_0 + C X
+  Tensor<double> W = p.W0;
+  blas::gemm(blas::Trans::N, blas::Trans::N, 10, 80, 60, 1.0, C.data(), 60, p.train.X.data(), 80, 1.0, W.data(), 80);
+  const Dataset<double> other = make_problem(60, 80, 10, 14).train;  // same shape as the training set
+  RowSpaceQuery<double> q;
+  for (const Tensor<double>* Xq : {&p.train.X, &other.X, &p.train.X}) {
+    Tensor<double> f, want, work;
+    q.outputs(*Xq, p.train.X, p.W0, C, true, p.a, f);
+    network_outputs(want, *Xq, W, p.a, work);
+    CHECK(relative_difference(f, want) < 1e-12);
+  }
+}
+
 TEST_CASE("the method choice: row space (shared patterns) when it is cheaper") {
   CHECK(resolve_method(Method::automatic, 300, 5000) == Method::patterns);
   CHECK(resolve_method(Method::rowspace, 300, 5000) == Method::rowspace);
