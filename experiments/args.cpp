@@ -89,7 +89,7 @@ std::string show(const T& v) {
 }  // namespace
 
 Args::Args(const std::string& description, const std::string& name) : app_(std::make_unique<CLI::App>(description, name)) {
-  app_->set_version_flag("--version", [name] { return version_text(name); }, "print the version, the commit, the "
+  app_->set_version_flag("--version", [name] { return version_text(name); }, "Print the version, the commit, the "
                          "OpenBLAS build and the kernels in use, and exit");
 }
 Args::~Args() = default;

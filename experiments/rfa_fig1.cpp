@@ -159,8 +159,7 @@ plot 'grid.csv' using 1:2:($3 > 0 ? 1 : -1) with image notitle, \
       "![Figure 1](fig1/fig1.png)\n\n"
       "Settings: d = 2, means e1 and e2, sigma^2 = 1/50, labels flipped independently with probability 0.15, n = {n}, "
       "m = {m}, alpha = {alpha}, omega_init^2 = 1/(32 m), {steps} steps, {ntest} test points, seed {seed}, {dtype}, "
-      "gradient from the {grad} ({trainer}). The figure shows the sign of f on a {G}x{G} grid and every {stride}th "
-      "training point.\n\n"
+      "{grad} gradient (trainer {trainer}). The figure shows the sign of f on a {G}x{G} grid and {which}.\n\n"
       "| quantity | value |\n|---|---|\n"
       "| clean training points classified correctly | {clean:.2f}% |\n"
       "| flipped training points misclassified (i.e. classified by their clean label) | {flip:.2f}% of {nflip} |\n"
@@ -169,8 +168,11 @@ plot 'grid.csv' using 1:2:($3 > 0 ? 1 : -1) with image notitle, \
       "| grid points classified as sgn(abs(x1) - abs(x2)) | {diag:.2f}% |\n\n",
       fmt::arg("n", spec.n), fmt::arg("m", spec.m), fmt::arg("alpha", spec.alpha), fmt::arg("steps", spec.steps),
       fmt::arg("ntest", spec.n_test), fmt::arg("seed", spec.seed), fmt::arg("dtype", spec.dtype),
-      fmt::arg("grad", to_string(spec.grad)), fmt::arg("trainer", r.trainer->name()), fmt::arg("G", G),
-      fmt::arg("stride", stride), fmt::arg("clean", 100 * clean_fit), fmt::arg("flip", 100 * flipped_wrong),
+      fmt::arg("grad", spec.grad == GradSource::tape ? "tape's" : "closed-form"), fmt::arg("trainer", r.trainer->name()),
+      fmt::arg("G", G),
+      fmt::arg("which", stride == 1 ? std::string("every training point")
+                                     : fmt::format("every {}-th training point ({} of {})", stride,
+                                                   (r.train.size() + stride - 1) / stride, r.train.size())), fmt::arg("clean", 100 * clean_fit), fmt::arg("flip", 100 * flipped_wrong),
       fmt::arg("nflip", flipped), fmt::arg("test", 100 * last.test_acc), fmt::arg("testc", 100 * last.test_clean_acc),
       fmt::arg("diag", 100 * diagonal_share)));
 

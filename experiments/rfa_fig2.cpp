@@ -110,7 +110,7 @@ int run(const Options& o) {
   summary.merge(provenance("rfa-fig2")).add("profile", o.profile).add("seeds", o.seeds)
       .add("threads", rfa::threads());
   std::string plot_cmds;
-  std::size_t max_steps = 1;
+  std::size_t max_steps = 1, width = 0, n_test = 0;
   std::string section =
       "| panel | method | steps | jump (95% of test points by clean label) | train / test at step 0 | "
       "train / test / clean test at the end |\n|---|---|---|---|---|---|\n";
@@ -130,6 +130,7 @@ int run(const Options& o) {
                    runs.back().back().train_acc, runs.back().back().test_acc);
     }
     max_steps = std::max(max_steps, spec.steps);
+    width = spec.m, n_test = spec.n_test;
     // Aggregate over seeds; all runs share the evaluation steps.
     std::vector<std::size_t> steps;
     std::vector<Band> bands;
@@ -214,13 +215,17 @@ int run(const Options& o) {
 
     const std::string title = fmt::format("(n, d) = ({}, {})", spec.n, spec.d);
     const std::string band = o.seeds > 1
-        ? fmt::format("'{k}.csv' using 1:3:4 with filledcurves lc rgb '#1f4e9c' fs transparent solid 0.2 notitle, "
-                      "'{k}.csv' using 1:6:7 with filledcurves lc rgb '#c0392b' fs transparent solid 0.2 notitle, ",
+        ? fmt::format("'{k}.csv' using (x0($1)):3:4 with filledcurves lc rgb '#1f4e9c' fs transparent solid 0.2 notitle, "
+                      "'{k}.csv' using (x0($1)):6:7 with filledcurves lc rgb '#c0392b' fs transparent solid 0.2 notitle, ",
                       fmt::arg("k", p.key))
         : "";
-    plot_cmds += fmt::format("set title '{t}'\nplot {b}'{k}.csv' using 1:2 with lines lw 2 lc rgb '#1f4e9c' title 'train', "
-                             "'{k}.csv' using 1:5 with lines lw 2 dt 2 lc rgb '#c0392b' title 'test'\n",
-                             fmt::arg("t", title), fmt::arg("b", band), fmt::arg("k", p.key));
+    // The log axis has no 0: step 0 (the init) is drawn at 0.5, the axis's left edge, and marked by a point.
+    plot_cmds += fmt::format(
+        "set title '{t}'\nplot {b}'{k}.csv' using (x0($1)):2 with lines lw 2 lc rgb '#1f4e9c' title 'train', "
+        "'{k}.csv' using (x0($1)):5 with lines lw 2 dt 2 lc rgb '#c0392b' title 'test', "
+        "'{k}.csv' using ($1 == 0 ? 0.5 : 1/0):2 with points pt 7 ps 0.8 lc rgb '#1f4e9c' notitle, "
+        "'{k}.csv' using ($1 == 0 ? 0.5 : 1/0):5 with points pt 7 ps 0.8 lc rgb '#c0392b' notitle\n",
+        fmt::arg("t", title), fmt::arg("b", band), fmt::arg("k", p.key));
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   summary.add("wall_seconds_this_session", wall);
@@ -228,28 +233,31 @@ int run(const Options& o) {
   write_claims(o.out + "/claims.tsv", claims);
 
   const std::string body = fmt::format(R"(set datafile separator ','
-set multiplot layout 1,{np} title 'Figure 2: training in high and low dimensions (m = 400, 15% flips, alpha = 0.1{seeds})'
+set multiplot layout 1,{np} title 'Figure 2: training in high and low dimensions (m = {m}, 15% flips, alpha = 0.1{seeds})'
 set logscale x
-set xrange [1:{maxs}]
-set yrange [0.45:1.02]
+set xrange [0.5:{maxs}]
+x0(t) = t == 0 ? 0.5 : t
+set yrange [0.35:1.02]
 set format x '10^{{%T}}'
-set xlabel 'gradient descent steps'
+set xlabel 'gradient descent steps (step 0, the init, drawn at the left edge)'
 set ylabel 'accuracy'
 set key bottom right
 set grid
 {cmds}unset multiplot)",
                                        fmt::arg("np", panels.size()),
                                        fmt::arg("seeds", o.seeds > 1 ? fmt::format(", {} seeds: mean and min-max band", o.seeds) : ""),
-                                       fmt::arg("maxs", max_steps), fmt::arg("cmds", plot_cmds));
+                                       fmt::arg("maxs", max_steps), fmt::arg("cmds", plot_cmds), fmt::arg("m", width));
   const bool drawn = plot(o.out, "fig2", plot_both("fig2", 1200, 520, body));
   write_file_atomic(o.out + "/section.md", fmt::format(
       "## Figure 2: training in high and low dimensions\n\n![Figure 2](fig2/fig2.png)\n\n"
-      "Settings: m = 400, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, omega_init^2 = "
-      "0.01/(m d), alpha = 0.1, 6000 test points, a random orthonormal pair of means, {seeds} seed(s) from {seed}, "
-      "{dtype}, gradient from the {grad}; profile '{profile}'. The (300, 5000) panel trains in row space with shared "
+      "Settings: m = {m}, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, omega_init^2 = "
+      "0.01/(m d), alpha = 0.1, {ntest} test points, a random orthonormal pair of means, {seeds} seed(s) from {seed}, "
+      "{dtype}, the {grad} gradient; profile '{profile}'. The (300, 5000) panel trains in row space with shared "
       "activation patterns (exact; see the README).\n\n{table}\n",
-      fmt::arg("seeds", o.seeds), fmt::arg("seed", o.seed), fmt::arg("dtype", o.dtype), fmt::arg("grad", o.grad),
-      fmt::arg("profile", o.profile), fmt::arg("table", section)));
+      fmt::arg("seeds", o.seeds), fmt::arg("seed", o.seed), fmt::arg("dtype", o.dtype),
+      fmt::arg("grad", o.grad == "tape" ? "tape's" : "closed-form"),
+      fmt::arg("profile", o.profile), fmt::arg("table", section), fmt::arg("m", width),
+      fmt::arg("ntest", n_test)));
   fmt::print("rfa-fig2: {} panel(s) x {} seed(s) in {}{}\n", panels.size(), o.seeds, format_duration(wall),
              drawn ? "" : " (no figure: gnuplot failed)");
   for (const Claim& c : claims) fmt::print("  {:<22} {:<9} {}\n", c.id, c.verdict, c.ours);
