@@ -1,8 +1,12 @@
 #include "common.hpp"
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cmath>
 #include <cstdio>
@@ -211,11 +215,31 @@ std::string plot_both(const std::string& name, int width, int height, const std:
       fmt::arg("w", width), fmt::arg("h", height), fmt::arg("n", name), fmt::arg("b", body));
 }
 
+namespace {
+// Runs gnuplot on <dir>/<name>.gp in `dir`, its messages in <name>.gp.log; its exit status (-1 when it could not
+// start). Not std::system: that ignores SIGINT in the caller while the child runs, and a Ctrl-C during a figure
+// must reach the stop handlers (run.hpp).
+int run_gnuplot(const std::string& dir, const std::string& name) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    if (::chdir(dir.c_str()) != 0) ::_exit(127);
+    const int log = ::open((name + ".gp.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (log >= 0) ::dup2(log, 2);
+    ::execlp("gnuplot", "gnuplot", (name + ".gp").c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+}  // namespace
+
 bool plot(const std::string& dir, const std::string& name, const std::string& script) {
   namespace fs = std::filesystem;
   write_file_atomic(dir + "/" + name + ".gp", script);
-  const std::string cmd = fmt::format("cd '{}' && gnuplot '{}.gp' 2>'{}.gp.log'", dir, name, name);
-  const int rc = std::system(cmd.c_str());
+  const int rc = run_gnuplot(dir, name);
   const std::string png = dir + "/" + name + ".png", svg = dir + "/" + name + ".svg";
   if (rc != 0 || !fs::exists(png + ".tmp") || !fs::exists(svg + ".tmp")) {
     fmt::print(stderr, "warning: gnuplot could not draw {} (is gnuplot installed? see {}/{}.gp.log)\n", name, dir, name);

@@ -31,6 +31,19 @@ bool wait_for(const std::string& path) {
   return fs::exists(path);
 }
 
+// Waits (up to 60 s) until a checkpoint.rfa exists anywhere under `dir`: a run is past its first periodic checkpoint,
+// so it is training (the runs below last a second or more after it).
+bool wait_for_checkpoint(const std::string& dir) {
+  for (int k = 0; k < 6000; ++k) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
+      if (it->path().filename() == "checkpoint.rfa") return true;
+    sleep_seconds(0.01);
+  }
+  return false;
+}
+
 bool same_file(const std::string& a, const std::string& b) {
   return fs::exists(a) && fs::exists(b) && read_file(a) == read_file(b);
 }
@@ -46,8 +59,8 @@ const std::vector<Case> TRAINING_PROGRAMS = {
     {"rfa-train", "--n 2000 --d 40 --m 60 --steps 1500", {"metrics.csv", "W.npy"}},
     {"rfa-fig1", "--profile quick --steps 4000", {"metrics.csv", "grid.csv", "W.npy"}},
     {"rfa-fig2", "--profile quick --steps 2500", {"high.csv", "low.csv", "high/seed-1/metrics.csv", "low/seed-1/metrics.csv"}},
-    {"rfa-amplification", "--profile quick --steps 800", {"fig2/amplification.csv", "theory/amplification.csv"}},
-    {"rfa-linear", "--profile quick --steps 15000", {"linear.csv", "fig1-bias/metrics.csv"}},
+    {"rfa-amplification", "--profile quick --steps 2000", {"fig2/amplification.csv", "theory/amplification.csv"}},
+    {"rfa-linear", "--profile quick --steps 25000", {"linear.csv", "fig1-bias/metrics.csv"}},
     {"rfa-sweep", "--profile quick --steps 250", {"paper/metrics.csv", "dtype=f32/metrics.csv"}},
 };
 
@@ -63,9 +76,8 @@ TEST_CASE("Ctrl-C and SIGTERM in every program that trains: a checkpoint, exit 1
     for (int sig : {SIGINT, SIGTERM}) {
       CAPTURE(sig);
       const std::string out = dir / (c.program + "-" + std::to_string(sig));
-      const auto p = test::spawn_program(c.program, command(c, out), dir / "log");
-      REQUIRE(wait_for(out + "/.rfa-lock"));
-      sleep_seconds(0.3);
+      const auto p = test::spawn_program(c.program, command(c, out) + " --checkpoint-seconds 0.2", dir / "log");
+      REQUIRE(wait_for_checkpoint(out));
       ::kill(p.pid, sig);
       const int code = test::wait_program(p);
       INFO(read_file(dir / "log"));
