@@ -5,7 +5,7 @@
 
 #include "op_checks.hpp"
 #include "ops.hpp"
-#include "stable_math.hpp"
+#include "logistic.hpp"
 
 namespace rfa {
 
@@ -177,7 +177,7 @@ Var<T> sigmoid(Var<T> a) {
   Var<T> y = tape.record("sigmoid", a.shape(), {a});
   const Tensor<T>& A = a.value();
   Tensor<T>& Y = tape.output(y);
-  for (std::size_t i = 0; i < Y.size(); ++i) Y[i] = stable_sigmoid(A[i]);  // see stable_math.hpp
+  for (std::size_t i = 0; i < Y.size(); ++i) Y[i] = stable_sigmoid(A[i]);  // see logistic.hpp
 
   y.on_backward(+[](Backward<T>& g) {
     const Tensor<T>& dY = g.grad();

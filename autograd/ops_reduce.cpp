@@ -1,7 +1,7 @@
 // Reductions to a scalar (1): sum, mean, and the fused logistic loss.
 #include "op_checks.hpp"
 #include "ops.hpp"
-#include "stable_math.hpp"
+#include "logistic.hpp"
 
 namespace rfa {
 
@@ -51,19 +51,16 @@ Var<T> logistic_loss(Var<T> margins) {
   const std::size_t N = M.size();
   if (N == 0) throw ShapeError("logistic_loss: no margins (shape (0))");
   Var<T> L = tape.record("logistic_loss", Shape::vector(1), {margins});
-  // L (1) = (1/N) sum_i softplus(-m_i), with softplus(-m) = max(-m, 0) + log1p(exp(-|m|)): finite for every
-  // finite margin. Never log(sigmoid(m)): sigmoid rounds to 0 or 1 and the log then gives -inf or loses all
-  // digits. Summed in double for float inputs, so the loss of a large batch does not drift.
-  double acc = 0;
-  for (std::size_t i = 0; i < N; ++i) acc += double(stable_softplus(-M[i]));
-  tape.output(L)[0] = T(acc / double(N));
+  // L (1) = (1/N) sum_i softplus(-m_i): the head of logistic.hpp with labels 1 (the margins carry the labels),
+  // finite for every finite margin, summed in double so that the loss of a large batch does not drift.
+  tape.output(L)[0] = T(logistic_head<T>(M.data(), nullptr, N));
 
   // dL/dm_i = -(1/N) sigmoid(-m_i), with the stable sigmoid: in [-1/N, 0] for any margin.
   L.on_backward(+[](Backward<T>& g) {
     const Tensor<T>& M = g.input(0);
     Tensor<T>& dM = g.input_grad(0);
     const T c = g.grad()[0] / T(M.size());
-    for (std::size_t i = 0; i < M.size(); ++i) dM[i] -= c * stable_sigmoid(-M[i]);
+    for (std::size_t i = 0; i < M.size(); ++i) dM[i] += c * logistic_term(M[i], T(1)).dloss_df;
   });
   return L;
 }

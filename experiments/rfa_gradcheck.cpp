@@ -16,7 +16,7 @@
 #include "network.hpp"
 #include "tensor_npy.hpp"
 #include "rng.hpp"
-#include "stable_math.hpp"
+#include "logistic.hpp"
 #include "tape_model.hpp"
 #include "xor_data.hpp"
 
@@ -72,9 +72,7 @@ Problem make_problem(const Instance& in) {
 double loss_at(const Problem& p, const Tensor<double>& W) {
   Tensor<double> f, work;
   network_outputs(f, p.X, W, p.a, work);
-  double s = 0;
-  for (std::size_t i = 0; i < f.size(); ++i) s += stable_softplus(-p.y[i] * f[i]);
-  return s / double(f.size());
+  return logistic_head(f.data(), p.y.data(), f.size());
 }
 
 double min_abs_preactivation(const Problem& p) {

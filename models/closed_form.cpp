@@ -7,7 +7,7 @@
 #include "blocks.hpp"
 #include "kernels.hpp"
 #include "parallel.hpp"
-#include "stable_math.hpp"
+#include "logistic.hpp"
 
 namespace rfa {
 
@@ -19,23 +19,16 @@ double closed_form_gradient(Tensor<T>& dW, const Tensor<T>& X, const Tensor<T>& 
   check_shape("closed_form_gradient", "y", y.shape(), Shape::vector(N));
   check_shape("closed_form_gradient", "a", a.shape(), Shape::vector(M));
   dW.resize(Shape::matrix(M, D));
-  work.f.resize(Shape::vector(N));
   // Rows are processed in blocks so that Z and G of a block stay in cache between the two products; the
-  // gradient is a sum over rows, accumulated block by block (each worker into its own buffer).
+  // gradient is a sum over rows, accumulated block by block (blocks.hpp).
   const bool parallel = blocks_in_parallel(D);
   const std::size_t B = block_rows(N, M, D, sizeof(T), threads());
   const std::size_t blocks = (N + B - 1) / B;
-  const int workers = parallel ? workers_for(blocks) : 1;
-  work.Z.resize(static_cast<std::size_t>(workers));
-  work.dW.resize(static_cast<std::size_t>(workers));
-  work.loss.assign(static_cast<std::size_t>(workers), 0.0);
-
-  auto block = [&](std::size_t blk, int w) {
+  work.Z.resize(static_cast<std::size_t>(threads()));
+  const double loss = work.sum.run(blocks, parallel, dW, [&](std::size_t blk, int w, Tensor<T>& dWw, bool first) {
     const std::size_t i0 = blk * B, rows = std::min(B, N - i0);
-    Tensor<T>& Zw = work.Z[w];
+    Tensor<T>& Zw = work.Z[static_cast<std::size_t>(w)];
     Zw.resize(Shape::matrix(std::min(B, N), M));
-    Tensor<T>& dWw = w == 0 ? dW : work.dW[w];
-    dWw.resize(Shape::matrix(M, D));
     T* Z = Zw.data();
     const T* Xb = X.data() + i0 * D;
     // Z (rows,M) = X_b (rows,D) W^T (D,M)
@@ -44,38 +37,24 @@ double closed_form_gradient(Tensor<T>& dW, const Tensor<T>& X, const Tensor<T>& 
     // loss goes to its own slot so that nothing is shared.
     std::array<double, MAX_PARTS> part_loss{};
     for_row_parts(rows, [&](std::size_t part, std::size_t r0, std::size_t r1) {
-      double loss = 0;
+      double l = 0;
       for (std::size_t r = r0; r < r1; ++r) {
-        const std::size_t i = i0 + r;
         T* z = Z + r * M;
         // f_i = sum_j a_j relu(z_ij)
-        const T f = kernels::relu_dot(z, a.data(), M);
-        work.f[i] = f;
-        loss += double(stable_softplus(-y[i] * f));
-        // G_ij = -(1/N) g_i y_i a_j 1[z_ij > 0], g_i = sigmoid(-y_i f_i), written over z
-        const T c = -stable_sigmoid(-y[i] * f) * y[i] / T(N);
-        kernels::relu_outer_row(z, z, c, a.data(), M, true);
+        const LogisticTerm<T> term = logistic_term(kernels::relu_dot(z, a.data(), M), y[i0 + r]);
+        l += term.loss;
+        // G_ij = u_i a_j 1[z_ij > 0], u_i = dL/df_i = -(1/N) y_i sigmoid(-y_i f_i), written over z
+        kernels::relu_outer_row(z, z, term.dloss_df / T(N), a.data(), M, true);
       }
-      part_loss[part] = loss;
+      part_loss[part] = l;
     });
-    for (double l : part_loss) work.loss[w] += l;
-    // dW_w (M,D) += G_b^T (M,rows) X_b (rows,D); a worker's first block (blk == w) writes instead of adding
-    const T beta = blk == static_cast<std::size_t>(w) ? T(0) : T(1);
-    blas::parallel_gemm(blas::Trans::T, blas::Trans::N, M, D, rows, T(1), Z, M, Xb, D, beta, dWw.data(), D);
-  };
-  // Blocks on different workers (their products then run on one thread each, parallel_gemm seeing that it is
-  // inside a task), or one after another with the products split over the workers: see blocks.hpp.
-  if (parallel)
-    parallel_for(blocks, block);
-  else
-    for (std::size_t blk = 0; blk < blocks; ++blk) block(blk, 0);
-
-  double loss = work.loss[0];
-  for (int w = 1; w < workers; ++w) {
-    blas::parallel_axpy(dW.size(), T(1), work.dW[w].data(), dW.data());
-    loss += work.loss[w];
-  }
-  if (N == 0) dW.fill(T(0));
+    // dW_w (M,D) += G_b^T (M,rows) X_b (rows,D), or = for the worker's first block
+    blas::parallel_gemm(blas::Trans::T, blas::Trans::N, M, D, rows, T(1), Z, M, Xb, D, first ? T(0) : T(1), dWw.data(),
+                        D);
+    double block_loss = 0;
+    for (double l : part_loss) block_loss += l;
+    return block_loss;
+  });
   return N ? loss / double(N) : 0.0;
 }
 

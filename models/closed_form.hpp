@@ -10,6 +10,7 @@
 
 #include <vector>
 
+#include "blocks.hpp"
 #include "tensor.hpp"
 
 namespace rfa {
@@ -17,10 +18,8 @@ namespace rfa {
 // Scratch space for closed_form_gradient; reused across calls so that a training loop allocates nothing.
 template <typename T>
 struct ClosedFormWork {
-  std::vector<Tensor<T>> Z;      // per worker, (rows of a block, M): pre-activations, then G = dL/dZ over them
-  std::vector<Tensor<T>> dW;     // per worker after the first, (M, D): its share of the gradient
-  std::vector<double> loss;      // per worker: its share of the loss
-  Tensor<T> f;                   // (N): network outputs
+  std::vector<Tensor<T>> Z;  // per worker, (rows of a block, M): pre-activations, then G = dL/dZ over them
+  BlockSum<T> sum;           // the blocks' gradients, summed
 };
 
 // Writes grad_W L (M,D) into dW and returns L(W), for X (N,D), labels y (N), W (M,D), a (M). Rows go in blocks

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "network.hpp"
-#include "stable_math.hpp"
+#include "logistic.hpp"
 
 namespace rfa {
 
@@ -28,9 +28,7 @@ Metrics evaluate(std::size_t step, Trainer<T>& trainer, const Dataset<T>& train,
   Metrics m;
   m.step = step;
   trainer.train_outputs(work.f_train);
-  double loss = 0;
-  for (std::size_t i = 0; i < train.size(); ++i) loss += double(stable_softplus(-train.y[i] * work.f_train[i]));
-  m.loss = loss / double(train.size());
+  m.loss = logistic_head(work.f_train.data(), train.y.data(), train.size());
   m.train_acc = accuracy(work.f_train, train.y);
   if (train.clean_known) {
     m.train_clean_acc = accuracy(work.f_train, train.y, &train.flipped, 0);

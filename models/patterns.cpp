@@ -12,7 +12,7 @@
 #include "isa.hpp"
 #include "kernels.hpp"
 #include "ops.hpp"
-#include "stable_math.hpp"
+#include "logistic.hpp"
 
 namespace rfa {
 
@@ -114,6 +114,7 @@ PatternDescent<T>::PatternDescent(GradSource source, const Tensor<T>& X, const T
   Zt_.resize(Shape::matrix(M, N));
   S_.assign(M * N, 0);
   u_.resize(Shape::vector(N));
+  fT_.resize(Shape::vector(N));
   f_.assign(N, 0.0);
   f_parts_.assign(MAX_PARTS * N, 0.0);
   h_parts_.assign(MAX_PARTS * NeuronBlock<T>::MAX * N, T(0));
@@ -241,23 +242,17 @@ double PatternDescent<T>::step() {
   const T* a = this->a_.data();
   const Tensor<T>& y = this->y_;
   // u = dL/df (N) and the loss
+  for (std::size_t i = 0; i < N; ++i) fT_[i] = T(f_[i]);
   double loss = 0;
   if (source_ == GradSource::tape) {
-    f_tape_.resize(Shape::vector(N));
-    for (std::size_t i = 0; i < N; ++i) f_tape_[i] = T(f_[i]);
     tape_.clear();
-    auto f = tape_.param(f_tape_);
+    auto f = tape_.param(fT_);
     auto l = logistic_loss(tape_.constant(y) * f);
     tape_.backward(l);
     u_ = tape_.grad(f);
     loss = double(l.value().item());
   } else {
-    for (std::size_t i = 0; i < N; ++i) {
-      const T fi = T(f_[i]);
-      loss += double(stable_softplus(-y[i] * fi));
-      u_[i] = -stable_sigmoid(-y[i] * fi) * y[i] / T(N);
-    }
-    loss /= double(N);
+    loss = logistic_head(fT_.data(), y.data(), N, u_.data());
   }
   const T* u = u_.data();
   if (dense_) {

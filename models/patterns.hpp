@@ -108,7 +108,7 @@ class PatternDescent final : public Trainer<T> {
   std::vector<std::uint16_t> differs_;    // (MAX_PARTS, N): scratch, which neurons of a block differ where
   std::array<std::uint64_t, MAX_PARTS> diff_parts_{};
   Tape<T> tape_;
-  Tensor<T> f_tape_;
+  Tensor<T> fT_;    // (N) f in the run's precision, for the head
   Tensor<T> W_;
   bool W_current_ = false;
   RowSpaceQuery<T> query_train_, query_test_;  // exact outputs on the training set and on another set

@@ -11,7 +11,7 @@
 #include "kernels.hpp"
 #include "ops.hpp"
 #include "parallel.hpp"
-#include "stable_math.hpp"
+#include "logistic.hpp"
 
 namespace rfa {
 
@@ -100,8 +100,9 @@ double RowSpaceDescent<T>::step() {
       const T* z = Z_.data() + i * M;
       // f_i = sum_j a_j relu(z_ij);  G_ij = -(1/N) g_i y_i a_j 1[z_ij > 0];  Ct_next_ij = Ct_ij - alpha G_ij
       const T f = kernels::relu_dot(z, a, M);
-      loss += double(stable_softplus(-y[i] * f));
-      const T c = -stable_sigmoid(-y[i] * f) * y[i] / T(N);
+      const LogisticTerm<T> term = logistic_term(f, y[i]);
+      loss += term.loss;
+      const T c = term.dloss_df / T(N);
       kernels::relu_outer_row(Ct_next_.data() + i * M, Ct_.data() + i * M, z, -alpha_ * c, a, M);
     }
     loss_parts_[p] = loss;

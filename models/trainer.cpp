@@ -86,35 +86,19 @@ double GradientDescent<T>::step() {
   double loss = 0;
   if (source_ == GradSource::tape) {
     // L = sum over blocks b of (B_b / N) L_b: each block is recorded, differentiated and accumulated on its
-    // own; the blocks are shared among the workers, each with its own tape and gradient buffer.
+    // own, the worker's tape sending W's gradient into that worker's buffer.
     const std::size_t blocks = X_blocks_.size();
-    const auto workers = parallel_ ? static_cast<std::size_t>(workers_for(blocks)) : 1;
-    while (tapes_.size() < workers) tapes_.emplace_back();
-    dW_parts_.resize(workers);
-    loss_parts_.assign(workers, 0.0);
+    while (tapes_.size() < static_cast<std::size_t>(threads())) tapes_.emplace_back();
     const T N = T(this->X_.rows());
-    auto block = [&](std::size_t b, int w) {
-      Tensor<T>& g = w == 0 ? dW_ : dW_parts_[w];
-      g.resize(W_.shape());
-      // A worker's first block (b == w) overwrites its buffer; later ones add to it.
-      const auto mode = b == static_cast<std::size_t>(w) ? Tape<T>::Sink::overwrite : Tape<T>::Sink::add;
-      Tape<T>& tape = tapes_[w];
+    loss = sum_.run(blocks, parallel_, dW_, [&](std::size_t b, int w, Tensor<T>& g, bool first) {
+      Tape<T>& tape = tapes_[static_cast<std::size_t>(w)];
       tape.clear();
-      const TapeNetwork<T> net =
-          record_block_loss(tape, X_blocks_[b], y_blocks_[b], W_, g, this->a_, T(X_blocks_[b].rows()) / N, mode);
+      const TapeNetwork<T> net = record_block_loss(tape, X_blocks_[b], y_blocks_[b], W_, g, this->a_,
+                                                   T(X_blocks_[b].rows()) / N,
+                                                   first ? Tape<T>::Sink::overwrite : Tape<T>::Sink::add);
       tape.backward(net.loss);
-      loss_parts_[w] += net.loss.value().item();
-    };
-    // Blocks on different workers, or in turn with every product split over the workers (blocks.hpp).
-    if (parallel_)
-      parallel_for(blocks, block);
-    else
-      for (std::size_t b = 0; b < blocks; ++b) block(b, 0);
-    loss = loss_parts_[0];
-    for (std::size_t w = 1; w < workers; ++w) {
-      blas::parallel_axpy(dW_.size(), T(1), dW_parts_[w].data(), dW_.data());
-      loss += loss_parts_[w];
-    }
+      return double(net.loss.value().item());
+    });
   } else {
     loss = closed_form_gradient(dW_, this->X_, this->y_, W_, this->a_, work_cf_);
   }

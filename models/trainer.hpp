@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "blocks.hpp"
 #include "closed_form.hpp"
 #include "tape.hpp"
 #include "tensor.hpp"
@@ -68,8 +69,7 @@ class GradientDescent final : public Trainer<T> {
   std::deque<Tape<T>> tapes_;  // the tape path: one recording per worker, reused every block of every step
   std::vector<Tensor<T>> X_blocks_, y_blocks_;  // views of the training rows, block by block
   Tensor<T> dW_;               // the gradient (M, D)
-  std::vector<Tensor<T>> dW_parts_;  // the tape path: each further worker's share of the gradient
-  std::vector<double> loss_parts_;
+  BlockSum<T> sum_;            // the tape path: the blocks' gradients, summed
   bool parallel_ = false;      // blocks on different workers (small D) or in turn (blocks.hpp)
   ClosedFormWork<T> work_cf_;
 };

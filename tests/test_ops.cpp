@@ -7,7 +7,7 @@
 
 #include "gradcheck.hpp"
 #include "ops.hpp"
-#include "stable_math.hpp"
+#include "logistic.hpp"
 #include "test_util.hpp"
 
 using namespace rfa;
