@@ -22,7 +22,7 @@
 #include "common.hpp"
 #include "network.hpp"
 #include "parallel.hpp"
-#include "trainer.hpp"
+#include "methods.hpp"
 #include "xor_data.hpp"
 
 using namespace rfa;

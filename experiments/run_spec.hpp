@@ -12,7 +12,7 @@
 #include "common.hpp"
 #include "dataset.hpp"
 #include "run.hpp"
-#include "trainer.hpp"
+#include "methods.hpp"
 #include "xor_data.hpp"
 
 namespace rfa::cli {

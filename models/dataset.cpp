@@ -1,6 +1,7 @@
 #include "dataset.hpp"
 #include "errors.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 #include <type_traits>
@@ -9,18 +10,26 @@
 
 namespace rfa {
 
+namespace {
+std::uint64_t next_id() {
+  static std::atomic<std::uint64_t> count{0};
+  return ++count;
+}
+}  // namespace
+
 template <typename T>
 Dataset<T> make_dataset(const XorSample& s) {
-  return Dataset<T>{cast<T>(s.X), cast<T>(s.y), cast<T>(s.y_clean), s.flipped, true, s.cluster};
+  return Dataset<T>{cast<T>(s.X), cast<T>(s.y), cast<T>(s.y_clean), s.flipped, true, s.cluster, next_id()};
 }
 
 template <typename T>
 Dataset<T> make_dataset(XorSample&& s) {
   if constexpr (std::is_same_v<T, double>) {
     return Dataset<T>{std::move(s.X), std::move(s.y), std::move(s.y_clean), std::move(s.flipped), true,
-                      std::move(s.cluster)};
+                      std::move(s.cluster), next_id()};
   } else {
-    Dataset<T> d{cast<T>(s.X), cast<T>(s.y), cast<T>(s.y_clean), std::move(s.flipped), true, std::move(s.cluster)};
+    Dataset<T> d{cast<T>(s.X), cast<T>(s.y), cast<T>(s.y_clean), std::move(s.flipped), true, std::move(s.cluster),
+                 next_id()};
     s.X = Tensor<double>();  // let the double copy go before the caller makes the next set
     return d;
   }
@@ -57,6 +66,7 @@ Dataset<T> make_dataset(Tensor<T> X, Tensor<T> y, const std::string& source) {
   d.X = std::move(X);
   d.y = std::move(y);
   d.clean_known = false;
+  d.id = next_id();
   return d;
 }
 

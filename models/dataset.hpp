@@ -19,6 +19,7 @@ struct Dataset {
   std::vector<std::uint8_t> flipped; // (N) 1 where y != y_clean
   bool clean_known = false;          // false for data read from files (clean labels unknown)
   std::vector<std::uint8_t> cluster; // (N) 0 = +mu1, 1 = -mu1, 2 = +mu2, 3 = -mu2, when generated; else empty
+  std::uint64_t id = 0;              // unique to each data set make_dataset made (0: unknown), for caches
   std::size_t size() const { return X.rows(); }
 };
 

@@ -17,11 +17,13 @@ class LinearDescent final : public Trainer<T> {
   double step() override;
   const Tensor<T>& weights() override { return w_; }  // w (D)
   void train_outputs(Tensor<T>& f) override { outputs(this->X_, f); }
-  void outputs(const Tensor<T>& X, Tensor<T>& f) override;
+  void outputs(const Dataset<T>& data, Tensor<T>& f) override { outputs(data.X, f); }
   void save(Checkpoint& c) override;  // "w" (D) and "b" (1)
   void load(const Checkpoint& c) override;
   std::string name() const override { return bias_ ? "linear-bias" : "linear"; }
   T bias() const { return b_[0]; }
+  // f (Q) = X (Q,D) w + b
+  void outputs(const Tensor<T>& X, Tensor<T>& f);
 
  private:
   bool bias_;

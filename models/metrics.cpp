@@ -35,11 +35,11 @@ Metrics evaluate(std::size_t step, Trainer<T>& trainer, const Dataset<T>& train,
     m.train_flipped_acc = accuracy(work.f_train, train.y, &train.flipped, 1);
   }
   if (test) {
-    trainer.outputs(test->X, work.f_test);
+    trainer.outputs(*test, work.f_test);
     m.test_acc = accuracy(work.f_test, test->y);
     if (test->clean_known) m.test_clean_acc = accuracy(work.f_test, test->y_clean);
   }
-  m.w_norm = frobenius_norm(trainer.weights());
+  m.w_norm = trainer.weight_norm();
   return m;
 }
 

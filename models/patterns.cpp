@@ -96,16 +96,10 @@ template <typename T>
 PatternDescent<T>::PatternDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a,
                                   Tensor<T> W0, T alpha)
     : Trainer<T>(X, y, std::move(a)), source_(source), alpha_(alpha), N_(X.rows()), M_(this->a_.size()),
-      W0_(std::move(W0)) {
-  const std::size_t N = N_, M = M_, D = X.cols();
-  check_shape("PatternDescent", "W0", W0_.shape(), Shape::matrix(M, D));
+      space_("shared-pattern training", X, W0) {
+  const std::size_t N = N_, M = M_;
   check_shape("PatternDescent", "y", y.shape(), Shape::vector(N));
-  // K (N,N) = X (N,D) X^T;  Z_0^T (M,N) = W_0 (M,D) X^T (D,N)
-  K_.resize(Shape::matrix(N, N));
-  blas::gram(N, D, T(1), X.data(), D, T(0), K_.data(), N);
-  Z0t_.resize(Shape::matrix(M, N));
-  blas::parallel_gemm(Trans::N, Trans::T, M, N, D, T(1), W0_.data(), D, X.data(), D, T(0), Z0t_.data(), N);
-  require_finite_products("shared-pattern training", K_, Z0t_);
+  check_shape("PatternDescent", "a", this->a_.shape(), Shape::vector(W0.rows()));
   C_.resize(Shape::matrix(M, N));
   C_.fill(T(0));
   C_current_ = true;
@@ -120,18 +114,6 @@ PatternDescent<T>::PatternDescent(GradSource source, const Tensor<T>& X, const T
   h_parts_.assign(MAX_PARTS * NeuronBlock<T>::MAX * N, T(0));
   differs_.assign(MAX_PARTS * N, 0);
   refresh();
-}
-
-template <typename T>
-void PatternDescent<T>::outputs_from_Z() {
-  const std::size_t N = N_, M = M_;
-  // f_i = sum_j a_j relu(z_ji)
-  std::fill(f_.begin(), f_.end(), 0.0);
-  for (std::size_t j = 0; j < M; ++j) {
-    const double aj = double(this->a_[j]);
-    const T* z = Zt_.data() + j * N;
-    for (std::size_t i = 0; i < N; ++i) f_[i] += aj * double(std::max(z[i], T(0)));
-  }
 }
 
 template <typename T>
@@ -226,11 +208,10 @@ void PatternDescent<T>::refresh() {
   since_refresh_ = 0;
   refresh_due_ = false;
   ++stats_.refreshes;
-  // Z^T (M,N) = Z_0^T + C (M,N) K (N,N)   (K is symmetric)
-  Zt_ = Z0t_;
-  blas::parallel_gemm(Trans::N, Trans::N, M, N, N, T(1), C_.data(), N, K_.data(), N, T(1), Zt_.data(), N);
+  // Z^T (M,N) = Z_0^T + C (M,N) K (N,N), its patterns, and f
+  space_.pre_activations(C_, Zt_);
   for (std::size_t k = 0; k < M * N; ++k) S_[k] = Zt_[k] > T(0);
-  outputs_from_Z();
+  outputs_by_neuron(Zt_, this->a_, f_, out_parts_);
   choose_references();
 }
 
@@ -270,7 +251,7 @@ double PatternDescent<T>::step() {
   parallel_for(col_parts, [&](std::size_t p, int) {
     const std::size_t c0 = p * cols;
     if (c0 >= N) return;
-    blas::gemm(Trans::N, Trans::N, R, std::min(cols, N - c0), N, T(1), Pu_.data(), N, K_.data() + c0, N, T(0),
+    blas::gemm(Trans::N, Trans::N, R, std::min(cols, N - c0), N, T(1), Pu_.data(), N, space_.K().data() + c0, N, T(0),
                Yt_.data() + c0, N);
   });
   // Neurons in blocks, in order of reference: h = K (u .* s_j) from the reference; then Z and S move, and the
@@ -293,7 +274,7 @@ double PatternDescent<T>::step() {
         nb.e[b] = E_.data() + j * N;
       }
       nb.differs = differs_.data() + p * N;
-      diffs += block_product(nb, u, K_.data(), N);
+      diffs += block_product(nb, u, space_.K().data(), N);
       for (std::size_t b = 0; b < nb.count; ++b) {
         const std::size_t j = order_[o + b];
         neuron_update(Zt_.data() + j * N, S_.data() + j * N, fp, nb.h[b], alpha_, a[j], N);
@@ -342,9 +323,7 @@ void PatternDescent<T>::dense_step() {
       const std::uint8_t* s = S_.data() + j * N;
       for (std::size_t k = 0; k < N; ++k) c[k] += (-alpha_ * u[k]) * a[j] * T(s[k]);
     }
-    std::copy(Z0t_.data() + j0 * N, Z0t_.data() + j1 * N, Zt_.data() + j0 * N);
-    blas::gemm(Trans::N, Trans::N, j1 - j0, N, N, T(1), C_.data() + j0 * N, N, K_.data(), N, T(1),
-               Zt_.data() + j0 * N, N);
+    space_.pre_activations(C_, Zt_, j0, j1);
     double* fp = f_parts_.data() + p * N;
     std::fill(fp, fp + N, 0.0);
     for (std::size_t j = j0; j < j1; ++j) {
@@ -384,24 +363,28 @@ const Tensor<T>& PatternDescent<T>::coefficients() {
 template <typename T>
 const Tensor<T>& PatternDescent<T>::weights() {
   if (!W_current_) {
-    // W (M,D) = W_0 + C (M,N) X (N,D)
-    const std::size_t D = W0_.cols();
-    W_ = W0_;
-    blas::parallel_gemm(Trans::N, Trans::N, M_, D, N_, T(1), coefficients().data(), N_, this->X_.data(), D, T(1), W_.data(),
-                  D);
+    space_.weights(coefficients(), W_);
     W_current_ = true;
   }
   return W_;
 }
 
 template <typename T>
-void PatternDescent<T>::train_outputs(Tensor<T>& f) {
-  query_train_.outputs(this->X_, this->X_, W0_, coefficients(), true, this->a_, f);
+double PatternDescent<T>::weight_norm() {
+  return space_.norm(coefficients(), work_);
 }
 
 template <typename T>
-void PatternDescent<T>::outputs(const Tensor<T>& Xq, Tensor<T>& f) {
-  query_test_.outputs(Xq, this->X_, W0_, coefficients(), true, this->a_, f);
+void PatternDescent<T>::train_outputs(Tensor<T>& f) {
+  space_.pre_activations(coefficients(), work_);
+  outputs_by_neuron(work_, this->a_, out_f_, out_parts_);
+  f.resize(Shape::vector(N_));
+  for (std::size_t i = 0; i < N_; ++i) f[i] = T(out_f_[i]);
+}
+
+template <typename T>
+void PatternDescent<T>::outputs(const Dataset<T>& data, Tensor<T>& f) {
+  space_.outputs(data, coefficients(), this->a_, f);
 }
 
 template <typename T>

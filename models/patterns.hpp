@@ -54,31 +54,31 @@ class PatternDescent final : public Trainer<T> {
   double step() override;
   // W = W_0 + C X (M,D), formed on demand and kept until the next step.
   const Tensor<T>& weights() override;
+  double weight_norm() override;  // from C, K and Z_0 (rowspace.hpp)
   // f = relu(Z_0 + K C^T) a, formed exactly (not from the carried Z)
   void train_outputs(Tensor<T>& f) override;
   // f = relu(X W_0^T + (X X_train^T) C^T) a; the two products are cached per data set.
-  void outputs(const Tensor<T>& X, Tensor<T>& f) override;
+  void outputs(const Dataset<T>& data, Tensor<T>& f) override;
   // "C_refresh" (M,N), C at the last refresh, and "steps_since_refresh" (at most REFRESH + DENSE_WINDOW): load()
   // replays those steps, which gives the numbers of the uninterrupted run.
   void save(Checkpoint& c) override;
   void load(const Checkpoint& c) override;
   std::string name() const override;
   const PatternStats& stats() const { return stats_; }
+  // The pre-activations Z^T (M,N) carried from step to step, and C: for tests.
+  const Tensor<T>& pre_activations() const { return Zt_; }
+  const Tensor<T>& coefficients();
 
  private:
   void refresh();             // Z^T, S and f from C; references chosen again
   void choose_references();   // from S: P_, ref_of_
-  void outputs_from_Z();      // f_ from Zt_
   void dense_step();          // the row-space step on C itself, for when patterns do not group
   void sum_f_parts();         // f_ = the sum of the parts' shares
-  const Tensor<T>& coefficients();  // C, formed from the sums kept since the last refresh
 
   GradSource source_;
   T alpha_;
   std::size_t N_, M_;
-  Tensor<T> W0_;    // (M,D)
-  Tensor<T> K_;     // (N,N) = X X^T
-  Tensor<T> Z0t_;   // (M,N) = W_0 X^T
+  RowSpace<T> space_;  // K = X X^T (N,N), Z_0^T = W_0 X^T (M,N), and what is computed from them
   // C is not stepped entry by entry: a step adds -alpha a_j u .* s_j to row j, which is the reference's
   // u .* p_r(j) except at the differing entries. So the steps since the last refresh are kept as the sum U of u
   // and, per entry, the sum E of the differences' (s_jk - p_r(j)k) u_k; coefficients() forms C from them.
@@ -109,9 +109,9 @@ class PatternDescent final : public Trainer<T> {
   std::array<std::uint64_t, MAX_PARTS> diff_parts_{};
   Tape<T> tape_;
   Tensor<T> fT_;    // (N) f in the run's precision, for the head
-  Tensor<T> W_;
+  Tensor<T> W_, work_;
   bool W_current_ = false;
-  RowSpaceQuery<T> query_train_, query_test_;  // exact outputs on the training set and on another set
+  std::vector<double> out_f_, out_parts_;  // scratch for train_outputs
   PatternStats stats_;
 };
 

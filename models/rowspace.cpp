@@ -1,7 +1,7 @@
 #include "rowspace.hpp"
 
 #include <algorithm>
-#include <cstring>
+#include <cmath>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -9,184 +9,216 @@
 #include "blas.hpp"
 #include "checkpoint.hpp"
 #include "kernels.hpp"
+#include "logistic.hpp"
 #include "ops.hpp"
 #include "parallel.hpp"
-#include "logistic.hpp"
 
 namespace rfa {
 
 using blas::Trans;
 
 template <typename T>
-void require_finite_products(const char* trainer, const Tensor<T>& K, const Tensor<T>& Z0) {
-  for (const Tensor<T>* t : {&K, &Z0})
+RowSpace<T>::RowSpace(const char* trainer, const Tensor<T>& X, const Tensor<T>& W0) : X_(X), W0_(W0) {
+  const std::size_t N = X.rows(), D = X.cols(), M = W0.rows();
+  check_shape(trainer, "W0", W0.shape(), Shape::matrix(M, D));
+  // K (N,N) = X (N,D) X^T (D,N);  Z_0^T (M,N) = W_0 (M,D) X^T (D,N)
+  K_.resize(Shape::matrix(N, N));
+  blas::gram(N, D, T(1), X.data(), D, T(0), K_.data(), N);
+  Z0t_.resize(Shape::matrix(M, N));
+  blas::parallel_gemm(Trans::N, Trans::T, M, N, D, T(1), W0.data(), D, X.data(), D, T(0), Z0t_.data(), N);
+  for (const Tensor<T>* t : {&K_, &Z0t_})
     for (T v : *t)
       if (!std::isfinite(v))
-        throw std::runtime_error(fmt::format("{}: X X^T or X W0^T overflows {} (an entry is {}); the data or init are "
+        throw std::runtime_error(fmt::format("{}: X X^T or W0 X^T overflows {} (an entry is {}); the data or init are "
                                              "too large for this precision", trainer, sizeof(T) == 4 ? "float" : "double", v));
+  for (T w : W0_) w0_sq_ += double(w) * double(w);
 }
-template void require_finite_products(const char*, const Tensor<float>&, const Tensor<float>&);
-template void require_finite_products(const char*, const Tensor<double>&, const Tensor<double>&);
+
+template <typename T>
+void RowSpace<T>::pre_activations(const Tensor<T>& C, Tensor<T>& Zt, std::size_t j0, std::size_t j1) const {
+  const std::size_t N = this->N();
+  // Zt[j0:j1] (rows,N) = Z_0^T[j0:j1] + C[j0:j1] (rows,N) K (N,N)
+  std::copy(Z0t_.data() + j0 * N, Z0t_.data() + j1 * N, Zt.data() + j0 * N);
+  blas::gemm(Trans::N, Trans::N, j1 - j0, N, N, T(1), C.data() + j0 * N, N, K_.data(), N, T(1), Zt.data() + j0 * N, N);
+}
+
+template <typename T>
+void RowSpace<T>::pre_activations(const Tensor<T>& C, Tensor<T>& Zt) const {
+  const std::size_t M = this->M(), N = this->N();
+  Zt.resize(Shape::matrix(M, N));
+  // Zt (M,N) = Z_0^T + C (M,N) K (N,N)
+  std::copy(Z0t_.begin(), Z0t_.end(), Zt.begin());
+  blas::parallel_gemm(Trans::N, Trans::N, M, N, N, T(1), C.data(), N, K_.data(), N, T(1), Zt.data(), N);
+}
+
+template <typename T>
+void RowSpace<T>::weights(const Tensor<T>& C, Tensor<T>& W) const {
+  const std::size_t M = this->M(), N = this->N(), D = X_.cols();
+  // W (M,D) = W_0 + C (M,N) X (N,D)
+  W = W0_;
+  blas::parallel_gemm(Trans::N, Trans::N, M, D, N, T(1), C.data(), N, X_.data(), D, T(1), W.data(), D);
+}
+
+template <typename T>
+double RowSpace<T>::norm(const Tensor<T>& C, Tensor<T>& work) const {
+  const std::size_t M = this->M(), N = this->N();
+  // ||W_0 + C X||^2 = ||W_0||^2 + 2 <W_0, C X> + <C X, C X>, and <W_0, C X> = <C, W_0 X^T>, <C X, C X> = <C, C K>
+  work.resize(Shape::matrix(M, N));
+  blas::parallel_gemm(Trans::N, Trans::N, M, N, N, T(1), C.data(), N, K_.data(), N, T(0), work.data(), N);
+  double cross = 0, quad = 0;
+  for (std::size_t k = 0; k < M * N; ++k) {
+    cross += double(C[k]) * double(Z0t_[k]);
+    quad += double(C[k]) * double(work[k]);
+  }
+  return std::sqrt(std::max(0.0, w0_sq_ + 2 * cross + quad));
+}
+
+template <typename T>
+void RowSpace<T>::outputs(const Dataset<T>& data, const Tensor<T>& C, const Tensor<T>& a, Tensor<T>& f) {
+  const std::size_t N = this->N(), M = this->M(), D = X_.cols(), Q = data.size();
+  const Tensor<T>& Xq = data.X;
+  check_shape("RowSpace::outputs", "X", Xq.shape(), Shape::matrix(Q, D));
+  // A data set without an id (made by hand, not by make_dataset) is never taken for one seen before.
+  if (data.id == 0 || data.id != query_id_) {
+    // Zq0 (Q,M) = Xq (Q,D) W_0^T (D,M);  Kq (Q,N) = Xq (Q,D) X^T (D,N)
+    Zq0_.resize(Shape::matrix(Q, M));
+    blas::parallel_gemm(Trans::N, Trans::T, Q, M, D, T(1), Xq.data(), D, W0_.data(), D, T(0), Zq0_.data(), M);
+    Kq_.resize(Shape::matrix(Q, N));
+    blas::parallel_gemm(Trans::N, Trans::T, Q, N, D, T(1), Xq.data(), D, X_.data(), D, T(0), Kq_.data(), N);
+    query_id_ = data.id;
+  }
+  // Zq (Q,M) = Zq0 + Kq (Q,N) C^T (N,M)
+  Zq_ = Zq0_;
+  blas::parallel_gemm(Trans::N, Trans::T, Q, M, N, T(1), Kq_.data(), N, C.data(), N, T(1), Zq_.data(), M);
+  f.resize(Shape::vector(Q));
+  for (std::size_t i = 0; i < Q; ++i) f[i] = kernels::relu_dot(Zq_.data() + i * M, a.data(), M);
+}
+
+template <typename T>
+void outputs_by_neuron(const Tensor<T>& Zt, const Tensor<T>& a, std::vector<double>& f, std::vector<double>& parts) {
+  const std::size_t M = Zt.rows(), N = Zt.cols();
+  // f_i = sum_j a_j relu(z_ji): each part of the neurons sums its share, the shares are added in order.
+  const std::size_t P = row_parts(M);
+  parts.assign(P * N, 0.0);
+  for_row_parts(M, [&](std::size_t p, std::size_t j0, std::size_t j1) {
+    double* fp = parts.data() + p * N;
+    for (std::size_t j = j0; j < j1; ++j) {
+      const double aj = double(a[j]);
+      const T* z = Zt.data() + j * N;
+      for (std::size_t i = 0; i < N; ++i) fp[i] += aj * double(z[i] > T(0) ? z[i] : T(0));
+    }
+  });
+  f.assign(parts.begin(), parts.begin() + N);
+  for (std::size_t p = 1; p < P; ++p)
+    for (std::size_t i = 0; i < N; ++i) f[i] += parts[p * N + i];
+}
 
 template <typename T>
 RowSpaceDescent<T>::RowSpaceDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a,
                                     Tensor<T> W0, T alpha)
-    : Trainer<T>(X, y, std::move(a)), source_(source), alpha_(alpha), W0_(std::move(W0)) {
-  const std::size_t N = X.rows(), D = X.cols(), M = this->a_.size();
-  check_shape("RowSpaceDescent", "W0", W0_.shape(), Shape::matrix(M, D));
+    : Trainer<T>(X, y, std::move(a)), source_(source), alpha_(alpha), space_("row-space training", X, W0) {
+  const std::size_t N = X.rows(), M = this->a_.size();
   check_shape("RowSpaceDescent", "y", y.shape(), Shape::vector(N));
-  // K (N,N) = X (N,D) X^T (D,N);  Z_0 (N,M) = X (N,D) W_0^T (D,M)
-  K_.resize(Shape::matrix(N, N));
-  blas::gram(N, D, T(1), X.data(), D, T(0), K_.data(), N);
-  Z0_.resize(Shape::matrix(N, M));
-  blas::parallel_gemm(Trans::N, Trans::T, N, M, D, T(1), X.data(), D, W0_.data(), D, T(0), Z0_.data(), M);
-  require_finite_products("row-space training", K_, Z0_);
-  Ct_.resize(Shape::matrix(N, M));
-  Ct_.fill(T(0));
-  Z_.resize(Shape::matrix(N, M));
-}
-
-template <typename T>
-std::size_t RowSpaceDescent<T>::parts() const {
-  // Parts of at least 32 rows, one per worker.
-  return std::min<std::size_t>(static_cast<std::size_t>(threads()), std::max<std::size_t>(1, Ct_.rows() / 32));
-}
-
-template <typename T>
-void RowSpaceDescent<T>::form_Z_rows(std::size_t r0, std::size_t rows) {
-  const std::size_t N = Ct_.rows(), M = Ct_.cols();
-  // Z[r0:r0+rows] (rows,M) = Z_0[r0:r0+rows] + K[r0:r0+rows] (rows,N) Ct (N,M)
-  std::copy(Z0_.data() + r0 * M, Z0_.data() + (r0 + rows) * M, Z_.data() + r0 * M);
-  blas::gemm(Trans::N, Trans::N, rows, M, N, T(1), K_.data() + r0 * N, N, Ct_.data(), M, T(1), Z_.data() + r0 * M, M);
-}
-
-template <typename T>
-void RowSpaceDescent<T>::form_Z() {
-  const std::size_t N = Ct_.rows(), P = parts(), rows = (N + P - 1) / P;
-  parallel_for(P, [&](std::size_t p, int) {
-    if (p * rows < N) form_Z_rows(p * rows, std::min(rows, N - p * rows));
-  });
+  check_shape("RowSpaceDescent", "a", this->a_.shape(), Shape::vector(W0.rows()));
+  C_.resize(Shape::matrix(M, N));
+  C_.fill(T(0));
+  Zt_.resize(Shape::matrix(M, N));
+  fT_.resize(Shape::vector(N));
+  u_.resize(Shape::vector(N));
+  if (source_ == GradSource::tape) {
+    Z0_.resize(Shape::matrix(N, M));
+    for (std::size_t j = 0; j < M; ++j)
+      for (std::size_t i = 0; i < N; ++i) Z0_(i, j) = space_.Z0t()(j, i);
+  }
 }
 
 template <typename T>
 double RowSpaceDescent<T>::step() {
-  const std::size_t N = Ct_.rows(), M = Ct_.cols();
-  const T* a = this->a_.data();
-  const Tensor<T>& y = this->y_;
   W_current_ = false;
-  if (source_ == GradSource::tape) {
-    form_Z();
-    // G = dL/dZ from the tape, with Z as the parameter: L = logistic_loss(y .* relu_matvec(Z, a)).
-    tape_.clear();
-    auto z = tape_.param(Z_);
-    auto loss = logistic_loss(tape_.constant(y) * relu_matvec(z, tape_.constant(this->a_)));
-    tape_.backward(loss);
-    // Ct (N,M) -= alpha G (N,M)
-    blas::axpy(Ct_.size(), -alpha_, tape_.grad(z).data(), Ct_.data());
-    return loss.value().item();
-  }
-  // One parallel pass: each part forms its rows of Z from the current Ct, and writes its rows of the next Ct
-  // into a second buffer (every part still reads all of the current one).
-  const std::size_t P = parts(), rows = (N + P - 1) / P;
-  Ct_next_.resize(Ct_.shape());
-  loss_parts_.assign(P, 0.0);
-  parallel_for(P, [&](std::size_t p, int) {
-    const std::size_t r0 = p * rows;
-    if (r0 >= N) return;
-    const std::size_t r1 = std::min(N, r0 + rows);
-    form_Z_rows(r0, r1 - r0);
-    double loss = 0;
-    for (std::size_t i = r0; i < r1; ++i) {
-      const T* z = Z_.data() + i * M;
-      // f_i = sum_j a_j relu(z_ij);  G_ij = -(1/N) g_i y_i a_j 1[z_ij > 0];  Ct_next_ij = Ct_ij - alpha G_ij
-      const T f = kernels::relu_dot(z, a, M);
-      const LogisticTerm<T> term = logistic_term(f, y[i]);
-      loss += term.loss;
-      const T c = term.dloss_df / T(N);
-      kernels::relu_outer_row(Ct_next_.data() + i * M, Ct_.data() + i * M, z, -alpha_ * c, a, M);
+  return source_ == GradSource::tape ? tape_step() : closed_step();
+}
+
+template <typename T>
+double RowSpaceDescent<T>::tape_step() {
+  const std::size_t N = C_.cols(), M = C_.rows();
+  // L(C) = logistic_loss(y .* relu_matvec(Z_0 + K C^T, a)),  Z (N,M) = Z_0 + K (N,N) C^T (N,M)
+  tape_.clear();
+  auto c = tape_.param(C_);
+  auto z = add(tape_.constant(Z0_), matmul(tape_.constant(space_.K()), c, Trans::N, Trans::T));
+  auto loss = logistic_loss(tape_.constant(this->y_) * relu_matvec(z, tape_.constant(this->a_)));
+  tape_.backward(loss);
+  dC_ = tape_.grad(c);  // dL/dC (M,N) = G^T K
+  // C (M,N) -= alpha G^T, with G = dL/dZ (N,M) from the same backward pass
+  const Tensor<T>& G = tape_.grad(z);
+  for (std::size_t j = 0; j < M; ++j)
+    for (std::size_t i = 0; i < N; ++i) C_(j, i) -= alpha_ * G(i, j);
+  return loss.value().item();
+}
+
+template <typename T>
+double RowSpaceDescent<T>::closed_step() {
+  const std::size_t N = C_.cols();
+  const T* a = this->a_.data();
+  // Z^T = Z_0^T + C K and each part's share of f = relu(Z) a, over the neurons in parts ...
+  const std::size_t P = row_parts(C_.rows());
+  f_parts_.assign(P * N, 0.0);
+  for_row_parts(C_.rows(), [&](std::size_t p, std::size_t j0, std::size_t j1) {
+    space_.pre_activations(C_, Zt_, j0, j1);
+    double* fp = f_parts_.data() + p * N;
+    for (std::size_t j = j0; j < j1; ++j) {
+      const T* z = Zt_.data() + j * N;
+      for (std::size_t i = 0; i < N; ++i) fp[i] += double(a[j]) * double(z[i] > T(0) ? z[i] : T(0));
     }
-    loss_parts_[p] = loss;
   });
-  std::swap(Ct_, Ct_next_);
-  double loss = 0;
-  for (double l : loss_parts_) loss += l;
-  return loss / double(N);
+  for (std::size_t i = 0; i < N; ++i) {
+    double f = 0;
+    for (std::size_t p = 0; p < P; ++p) f += f_parts_[p * N + i];
+    fT_[i] = T(f);
+  }
+  // ... then u = dL/df and the loss, and C_j += -alpha a_j (u .* 1[z_j > 0]), that is C -= alpha G^T
+  const double loss = logistic_head(fT_.data(), this->y_.data(), N, u_.data());
+  for_row_parts(C_.rows(), [&](std::size_t, std::size_t j0, std::size_t j1) {
+    for (std::size_t j = j0; j < j1; ++j)
+      kernels::relu_outer_row(C_.data() + j * N, Zt_.data() + j * N, -alpha_ * a[j], u_.data(), N, false);
+  });
+  return loss;
 }
 
 template <typename T>
 const Tensor<T>& RowSpaceDescent<T>::weights() {
   if (!W_current_) {
-    const std::size_t N = Ct_.rows(), M = Ct_.cols(), D = W0_.cols();
-    // W (M,D) = W_0 (M,D) + Ct^T (M,N) X (N,D)
-    W_ = W0_;
-    blas::parallel_gemm(Trans::T, Trans::N, M, D, N, T(1), Ct_.data(), M, this->X_.data(), D, T(1), W_.data(), D);
+    space_.weights(C_, W_);
     W_current_ = true;
   }
   return W_;
 }
 
 template <typename T>
+double RowSpaceDescent<T>::weight_norm() {
+  return space_.norm(C_, work_);
+}
+
+template <typename T>
 void RowSpaceDescent<T>::train_outputs(Tensor<T>& f) {
-  const std::size_t N = Ct_.rows(), M = Ct_.cols();
-  form_Z();
-  f.resize(Shape::vector(N));
-  for (std::size_t i = 0; i < N; ++i) f[i] = kernels::relu_dot(Z_.data() + i * M, this->a_.data(), M);
-}
-
-namespace {
-// Identifies a data set cheaply: its address, shape and a sample of its bytes.
-template <typename T>
-std::uint64_t data_key(const Tensor<T>& X) {
-  std::uint64_t h = 1469598103934665603ull ^ reinterpret_cast<std::uintptr_t>(X.data());
-  auto mix = [&](std::uint64_t v) { h = (h ^ v) * 1099511628211ull; };
-  mix(X.rows());
-  mix(X.cols());
-  for (std::size_t k = 0; k < X.size(); k += 1 + X.size() / 1024) {
-    std::uint64_t bits = 0;
-    std::memcpy(&bits, X.data() + k, sizeof(T));
-    mix(bits);
-  }
-  return h;
-}
-}  // namespace
-
-template <typename T>
-void RowSpaceQuery<T>::outputs(const Tensor<T>& Xq, const Tensor<T>& X, const Tensor<T>& W0, const Tensor<T>& C,
-                               bool c_by_neuron, const Tensor<T>& a, Tensor<T>& f) {
-  const std::size_t N = X.rows(), M = a.size(), D = W0.cols(), Q = Xq.rows();
-  check_shape("RowSpaceQuery::outputs", "X", Xq.shape(), Shape::matrix(Q, D));
-  const std::uint64_t key = data_key(Xq);
-  if (key != key_ || Zq0_.rows() != Q) {
-    // Zq0 (Q,M) = Xq (Q,D) W_0^T (D,M);  Kq (Q,N) = Xq (Q,D) X^T (D,N)
-    Zq0_.resize(Shape::matrix(Q, M));
-    blas::parallel_gemm(Trans::N, Trans::T, Q, M, D, T(1), Xq.data(), D, W0.data(), D, T(0), Zq0_.data(), M);
-    Kq_.resize(Shape::matrix(Q, N));
-    blas::parallel_gemm(Trans::N, Trans::T, Q, N, D, T(1), Xq.data(), D, X.data(), D, T(0), Kq_.data(), N);
-    key_ = key;
-  }
-  // Zq (Q,M) = Zq0 + Kq (Q,N) C^T (N,M)
-  Zq_ = Zq0_;
-  if (c_by_neuron)
-    blas::parallel_gemm(Trans::N, Trans::T, Q, M, N, T(1), Kq_.data(), N, C.data(), N, T(1), Zq_.data(), M);
-  else
-    blas::parallel_gemm(Trans::N, Trans::N, Q, M, N, T(1), Kq_.data(), N, C.data(), M, T(1), Zq_.data(), M);
-  f.resize(Shape::vector(Q));
-  for (std::size_t i = 0; i < Q; ++i) f[i] = kernels::relu_dot(Zq_.data() + i * M, a.data(), M);
+  space_.pre_activations(C_, Zt_);
+  outputs_by_neuron(Zt_, this->a_, f_, f_parts_);
+  f.resize(Shape::vector(f_.size()));
+  for (std::size_t i = 0; i < f_.size(); ++i) f[i] = T(f_[i]);
 }
 
 template <typename T>
-void RowSpaceDescent<T>::outputs(const Tensor<T>& Xq, Tensor<T>& f) {
-  query_.outputs(Xq, this->X_, W0_, Ct_, false, this->a_, f);
+void RowSpaceDescent<T>::outputs(const Dataset<T>& data, Tensor<T>& f) {
+  space_.outputs(data, C_, this->a_, f);
 }
 
 template <typename T>
 void RowSpaceDescent<T>::save(Checkpoint& c) {
-  c.put("Ct", Ct_);
+  c.put("C", C_);
 }
 
 template <typename T>
 void RowSpaceDescent<T>::load(const Checkpoint& c) {
-  c.get("Ct", Ct_);
+  c.get("C", C_);
   W_current_ = false;
 }
 
@@ -195,8 +227,10 @@ std::string RowSpaceDescent<T>::name() const {
   return fmt::format("rowspace-{}", to_string(source_));
 }
 
-template class RowSpaceQuery<float>;
-template class RowSpaceQuery<double>;
+template class RowSpace<float>;
+template class RowSpace<double>;
+template void outputs_by_neuron(const Tensor<float>&, const Tensor<float>&, std::vector<double>&, std::vector<double>&);
+template void outputs_by_neuron(const Tensor<double>&, const Tensor<double>&, std::vector<double>&, std::vector<double>&);
 template class RowSpaceDescent<float>;
 template class RowSpaceDescent<double>;
 

@@ -1,13 +1,15 @@
-// Row-space training: the same gradient descent trajectory, computed in the span of the training rows.
+// Row-space training: the same gradient-descent trajectory, computed in the span of the training rows.
 //
-// Sizes: N training rows, D input dimension, M neurons. The gradient is grad_W L = G^T X with G = dL/dZ (N,M),
-// so every step adds a combination of training rows to W, and W_t = W_0 + C_t X with C_{t+1} = C_t - alpha G_t^T.
-// Keeping Ct = C^T (N,M) and, computed once, Z_0 = X W_0^T (N,M) and K = X X^T (N,N), a step is
-//     Z = Z_0 + K Ct    (2 N^2 M flops)      G from Z, as in the closed form      Ct -= alpha G
-// instead of the plain step's 4 N D M flops. This is exact algebra, not an approximation: the two trajectories
-// differ only by rounding (tests compare them). It pays when N < 2 D; W itself is only formed when asked for.
+// Sizes: N training rows, D input dimension, M neurons, Q rows of another data set. The gradient is
+// grad_W L = G^T X with G = dL/dZ (N,M), so every step adds a combination of training rows to W, and
+//     W_t = W_0 + C_t X,   C_{t+1} = C_t - alpha G_t^T,   C (M,N) by neuron.
+// With K = X X^T (N,N) and Z_0^T = W_0 X^T (M,N), computed once, the pre-activations are Z^T = Z_0^T + C K: a step
+// costs 2 N^2 M flops instead of the plain step's 4 N D M. This is exact algebra, not an approximation: the
+// trajectories differ only by rounding (tests compare them). It pays when N < 2 D; W itself is formed only when
+// asked for, and its norm comes from C, K and Z_0 without it.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "tape.hpp"
@@ -15,61 +17,83 @@
 
 namespace rfa {
 
-// Throws, naming the trainer, when K = X X^T or Z_0 = X W_0^T (computed once) overflowed: the NaN pre-activations
-// that follow would look inactive to relu and training would go on silently wrong.
+// What row-space training keeps of the data and the init, shared by the row-space and shared-pattern trainers.
 template <typename T>
-void require_finite_products(const char* trainer, const Tensor<T>& K, const Tensor<T>& Z0);
-
-// f = relu(Xq W_0^T + (Xq X^T) C^T) a for the rows of Xq (Q,D), with W = W_0 + C X: the network's outputs on
-// another data set (the test set) from row-space coefficients. The products with Xq are computed once and
-// cached while the same data set comes back.
-template <typename T>
-class RowSpaceQuery {
+class RowSpace {
  public:
-  // C is (M,N) when c_by_neuron, else stored transposed, (N,M).
-  void outputs(const Tensor<T>& Xq, const Tensor<T>& X, const Tensor<T>& W0, const Tensor<T>& C, bool c_by_neuron,
-               const Tensor<T>& a, Tensor<T>& f);
+  // Computes K and Z_0^T; throws, naming `trainer`, when they overflow T (the NaN pre-activations that would
+  // follow look inactive to relu, and training would go on silently wrong).
+  RowSpace(const char* trainer, const Tensor<T>& X, const Tensor<T>& W0);
+
+  std::size_t N() const { return K_.rows(); }
+  std::size_t M() const { return Z0t_.rows(); }
+  const Tensor<T>& K() const { return K_; }      // (N,N) = X X^T
+  const Tensor<T>& Z0t() const { return Z0t_; }  // (M,N) = W_0 X^T
+
+  // Zt (M,N) = Z_0^T + C K, for the neurons j0 <= j < j1 (all of them: pre_activations(C, Zt)).
+  void pre_activations(const Tensor<T>& C, Tensor<T>& Zt, std::size_t j0, std::size_t j1) const;
+  void pre_activations(const Tensor<T>& C, Tensor<T>& Zt) const;
+  // W (M,D) = W_0 + C X
+  void weights(const Tensor<T>& C, Tensor<T>& W) const;
+  // ||W||_F = sqrt(||W_0||_F^2 + 2 <C, Z_0^T> + <C, C K>): an M N^2 product instead of W's M N D, with `work` (M,N)
+  // as scratch.
+  double norm(const Tensor<T>& C, Tensor<T>& work) const;
+  // f (Q) = relu(Xq W_0^T + (Xq X^T) C^T) a on another data set (say, the test set); the two products with Xq are
+  // computed once per data set (its Dataset::id) and kept while it comes back.
+  void outputs(const Dataset<T>& data, const Tensor<T>& C, const Tensor<T>& a, Tensor<T>& f);
 
  private:
-  std::uint64_t key_ = 0;  // a fingerprint of the cached data set
-  Tensor<T> Zq0_, Kq_, Zq_;
+  const Tensor<T>& X_;  // (N,D), the trainer's training inputs
+  Tensor<T> W0_;        // (M,D)
+  Tensor<T> K_, Z0t_;
+  double w0_sq_ = 0;    // ||W_0||_F^2
+  std::uint64_t query_id_ = 0;
+  Tensor<T> Zq0_, Kq_, Zq_;  // (Q,M), (Q,N), (Q,M): the cached products of the last other data set, and scratch
 };
+
+// f (N) = relu(Zt)^T a for Zt (M,N): each neuron's share summed in double, in parts over the neurons.
+template <typename T>
+void outputs_by_neuron(const Tensor<T>& Zt, const Tensor<T>& a, std::vector<double>& f,
+                       std::vector<double>& parts);
 
 template <typename T>
 class RowSpaceDescent final : public Trainer<T> {
  public:
-  // G comes from the tape (the head f = relu(Z) a and the loss recorded on Z) or from the closed form.
+  // With GradSource::tape the loss is recorded as a function of C (Z = Z_0 + K C^T, f = relu(Z) a, the logistic
+  // loss) and the tape differentiates it with respect to C, the parameters row space trains; the step then uses
+  // G = dL/dZ, which the backward pass passes through on its way to C (dL/dC = G^T K). The closed form computes G
+  // directly, without the product dL/dC needs: it is the fast path.
   RowSpaceDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a, Tensor<T> W0, T alpha);
   double step() override;
-  // W = W_0 + Ct^T X (M,D), formed on demand and kept until the next step.
-  const Tensor<T>& weights() override;
-  // f = relu(Z_0 + K Ct) a
+  const Tensor<T>& weights() override;  // W = W_0 + C X (M,D), formed on demand and kept until the next step
+  double weight_norm() override;
   void train_outputs(Tensor<T>& f) override;
-  // f = relu(X W_0^T + (X X_train^T) Ct) a; the two products are computed once per data set and cached.
-  void outputs(const Tensor<T>& X, Tensor<T>& f) override;
-  void save(Checkpoint& c) override;  // "Ct"
+  void outputs(const Dataset<T>& data, Tensor<T>& f) override;
+  void save(Checkpoint& c) override;  // "C"
   void load(const Checkpoint& c) override;
   std::string name() const override;
 
+  const RowSpace<T>& space() const { return space_; }
+  const Tensor<T>& coefficients() const { return C_; }
+  // The tape path's last dL/dC (M,N), for tests (empty after closed-form steps).
+  const Tensor<T>& tape_gradient() const { return dC_; }
+
  private:
-  void form_Z();  // Z_ (N,M) = Z0_ + K_ Ct_
-  // Rows [r0, r0 + rows) of Z_ = Z0_ + K_ Ct_: one part of form_Z.
-  void form_Z_rows(std::size_t r0, std::size_t rows);
-  std::size_t parts() const;  // how many row parts a step is split into
+  double tape_step();
+  double closed_step();
 
   GradSource source_;
   T alpha_;
-  Tensor<T> W0_;   // (M,D)
-  Tensor<T> K_;    // (N,N) = X X^T
-  Tensor<T> Z0_;   // (N,M) = X W0^T
-  Tensor<T> Ct_;   // (N,M), starts at 0
-  Tensor<T> Ct_next_;  // (N,M): the next step's Ct, written while Ct_ is still read (then swapped)
-  Tensor<T> Z_;    // (N,M)
-  std::vector<double> loss_parts_;  // per worker
-  Tensor<T> W_;    // (M,D), formed by weights()
+  RowSpace<T> space_;
+  Tensor<T> C_;      // (M,N), starts at 0
+  Tensor<T> Zt_;     // (M,N) pre-activations of the step
+  std::vector<double> f_, f_parts_;  // (N), (parts, N): outputs, and each part's share
+  Tensor<T> fT_, u_;                 // (N) f in T, and u = dL/df
+  Tensor<T> W_, work_;
   bool W_current_ = false;
-  Tape<T> tape_;   // the tape path: records the head on Z
-  RowSpaceQuery<T> query_;
+  // The tape path: Z_0 (N,M) = (Z_0^T)^T for the recording, the recording, and its dL/dC.
+  Tape<T> tape_;
+  Tensor<T> Z0_, dC_;
 };
 
 }  // namespace rfa

@@ -11,6 +11,9 @@
 
 #include "alloc_counter.hpp"
 #include "blas.hpp"
+#include "ops.hpp"
+#include "gradcheck.hpp"
+#include "closed_form.hpp"
 #include "blocks.hpp"
 #include "checkpoint.hpp"
 #include "cache.hpp"
@@ -23,7 +26,8 @@
 #include "rowspace.hpp"
 #include "run.hpp"
 #include "test_util.hpp"
-#include "trainer.hpp"
+#include "methods.hpp"
+#include "plain.hpp"
 
 using namespace rfa;
 
@@ -64,7 +68,7 @@ TEST_CASE("row-space training follows the ordinary trajectory: W within 1e-10 af
   const Problem p = make_problem(40, 120, 16, 1);
   for (GradSource src : {GradSource::closed, GradSource::tape}) {
     CAPTURE(to_string(src));
-    GradientDescent<double> plain(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    PlainDescent<double> plain(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
     RowSpaceDescent<double> rows(src, p.train.X, p.train.y, p.a, p.W0, 0.1);
     const auto a = run(plain, p, 1000), b = run(rows, p, 1000);
     CHECK(relative_difference(rows.weights(), plain.weights()) < 1e-10);
@@ -86,7 +90,7 @@ TEST_CASE("shared-pattern training follows the ordinary trajectory: W within 1e-
   const Problem p = make_problem(120, 400, 96, 7);
   for (GradSource src : {GradSource::closed, GradSource::tape}) {
     CAPTURE(to_string(src));
-    GradientDescent<double> plain(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    PlainDescent<double> plain(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
     PatternDescent<double> shared(src, p.train.X, p.train.y, p.a, p.W0, 0.1);
     const auto a = run(plain, p, 1000), b = run(shared, p, 1000);
     CHECK(relative_difference(shared.weights(), plain.weights()) < 1e-10);
@@ -169,7 +173,7 @@ TEST_CASE("shared-pattern and plain steps give the same bits with every kernel v
     if (!cpu_supports(i)) continue;
     set_isa(i);
     PatternDescent<double> s(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
-    GradientDescent<double> g(GradSource::tape, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    PlainDescent<double> g(GradSource::tape, p.train.X, p.train.y, p.a, p.W0, 0.1);
     for (int k = 0; k < 300; ++k) s.step(), g.step();
     shared.push_back(s.weights());
     plain.push_back(g.weights());
@@ -197,21 +201,80 @@ TEST_CASE("blocks of rows fill a quarter of the machine's L2 cache (RFA_L2_CACHE
   CHECK(block_rows(10240, 400, 300, 8, 1) >= 1024);  // large D: the products dominate, blocks stay large
 }
 
-TEST_CASE("row-space outputs on other data sets: the cached products follow the data, also at equal sizes") {
-  // RowSpaceQuery caches Xq W_0^T and Xq X^T per data set; two different sets of the same size (the training and
-  // the test set of a run can be) must not share them.
+TEST_CASE("row space on other data sets: the cached products follow the data, also at equal sizes; W and its norm") {
+  // RowSpace caches Xq W_0^T and Xq X^T per data set; two different sets of the same size (the training and the
+  // test set of a run can be) must not share them.
   const Problem p = make_problem(60, 80, 10, 12);
   const Tensor<double> C = test::uniform(Shape::matrix(10, 60), 13, -0.01, 0.01);  // W = W_0 + C X
   Tensor<double> W = p.W0;
   blas::gemm(blas::Trans::N, blas::Trans::N, 10, 80, 60, 1.0, C.data(), 60, p.train.X.data(), 80, 1.0, W.data(), 80);
   const Dataset<double> other = make_problem(60, 80, 10, 14).train;  // same shape as the training set
-  RowSpaceQuery<double> q;
-  for (const Tensor<double>* Xq : {&p.train.X, &other.X, &p.train.X}) {
+  RowSpace<double> space("test", p.train.X, p.W0);
+  for (const Dataset<double>* data : {&p.train, &other, &p.test, &p.train}) {
     Tensor<double> f, want, work;
-    q.outputs(*Xq, p.train.X, p.W0, C, true, p.a, f);
-    network_outputs(want, *Xq, W, p.a, work);
+    space.outputs(*data, C, p.a, f);
+    network_outputs(want, data->X, W, p.a, work);
     CHECK(relative_difference(f, want) < 1e-12);
   }
+  Tensor<double> formed, work;
+  space.weights(C, formed);
+  CHECK(relative_difference(formed, W) < 1e-14);
+  CHECK(test::close(space.norm(C, work), frobenius_norm(W), 1e-13));
+}
+
+TEST_CASE("row space on the tape differentiates L with respect to C: the closed form's dL/dC, and central differences") {
+  // W = W_0 + C X, so dL/dC = dL/dW X^T; the closed form gives dL/dW (closed_form.hpp).
+  const Problem p = make_problem(30, 70, 8, 15);
+  RowSpaceDescent<double> closed(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+  for (int k = 0; k < 40; ++k) closed.step();  // somewhere along the trajectory, with C != 0
+  Checkpoint at;
+  closed.save(at);
+  RowSpaceDescent<double> tape(GradSource::tape, p.train.X, p.train.y, p.a, p.W0, 0.1);
+  tape.load(at);
+  Tensor<double> C;
+  at.get("C", C);
+  Tensor<double> W, dW, want(C.shape());
+  tape.space().weights(C, W);
+  ClosedFormWork<double> work;
+  const double loss = closed_form_gradient(dW, p.train.X, p.train.y, W, p.a, work);
+  // dL/dC (M,N) = dL/dW (M,D) X^T (D,N)
+  blas::gemm(blas::Trans::N, blas::Trans::T, 8, 30, 70, 1.0, dW.data(), 70, p.train.X.data(), 70, 0.0, want.data(), 30);
+  CHECK(test::close(tape.step(), loss, 1e-13));
+  CHECK(relative_difference(tape.tape_gradient(), want) < 1e-12);
+  // And against central differences of L(C) (PyTorch's tolerances), recorded as the trainer records it.
+  Tensor<double> Z0(30, 8);
+  for (std::size_t j = 0; j < 8; ++j)
+    for (std::size_t i = 0; i < 30; ++i) Z0(i, j) = tape.space().Z0t()(j, i);
+  const Comparison c = gradcheck(
+      "L(C)",
+      [&](Tape<double>& t, const std::vector<Var<double>>& v) {
+        auto z = add(t.constant(Z0), matmul(t.constant(tape.space().K()), v[0], Trans::N, Trans::T));
+        return logistic_loss(t.constant(p.train.y) * relu_matvec(z, t.constant(p.a)));
+      },
+      {C});
+  INFO(c.report());
+  CHECK(c.ok());
+}
+
+TEST_CASE("the shared-pattern step moves Z by -alpha dL/dC: an exact acceleration of the row-space tape's product") {
+  // Z^T = Z_0^T + C K and a step C -= alpha G^T move Z^T by -alpha G^T K = -alpha dL/dC.
+  const Problem p = make_problem(120, 400, 96, 16);
+  PatternDescent<double> shared(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+  for (int k = 0; k < 700; ++k) shared.step();
+  const std::uint64_t dense_before = shared.stats().dense_steps;
+  const Tensor<double> C = shared.coefficients(), Z_before = shared.pre_activations();
+  shared.step();
+  REQUIRE(shared.stats().dense_steps == dense_before);  // this step was a shared one
+  Tensor<double> dZ = shared.pre_activations();
+  for (std::size_t k = 0; k < dZ.size(); ++k) dZ[k] -= Z_before[k];
+  Checkpoint at;
+  at.put("C", C);
+  RowSpaceDescent<double> tape(GradSource::tape, p.train.X, p.train.y, p.a, p.W0, 0.1);
+  tape.load(at);
+  tape.step();
+  Tensor<double> want = tape.tape_gradient();
+  for (double& v : want) v *= -0.1;
+  CHECK(relative_difference(dZ, want) < 1e-8);
 }
 
 TEST_CASE("the method choice: row space (shared patterns) when it is cheaper") {
@@ -237,13 +300,13 @@ TEST_CASE("blocks spread over two workers give the one-worker trajectory (to rou
       CAPTURE(to_string(src));
       Tensor<double> W1, W2;
       {
-        GradientDescent<double> t(src, p.train.X, p.train.y, p.a, p.W0, 0.2);
+        PlainDescent<double> t(src, p.train.X, p.train.y, p.a, p.W0, 0.2);
         for (int k = 0; k < 30; ++k) t.step();
         W1 = t.weights();
       }
       {
         ThreadScope two(2);
-        GradientDescent<double> t(src, p.train.X, p.train.y, p.a, p.W0, 0.2);
+        PlainDescent<double> t(src, p.train.X, p.train.y, p.a, p.W0, 0.2);
         for (int k = 0; k < 30; ++k) t.step();
         W2 = t.weights();
       }

@@ -22,7 +22,7 @@
 #include "linear.hpp"
 #include "network.hpp"
 #include "run.hpp"
-#include "trainer.hpp"
+#include "methods.hpp"
 #include "xor_data.hpp"
 
 using namespace rfa;

@@ -7,6 +7,7 @@
 #include "linear.hpp"
 #include "metrics.hpp"
 #include "network.hpp"
+#include "plain.hpp"
 #include "run.hpp"
 
 using namespace rfa;
@@ -30,7 +31,7 @@ TEST_CASE("the ReLU network learns the clean rule: clean test accuracy >= 0.95, 
     CAPTURE(seed);
     const Setup s = make_setup(seed);
     const std::size_t M = 100, D = 200;
-    GradientDescent<double> gd(GradSource::tape, s.train.X, s.train.y, second_layer<double>(M),
+    PlainDescent<double> gd(GradSource::tape, s.train.X, s.train.y, second_layer<double>(M),
                                init_weights<double>(M, D, 0.01 / double(M * D), seed), 0.1);
     RunOptions opt;
     opt.schedule = {0, 100};

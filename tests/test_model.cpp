@@ -14,7 +14,8 @@
 #include "run.hpp"
 #include "tape_model.hpp"
 #include "test_util.hpp"
-#include "trainer.hpp"
+#include "methods.hpp"
+#include "plain.hpp"
 #include "xor_data.hpp"
 
 using namespace rfa;
@@ -128,8 +129,8 @@ TEST_CASE("network_outputs is the tape's f") {
 
 TEST_CASE("50 steps with the tape and with the closed form give the same W") {
   const Instance p = make_instance(60, 40, 10, 6, 0.01 / (10 * 40));
-  GradientDescent<double> tape(GradSource::tape, p.X, p.y, p.a, p.W, 0.1);
-  GradientDescent<double> closed(GradSource::closed, p.X, p.y, p.a, p.W, 0.1);
+  PlainDescent<double> tape(GradSource::tape, p.X, p.y, p.a, p.W, 0.1);
+  PlainDescent<double> closed(GradSource::closed, p.X, p.y, p.a, p.W, 0.1);
   for (int t = 0; t < 50; ++t) {
     const double lt = tape.step(), lc = closed.step();
     REQUIRE(test::close(lt, lc, 1e-12));
@@ -140,9 +141,9 @@ TEST_CASE("50 steps with the tape and with the closed form give the same W") {
 
 TEST_CASE("float training follows double training closely") {
   const Instance p = make_instance(60, 40, 10, 7, 0.01 / (10 * 40));
-  GradientDescent<double> d(GradSource::closed, p.X, p.y, p.a, p.W, 0.1);
+  PlainDescent<double> d(GradSource::closed, p.X, p.y, p.a, p.W, 0.1);
   const Tensor<float> Xf = cast<float>(p.X), yf = cast<float>(p.y);  // the trainer refers to its data
-  GradientDescent<float> f(GradSource::tape, Xf, yf, cast<float>(p.a), cast<float>(p.W), 0.1f);
+  PlainDescent<float> f(GradSource::tape, Xf, yf, cast<float>(p.a), cast<float>(p.W), 0.1f);
   for (int t = 0; t < 20; ++t) d.step(), f.step();
   const Tensor<float>& Wf = f.weights();
   Tensor<double> Wfd(Wf.shape());
@@ -155,7 +156,7 @@ TEST_CASE("a NaN in W stops the run even though the loss stays finite") {
   Instance p = make_instance(20, 5, 4, 9);
   p.W(1, 2) = NAN;
   const Dataset<double> train = make_dataset<double>(Tensor<double>(p.X), Tensor<double>(p.y), "test");
-  GradientDescent<double> gd(GradSource::closed, train.X, train.y, p.a, p.W, 0.1);
+  PlainDescent<double> gd(GradSource::closed, train.X, train.y, p.a, p.W, 0.1);
   RunOptions opt;
   opt.schedule = {0, 5};
   CHECK_THROWS_WITH_AS(run_training(gd, train, nullptr, opt), doctest::Contains("||W||_F is nan"), TrainingDiverged);
@@ -238,13 +239,13 @@ TEST_CASE("progress after a resume: the rate and the time left come from this se
   opt.fingerprint = "progress";
   opt.checkpoint = ckpt;
   opt.stop_at = 3000;
-  GradientDescent<double> first(GradSource::closed, train.X, train.y, p.a, p.W, 0.1);
+  PlainDescent<double> first(GradSource::closed, train.X, train.y, p.a, p.W, 0.1);
   CHECK_THROWS_AS(run_training(first, train, nullptr, opt), TrainingInterrupted);
   opt.stop_at = 0;
   opt.progress_seconds = 1e-9;  // every step
   std::vector<Progress> seen;
   opt.on_progress = [&](const Progress& pr) { seen.push_back(pr); };
-  GradientDescent<double> second(GradSource::closed, train.X, train.y, p.a, p.W, 0.1);
+  PlainDescent<double> second(GradSource::closed, train.X, train.y, p.a, p.W, 0.1);
   run_training(second, train, nullptr, opt);
   REQUIRE(seen.size() > 10);
   for (const Progress& pr : seen) {

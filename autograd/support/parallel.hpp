@@ -29,9 +29,13 @@ int workers_for(std::size_t tasks);
 // rows (fewer parts, down to one on the calling thread, when there are not enough rows): for row-wise loops.
 // There are at most MAX_PARTS parts, so per-part results fit in a fixed array.
 constexpr std::size_t MAX_PARTS = 64;
+// How many parts for_row_parts(rows, ...) makes.
+inline std::size_t row_parts(std::size_t rows) {
+  return std::min<std::size_t>(MAX_PARTS, static_cast<std::size_t>(workers_for(rows / 64)));
+}
 template <typename F>
 void for_row_parts(std::size_t rows, F&& body) {
-  const std::size_t parts = std::min<std::size_t>(MAX_PARTS, static_cast<std::size_t>(workers_for(rows / 64)));
+  const std::size_t parts = row_parts(rows);
   const std::size_t per = (rows + parts - 1) / parts;
   parallel_for(parts, [&](std::size_t p, int) {
     const std::size_t r0 = p * per;

@@ -1,0 +1,26 @@
+// Which representation of W trains the paper's network (trainer.hpp), and the factory that makes it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "trainer.hpp"
+
+namespace rfa {
+
+// `plain` steps W itself; `rowspace` steps the coefficients C of W_t = W_0 + C_t X (rowspace.hpp), cheaper when
+// N < 2 D; `patterns` is row space with the step's product shared among neurons whose activation patterns agree
+// (patterns.hpp), cheaper still once training has grouped them; `auto` picks plain or patterns by counting flops.
+enum class Method { automatic, plain, rowspace, patterns };
+Method parse_method(const std::string& s);  // "auto" | "plain" | "rowspace" | "patterns"
+const char* to_string(Method m);
+// The method `auto` resolves to for N rows of dimension D: patterns (row space, shared) when row space's 2 N^2 M
+// flops per step are fewer than the plain step's 4 N D M, i.e. when N < 2 D; plain otherwise.
+Method resolve_method(Method m, std::size_t N, std::size_t D);
+
+// A trainer for the paper's network with the given method and gradient source.
+template <typename T>
+std::unique_ptr<Trainer<T>> make_trainer(Method method, GradSource source, const Tensor<T>& X, const Tensor<T>& y,
+                                         Tensor<T> a, Tensor<T> W0, T alpha);
+
+}  // namespace rfa

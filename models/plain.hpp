@@ -1,0 +1,37 @@
+// The ordinary gradient-descent step on W itself: the gradient (M, D) from the tape or from the closed form, then
+// W -= alpha grad. Both process the rows in blocks (blocks.hpp); the tape records and differentiates one block at a
+// time, accumulating into the gradient (tape_model.hpp).
+#pragma once
+
+#include <deque>
+
+#include "blocks.hpp"
+#include "closed_form.hpp"
+#include "tape.hpp"
+#include "trainer.hpp"
+
+namespace rfa {
+
+template <typename T>
+class PlainDescent final : public Trainer<T> {
+ public:
+  PlainDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a, Tensor<T> W0, T alpha);
+  double step() override;
+  const Tensor<T>& weights() override { return W_; }
+  void save(Checkpoint& c) override;  // "W"
+  void load(const Checkpoint& c) override;
+  std::string name() const override;
+
+ private:
+  GradSource source_;
+  Tensor<T> W_;
+  T alpha_;
+  std::deque<Tape<T>> tapes_;  // the tape path: one recording per worker, reused every block of every step
+  std::vector<Tensor<T>> X_blocks_, y_blocks_;  // views of the training rows, block by block
+  Tensor<T> dW_;               // the gradient (M, D)
+  BlockSum<T> sum_;            // the tape path: the blocks' gradients, summed
+  bool parallel_ = false;      // blocks on different workers (small D) or in turn (blocks.hpp)
+  ClosedFormWork<T> work_cf_;
+};
+
+}  // namespace rfa
