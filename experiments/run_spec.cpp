@@ -22,12 +22,19 @@ Json RunSpec::json() const {
 }
 
 template <typename T>
-PreparedRun<T> prepare_run(const RunSpec& s) {
-  PreparedRun<T> r;
+RunData<T> make_data(const RunSpec& s) {
+  RunData<T> r;
   r.means = s.random_means ? random_means(s.d, s.seed) : axis_means(s.d);
   const DataSpec spec{s.d, s.sigma2, s.eta, s.flip, s.noise};
   r.train = make_dataset<T>(sample_xor(spec, r.means, s.n, s.seed, Stream::train_data));
   r.test = make_dataset<T>(sample_xor(spec, r.means, s.n_test, s.seed, Stream::test_data));
+  return r;
+}
+
+template <typename T>
+PreparedRun<T> prepare_run(const RunSpec& s) {
+  PreparedRun<T> r;
+  static_cast<RunData<T>&>(r) = make_data<T>(s);
   r.a = second_layer<T>(s.m);
   r.W0 = init_weights<T>(s.m, s.d, s.omega2, s.seed);
   r.trainer = make_trainer<T>(s.method, s.grad, r.train.X, r.train.y, r.a, r.W0, T(s.alpha));
@@ -73,6 +80,7 @@ std::vector<Metrics> train_in(const std::string& program, const RunSpec& spec, P
 }
 
 #define RFA_INSTANTIATE(T)                                                                                      \
+  template RunData<T> make_data<T>(const RunSpec&);                                                             \
   template PreparedRun<T> prepare_run<T>(const RunSpec&);                                                       \
   template std::vector<Metrics> train_in(const std::string&, const RunSpec&, PreparedRun<T>&, const std::string&, \
                                          const RunControl&, RunOptions);                                         \

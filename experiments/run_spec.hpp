@@ -35,16 +35,22 @@ struct RunSpec {
   std::vector<std::size_t> schedule() const { return eval_schedule(steps, dense, per_decade); }
 };
 
+// A run's data: the means, and the training and test sets drawn from streams train_data / test_data of the seed.
 template <typename T>
-struct PreparedRun {
+struct RunData {
   Means means;
   Dataset<T> train, test;
+};
+template <typename T>
+RunData<T> make_data(const RunSpec& spec);
+
+template <typename T>
+struct PreparedRun : RunData<T> {
   Tensor<T> a, W0;
   std::unique_ptr<Trainer<T>> trainer;
 };
 
-// Draws the training and test sets (streams train_data / test_data of the seed), the init (stream init) and
-// makes the trainer.
+// The data, the init (stream init of the seed) and the trainer.
 template <typename T>
 PreparedRun<T> prepare_run(const RunSpec& spec);
 
