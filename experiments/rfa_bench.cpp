@@ -21,6 +21,7 @@
 #include "openblas.hpp"
 #include "common.hpp"
 #include "network.hpp"
+#include "program.hpp"
 #include "parallel.hpp"
 #include "methods.hpp"
 #include "xor_data.hpp"
@@ -75,47 +76,39 @@ std::vector<ShapeNDM> parse_shapes(const std::string& list) {
   return out;
 }
 
+// A step timed in turn with the others: its name, what it runs, its flops, its times.
+struct Candidate {
+  std::string name;
+  std::function<void()> run;
+  double flops;
+  std::vector<double> times;
+};
+
+// The GEMM limit first (the plain step's two products alone, Z (N,M) = X W^T and dW (M,D) = Z^T X, with rows split
+// over rfa's workers as the trainers run them), then one candidate per trainer.
 template <typename T>
-void bench_shape(const ShapeNDM& s, int threads, const std::vector<std::string>& methods, int reps, int warmup,
-                 int pattern_steps, std::vector<Row>& rows) {
-  cli::set_threads(threads);
-  const DataSpec spec{s.d, std::pow(double(s.d), -1.2), 0.15, FlipMode::exact, Noise::gaussian};
-  const XorSample sample = sample_xor(spec, random_means(s.d, 1), s.n, 1, Stream::train_data);
-  const Tensor<T> X = cast<T>(sample.X), y = cast<T>(sample.y);
+std::vector<Candidate> candidates(const ShapeNDM& s, const std::vector<std::string>& methods, int pattern_steps,
+                                  const Tensor<T>& X, const Tensor<T>& y, Tensor<T>& Z, Tensor<T>& dW,
+                                  std::vector<std::unique_ptr<Trainer<T>>>& trainers) {
   const Tensor<T> a = second_layer<T>(s.m);
   const Tensor<T> W0 = init_weights<T>(s.m, s.d, 1.0 / double(s.d), 1);  // many active units, as mid-training
-  const char* dtype = sizeof(T) == 8 ? "f64" : "f32";
-
-  // The GEMM limit: the plain step's two products alone, Z (N,M) = X W^T and dW (M,D) = Z^T X, with rows split
-  // over rfa's workers as the trainers run them, and (measured apart, below) with OpenBLAS's own threads.
-  Tensor<T> Z(s.n, s.m), dW(s.m, s.d);
-  Z.fill(T(0.5));
-  auto gemm_pair = [&] {
-    blas::parallel_gemm(blas::Trans::N, blas::Trans::T, s.n, s.m, s.d, T(1), X.data(), s.d, W0.data(), s.d, T(0), Z.data(), s.m);
-    blas::parallel_gemm(blas::Trans::T, blas::Trans::N, s.m, s.d, s.n, T(1), Z.data(), s.m, X.data(), s.d, T(0), dW.data(), s.d);
-  };
-  auto native_pair = [&] {
-    blas::gemm(blas::Trans::N, blas::Trans::T, s.n, s.m, s.d, T(1), X.data(), s.d, W0.data(), s.d, T(0), Z.data(), s.m);
-    blas::gemm(blas::Trans::T, blas::Trans::N, s.m, s.d, s.n, T(1), Z.data(), s.m, X.data(), s.d, T(0), dW.data(), s.d);
-  };
-  // Every candidate runs in the same loop, one step each in turn, so machine noise hits all of them alike.
-  struct Candidate {
-    std::string name;
-    std::function<void()> run;
-    double flops;
-    std::vector<double> times;
-  };
   std::vector<Candidate> cands;
-  cands.push_back({"gemm-rfa", gemm_pair, 4.0 * double(s.n) * double(s.d) * double(s.m), {}});
-  std::vector<std::unique_ptr<Trainer<T>>> trainers;
+  cands.push_back({"gemm-rfa", [&, W0] {
+                     blas::parallel_gemm(blas::Trans::N, blas::Trans::T, s.n, s.m, s.d, T(1), X.data(), s.d, W0.data(),
+                                         s.d, T(0), Z.data(), s.m);
+                     blas::parallel_gemm(blas::Trans::T, blas::Trans::N, s.m, s.d, s.n, T(1), Z.data(), s.m, X.data(),
+                                         s.d, T(0), dW.data(), s.d);
+                   },
+                   4.0 * double(s.n) * double(s.d) * double(s.m), {}});
+  const cli::RunSpec fig2 = cli::figure2_sized(s.n, s.d, s.m, 0);
   for (const std::string& m : methods) {
     const bool rowspace = m.rfind("rowspace", 0) == 0, patterns = m.rfind("patterns", 0) == 0;
     const GradSource src = m.find("tape") != std::string::npos ? GradSource::tape : GradSource::closed;
     if (patterns) {
       // Its cost depends on how the activation patterns group, so it is timed where training has taken it:
       // Figure 2's init and step, pattern_steps steps in.
-      trainers.push_back(make_trainer<T>(Method::patterns, src, X, y, a,
-                                         init_weights<T>(s.m, s.d, 0.01 / double(s.m * s.d), 1), T(0.1)));
+      trainers.push_back(make_trainer<T>(Method::patterns, src, X, y, a, init_weights<T>(s.m, s.d, fig2.omega2, 1),
+                                         T(fig2.alpha)));
       for (int k = 0; k < pattern_steps; ++k) trainers.back()->step();
     } else {
       trainers.push_back(make_trainer<T>(rowspace ? Method::rowspace : Method::plain, src, X, y, a, W0, T(1e-3)));
@@ -125,36 +118,48 @@ void bench_shape(const ShapeNDM& s, int threads, const std::vector<std::string>&
                                               : 4.0 * double(s.n) * double(s.d) * double(s.m);
     cands.push_back({m, [tr] { tr->step(); }, flops, {}});
   }
+  return cands;
+}
+
+template <typename T>
+void bench_shape(const ShapeNDM& s, int threads, const std::vector<std::string>& methods, int reps, int warmup,
+                 int pattern_steps, std::vector<Row>& rows) {
+  rfa::set_threads(threads);
+  const XorSample sample = sample_xor({s.d, std::pow(double(s.d), -1.2), 0.15, FlipMode::exact, Noise::gaussian},
+                                      random_means(s.d, 1), s.n, 1, Stream::train_data);
+  const Tensor<T> X = cast<T>(sample.X), y = cast<T>(sample.y);
+  const char* dtype = sizeof(T) == 8 ? "f64" : "f32";
+  Tensor<T> Z(s.n, s.m), dW(s.m, s.d);
+  Z.fill(T(0.5));
+  std::vector<std::unique_ptr<Trainer<T>>> trainers;
+  std::vector<Candidate> cands = candidates<T>(s, methods, pattern_steps, X, y, Z, dW, trainers);
   // With more than one thread, OpenBLAS's own threaded GEMM joins each round first. Its threads keep spinning for
   // a while after a call and would slow whatever ran next, so each such call is followed by an untimed pause
   // that lets them go to sleep.
+  const Tensor<T> W0 = init_weights<T>(s.m, s.d, 1.0 / double(s.d), 1);
   std::vector<double> native_times;
   auto native_round = [&](bool timed) {
     if (threads == 1) return;
     openblas::set_threads(threads);
     const auto t0 = clock_type::now();
-    native_pair();
+    blas::gemm(blas::Trans::N, blas::Trans::T, s.n, s.m, s.d, T(1), X.data(), s.d, W0.data(), s.d, T(0), Z.data(), s.m);
+    blas::gemm(blas::Trans::T, blas::Trans::N, s.m, s.d, s.n, T(1), Z.data(), s.m, X.data(), s.d, T(0), dW.data(), s.d);
     if (timed) native_times.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
     openblas::set_threads(1);
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
   };
-  for (int w = 0; w < warmup; ++w) {
-    native_round(false);
-    for (auto& c : cands) c.run();
-  }
-  for (int r = 0; r < reps; ++r) {
-    native_round(true);
+  // Every candidate runs in the same loop, one step each in turn, so machine noise hits all of them alike.
+  for (int r = 0; r < warmup + reps; ++r) {
+    native_round(r >= warmup);
     for (auto& c : cands) {
       const auto t0 = clock_type::now();
       c.run();
-      c.times.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
+      if (r >= warmup) c.times.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
     }
   }
-
   // The limit is the faster of the two ways of running the products (one and the same with one thread).
-  double limit = summarize(cands[0].times).median;
+  double limit = summarize(cands[0].times).median, closed = NAN, closed_fast = NAN;
   if (threads > 1) limit = std::min(limit, summarize(native_times).median);
-  double closed = NAN, closed_fast = NAN;
   for (auto& c : cands)
     if (c.name == "closed") closed = summarize(c.times).median, closed_fast = summarize(c.times).lo;
   if (threads > 1) {
@@ -166,6 +171,31 @@ void bench_shape(const ShapeNDM& s, int threads, const std::vector<std::string>&
     const Timing t = summarize(c.times);
     rows.push_back({s, dtype, threads, c.name, t, c.flops, limit / t.median, t.median / closed, t.lo / closed_fast});
   }
+}
+
+void print_row(const Row& r) {
+  fmt::print("{:>16} {:>4} {:>3} {:<16} {:>10.3f} {:>21} {:>9.1f} {:>7.0f}% {:>9.3f} {:>9.3f}\n",
+             fmt::format("{}x{}x{}", r.s.n, r.s.d, r.s.m), r.dtype, r.threads, r.method, r.step.median * 1e3,
+             fmt::format("[{:.3f}, {:.3f}]", r.step.lo * 1e3, r.step.hi * 1e3), r.flops / r.step.median / 1e9,
+             100 * r.gemm_share, r.vs_closed, r.vs_closed_fast);
+  std::fflush(stdout);
+}
+
+void write_json(const std::string& path, const std::vector<Row>& rows, int reps) {
+  std::string items;
+  for (const Row& r : rows) {
+    cli::Json j;
+    j.add("n", r.s.n).add("d", r.s.d).add("m", r.s.m).add("dtype", r.dtype).add("threads", r.threads)
+        .add("method", r.method).add("median_s", r.step.median).add("p10_s", r.step.lo).add("p90_s", r.step.hi)
+        .add("flops", r.flops).add("gemm_share", r.gemm_share).add("vs_closed", r.vs_closed)
+        .add("vs_closed_p10", r.vs_closed_fast);
+    items += (items.empty() ? "" : ",\n") + j.str(2);
+  }
+  const CacheSizes& cache = cache_sizes();
+  cli::Json top = cli::provenance("rfa-bench");
+  top.add("l1d_bytes", cache.l1d).add("l2_bytes", cache.l2).add("l3_bytes", cache.l3).add("cache_source", cache.source)
+      .add("reps", reps).add_raw("rows", "[\n" + items + "\n]");
+  write_file_atomic(path, top.str() + "\n");
 }
 
 }  // namespace
@@ -239,36 +269,15 @@ int main(int argc, char** argv) {
           const std::size_t first = rows.size();
           if (t == "f32") bench_shape<float>(s, th, ms, reps, warmup, pattern_steps, rows);
           else bench_shape<double>(s, th, ms, reps, warmup, pattern_steps, rows);
-          for (std::size_t k = first; k < rows.size(); ++k) {
-            const Row& r = rows[k];
-            fmt::print("{:>16} {:>4} {:>3} {:<16} {:>10.3f} {:>21} {:>9.1f} {:>7.0f}% {:>9.3f} {:>9.3f}\n",
-                       fmt::format("{}x{}x{}", s.n, s.d, s.m), r.dtype, r.threads, r.method, r.step.median * 1e3,
-                       fmt::format("[{:.3f}, {:.3f}]", r.step.lo * 1e3, r.step.hi * 1e3),
-                       r.flops / r.step.median / 1e9, 100 * r.gemm_share, r.vs_closed, r.vs_closed_fast);
-          }
-          std::fflush(stdout);
+          for (std::size_t k = first; k < rows.size(); ++k) print_row(rows[k]);
         }
     fmt::print("gemm-rfa / gemm-openblas: the plain step's two products alone, rows split over rfa's workers / with "
-               "OpenBLAS's own threads (with one thread the two are the same call). GFLOP/s counts each method's own arithmetic (4NDM plain, 2N^2M row-space, and for shared-pattern steps the row-space work they replace); "
+               "OpenBLAS's own threads (with one thread the two are the same call). GFLOP/s counts each method's own "
+               "arithmetic (4NDM plain, 2N^2M row-space, and for shared-pattern steps the row-space work they replace); "
                "'of GEMM' is the faster of the two GEMM times over the step's time (the plain step's FLOP rate as a "
-               "share of the GEMM rate); '/closed' is the step's time over the closed-form step's, and 'p10 ratio' the same for "
-               "the 10th percentiles, which a noisy machine disturbs least.\n");
-    if (!json.empty()) {
-      std::string items;
-      for (const Row& r : rows) {
-        cli::Json j;
-        j.add("n", r.s.n).add("d", r.s.d).add("m", r.s.m).add("dtype", r.dtype).add("threads", r.threads)
-            .add("method", r.method).add("median_s", r.step.median).add("p10_s", r.step.lo).add("p90_s", r.step.hi)
-            .add("flops", r.flops).add("gemm_share", r.gemm_share).add("vs_closed", r.vs_closed)
-            .add("vs_closed_p10", r.vs_closed_fast);
-        items += (items.empty() ? "" : ",\n") + j.str(2);
-      }
-      cli::Json top;
-      top.merge(cli::provenance("rfa-bench"))
-          .add("l1d_bytes", cache.l1d).add("l2_bytes", cache.l2).add("l3_bytes", cache.l3).add("cache_source", cache.source)
-          .add("reps", reps).add_raw("rows", "[\n" + items + "\n]");
-      write_file_atomic(json, top.str() + "\n");
-    }
+               "share of the GEMM rate); '/closed' is the step's time over the closed-form step's, and 'p10 ratio' the "
+               "same for the 10th percentiles, which a noisy machine disturbs least.\n");
+    if (!json.empty()) write_json(json, rows, reps);
     return 0;
   });
 }

@@ -38,74 +38,66 @@ std::uint64_t hash_tensor(const Tensor<T>& t) {
   return h;
 }
 
+// The data, from .npy files or generated, every input read and checked before anything is written. `source` says
+// where they came from, with the files' contents hashed: a checkpoint made from other data is not resumed.
 template <typename T>
-int train(TrainSettings s) {
-  // ---- data: every input is read and checked before anything is written
-  Dataset<T> train_set, test_set;
+struct Inputs {
+  Dataset<T> train, test;
   bool have_test = true;
-  std::string data_source;
-  if (!s.x.empty()) {
-    train_set = make_dataset(read_npy<T>(s.x), read_npy<T>(s.y), "--x/--y");
-    s.n = train_set.size();
-    s.d = train_set.X.cols();
-    if (!s.x_test.empty()) {
-      test_set = make_dataset(read_npy<T>(s.x_test), read_npy<T>(s.y_test), "--x-test/--y-test");
-      if (test_set.X.cols() != s.d)
-        throw UsageError(fmt::format("--x-test has {} columns but --x has {}; the dimensions must agree",
-                                     test_set.X.cols(), s.d));
-    } else {
-      have_test = false;
-    }
-    data_source = fmt::format("files, hashes {:x}/{:x}/{:x}/{:x}", hash_tensor(train_set.X), hash_tensor(train_set.y),
-                              hash_tensor(test_set.X), hash_tensor(test_set.y));
-  } else {
+  std::string source;
+  Tensor<T> a, W0;
+};
+
+template <typename T>
+Inputs<T> read_data(TrainSettings& s) {
+  Inputs<T> in;
+  if (s.x.empty()) {
     const DataSpec spec{s.d, s.sigma2, s.eta, parse_flip_mode(s.flip), parse_noise(s.noise)};
     const Means means = s.means == "axes" ? axis_means(s.d) : random_means(s.d, s.seed);
-    train_set = make_dataset<T>(sample_xor(spec, means, s.n, s.seed, Stream::train_data));
-    test_set = make_dataset<T>(sample_xor(spec, means, s.n_test, s.seed, Stream::test_data));
-    data_source = "generated";
+    in.train = make_dataset<T>(sample_xor(spec, means, s.n, s.seed, Stream::train_data));
+    in.test = make_dataset<T>(sample_xor(spec, means, s.n_test, s.seed, Stream::test_data));
+    in.source = "generated";
+    return in;
   }
+  in.train = make_dataset(read_npy<T>(s.x), read_npy<T>(s.y), "--x/--y");
+  s.n = in.train.size();
+  s.d = in.train.X.cols();
+  in.have_test = !s.x_test.empty();
+  if (in.have_test) {
+    in.test = make_dataset(read_npy<T>(s.x_test), read_npy<T>(s.y_test), "--x-test/--y-test");
+    if (in.test.X.cols() != s.d)
+      throw UsageError(fmt::format("--x-test has {} columns but --x has {}; the dimensions must agree",
+                                   in.test.X.cols(), s.d));
+  }
+  in.source = fmt::format("files, hashes {:x}/{:x}/{:x}/{:x}", hash_tensor(in.train.X), hash_tensor(in.train.y),
+                          hash_tensor(in.test.X), hash_tensor(in.test.y));
+  return in;
+}
 
-  Tensor<T> a;
+// The second layer and the init, from files or made; fixes m and the default omega2.
+template <typename T>
+void read_network(TrainSettings& s, Inputs<T>& in) {
   if (!s.a.empty()) {
-    a = read_npy<T>(s.a);
-    check_finite(a, "--a " + s.a);
-    if (a.rank() != 1) throw UsageError(fmt::format("--a {}: must be a vector (m), got shape {}", s.a, to_string(a.shape())));
-    s.m = a.size();
+    in.a = read_npy<T>(s.a);
+    check_finite(in.a, "--a " + s.a);
+    if (in.a.rank() != 1)
+      throw UsageError(fmt::format("--a {}: must be a vector (m), got shape {}", s.a, to_string(in.a.shape())));
+    s.m = in.a.size();
   }
-  Tensor<T> W0;
   if (!s.w0.empty()) {
-    W0 = read_npy<T>(s.w0);
-    check_finite(W0, "--w0 " + s.w0);
-    if (W0.rank() != 2 || W0.cols() != s.d || (!s.a.empty() && W0.rows() != s.m))
-      throw UsageError(fmt::format("--w0 {}: has shape {}, expected ({}, {}) (m, d)", s.w0, to_string(W0.shape()),
+    in.W0 = read_npy<T>(s.w0);
+    check_finite(in.W0, "--w0 " + s.w0);
+    if (in.W0.rank() != 2 || in.W0.cols() != s.d || (!s.a.empty() && in.W0.rows() != s.m))
+      throw UsageError(fmt::format("--w0 {}: has shape {}, expected ({}, {}) (m, d)", s.w0, to_string(in.W0.shape()),
                                    s.a.empty() ? std::string("m") : std::to_string(s.m), s.d));
-    s.m = W0.rows();
+    s.m = in.W0.rows();
   }
   if (s.omega2 == 0) s.omega2 = 1.0 / (32.0 * double(s.m));
-  if (a.size() == 0) a = second_layer<T>(s.m);
-  if (W0.size() == 0) W0 = init_weights<T>(s.m, s.d, s.omega2, s.seed);
+  if (in.a.size() == 0) in.a = second_layer<T>(s.m);
+  if (in.W0.size() == 0) in.W0 = init_weights<T>(s.m, s.d, s.omega2, s.seed);
+}
 
-  // ---- the trainer
-  std::unique_ptr<Trainer<T>> trainer;
-  if (s.model == "relu")
-    trainer = make_trainer<T>(parse_method(s.method), parse_grad_source(s.grad), train_set.X, train_set.y, a, W0,
-                              T(s.alpha));
-  else
-    trainer = std::make_unique<LinearDescent<T>>(train_set.X, train_set.y, s.model == "linear-bias", T(s.alpha));
-
-  // The files' contents too: a checkpoint made from other data or another init is not resumed.
-  cli::Json identity = s.json();
-  identity.add("trainer", trainer->name()).add("data", data_source)
-      .add("w0_hash", fmt::format("{:x}", hash_tensor(W0))).add("a_hash", fmt::format("{:x}", hash_tensor(a)));
-  const std::string fingerprint = "rfa-train " + identity.compact();
-
-  // ---- the run
-  std::optional<DirLock> lock;
-  if (!s.out.empty()) {
-    cli::prepare_out_dir(s.out);
-    lock.emplace(s.out);
-  }
+RunOptions run_options(const TrainSettings& s, const std::string& fingerprint) {
   RunOptions opt;
   opt.schedule = eval_schedule(s.steps, s.dense, s.per_decade);
   opt.fingerprint = fingerprint;
@@ -122,33 +114,60 @@ int train(TrainSettings s) {
     };
     opt.on_progress = [](const Progress& p) { cli::print_progress("rfa-train", "", p); };
   }
-  const auto t0 = std::chrono::steady_clock::now();
-  const std::vector<Metrics> rows = run_training(*trainer, train_set, have_test ? &test_set : nullptr, opt);
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return opt;
+}
 
-  if (!s.out.empty()) {
-    write_file_atomic(s.out + "/metrics.csv", cli::metrics_csv(rows));
-    if (s.model == "relu") {
-      write_npy(s.out + "/W.npy", trainer->weights());
-    } else {
-      // w (D) then b: the linear model's parameters in one vector
-      const Tensor<T>& w = trainer->weights();
-      Tensor<T> wb(w.size() + 1);
-      std::copy(w.begin(), w.end(), wb.begin());
-      wb[w.size()] = static_cast<LinearDescent<T>&>(*trainer).bias();
-      write_npy(s.out + "/w.npy", wb);
-    }
-    cli::Json manifest;
-    manifest.merge(cli::provenance("rfa-train")).add("settings", s.json())
-        .add("threads", s.threads).add("test_points", have_test ? test_set.size() : std::size_t(0))
-        .add("trainer", trainer->name())
-        .add("wall_seconds_this_session", wall).add("peak_rss_mb", cli::peak_rss_mb()).add("final", cli::metrics_json(rows.back()))
-        .add("files", "metrics.csv (metrics at the evaluation steps), W.npy (final weights, m x d; w.npy for linear "
-                      "models: w then b), checkpoint.rfa (for resuming)");
-    write_file_atomic(s.out + "/manifest.json", manifest.str() + "\n");
+// metrics.csv, W.npy (w.npy for the linear models: w then b) and manifest.json.
+template <typename T>
+void write_results(const TrainSettings& s, const Inputs<T>& in, Trainer<T>& trainer, const std::vector<Metrics>& rows,
+                   double wall) {
+  write_file_atomic(s.out + "/metrics.csv", cli::metrics_csv(rows));
+  if (s.model == "relu") {
+    write_npy(s.out + "/W.npy", trainer.weights());
+  } else {
+    const Tensor<T>& w = trainer.weights();
+    Tensor<T> wb(w.size() + 1);
+    std::copy(w.begin(), w.end(), wb.begin());
+    wb[w.size()] = static_cast<LinearDescent<T>&>(trainer).bias();
+    write_npy(s.out + "/w.npy", wb);
   }
+  cli::Json manifest = cli::provenance("rfa-train");
+  manifest.add("settings", s.json()).add("threads", s.threads)
+      .add("test_points", in.have_test ? in.test.size() : std::size_t(0)).add("trainer", trainer.name())
+      .add("wall_seconds_this_session", wall).add("peak_rss_mb", cli::peak_rss_mb())
+      .add("final", cli::metrics_json(rows.back()))
+      .add("files", "metrics.csv (metrics at the evaluation steps), W.npy (final weights, m x d; w.npy for linear "
+                    "models: w then b), checkpoint.rfa (for resuming)");
+  write_file_atomic(s.out + "/manifest.json", manifest.str() + "\n");
+}
+
+template <typename T>
+int train(TrainSettings s) {
+  Inputs<T> in = read_data<T>(s);
+  read_network(s, in);
+  std::unique_ptr<Trainer<T>> trainer;
+  if (s.model == "relu")
+    trainer = make_trainer<T>(parse_method(s.method), parse_grad_source(s.grad), in.train.X, in.train.y, in.a, in.W0,
+                              T(s.alpha));
+  else
+    trainer = std::make_unique<LinearDescent<T>>(in.train.X, in.train.y, s.model == "linear-bias", T(s.alpha));
+  // The files' contents too: a checkpoint made from other data or another init is not resumed.
+  cli::Json identity = s.json();
+  identity.add("trainer", trainer->name()).add("data", in.source)
+      .add("w0_hash", fmt::format("{:x}", hash_tensor(in.W0))).add("a_hash", fmt::format("{:x}", hash_tensor(in.a)));
+
+  std::optional<DirLock> lock;
+  if (!s.out.empty()) {
+    cli::prepare_out_dir(s.out);
+    lock.emplace(s.out);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<Metrics> rows = run_training(*trainer, in.train, in.have_test ? &in.test : nullptr,
+                                                 run_options(s, "rfa-train " + identity.compact()));
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!s.out.empty()) write_results(s, in, *trainer, rows, wall);
   const Metrics& last = rows.back();
-  const std::string test = !have_test ? "no test set"
+  const std::string test = !in.have_test ? "no test set"
                            : std::isnan(last.test_clean_acc) ? fmt::format("test {:.4f}", last.test_acc)
                                                               : fmt::format("test {:.4f} (clean {:.4f})", last.test_acc,
                                                                             last.test_clean_acc);

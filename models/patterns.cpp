@@ -116,74 +116,76 @@ PatternDescent<T>::PatternDescent(GradSource source, const Tensor<T>& X, const T
   refresh();
 }
 
+namespace {
+// Hamming distance between two patterns stored as `words` 64-bit words.
+std::size_t pattern_distance(const std::uint64_t* p, const std::uint64_t* q, std::size_t words) {
+  std::size_t h = 0;
+  for (std::size_t w = 0; w < words; ++w) h += static_cast<std::size_t>(std::popcount(p[w] ^ q[w]));
+  return h;
+}
+}  // namespace
+
 template <typename T>
-void PatternDescent<T>::choose_references() {
+void PatternDescent<T>::choose_leaders() {
   const std::size_t N = N_, M = M_, words = (N + 63) / 64;
   // The patterns as bit sets, so that Hamming distances are a few popcounts.
-  std::vector<std::uint64_t>& bits = bits_;
-  bits.assign(M * words, 0);
+  bits_.assign(M * words, 0);
   for (std::size_t j = 0; j < M; ++j)
     for (std::size_t k = 0; k < N; ++k)
-      if (S_[j * N + k]) bits[j * words + k / 64] |= std::uint64_t(1) << (k % 64);
-  auto distance = [&](const std::uint64_t* p, const std::uint64_t* q) {
-    std::size_t h = 0;
-    for (std::size_t w = 0; w < words; ++w) h += static_cast<std::size_t>(std::popcount(p[w] ^ q[w]));
-    return h;
-  };
+      if (S_[j * N + k]) bits_[j * words + k / 64] |= std::uint64_t(1) << (k % 64);
   // Leader clustering at a few radii: a neuron joins the first reference within `radius`, or becomes one. A
-  // grouping costs N per reference (the product) plus GROUPING_DIFF_COST per differing entry; keep the cheapest. Wide radii first: they are quick, and a narrower one is dropped
-  // as soon as it costs more.
-  std::vector<std::uint32_t>& leaders = leaders_;
-  std::vector<std::uint32_t>& best_leaders = best_leaders_;
-  best_leaders.clear();
+  // grouping costs N per reference (the product) plus GROUPING_DIFF_COST per differing entry; keep the cheapest.
+  // Wide radii first: they are quick, and a narrower one is dropped as soon as it costs more.
+  best_leaders_.clear();
   std::size_t best_cost = SIZE_MAX;
   for (std::size_t radius : {N / 4, N / 8, N / 16, N / 32, N / 64, std::size_t(0)}) {
-    leaders.clear();
+    leaders_.clear();
     std::size_t cost = 0;
     for (std::size_t j = 0; j < M && cost < best_cost; ++j) {
       std::size_t d = SIZE_MAX;
-      for (std::uint32_t l : leaders) {
-        d = distance(&bits[j * words], &bits[l * words]);
+      for (std::uint32_t l : leaders_) {
+        d = pattern_distance(&bits_[j * words], &bits_[l * words], words);
         if (d <= radius) break;
       }
       if (d <= radius) {
         cost += GROUPING_DIFF_COST * d;
       } else {
-        leaders.push_back(static_cast<std::uint32_t>(j));
+        leaders_.push_back(static_cast<std::uint32_t>(j));
         cost += N;
       }
     }
     if (cost < best_cost) {
       best_cost = cost;
-      best_leaders = leaders;
+      best_leaders_ = leaders_;
     }
   }
+}
+
+template <typename T>
+void PatternDescent<T>::choose_references() {
+  const std::size_t N = N_, M = M_, words = (N + 63) / 64;
+  choose_leaders();
   // Each neuron to its nearest leader; then each reference becomes its group's majority pattern, which can only
   // lower the number of differing entries.
-  const std::size_t R = best_leaders.size();
+  const std::size_t R = best_leaders_.size();
   ref_of_.assign(M, 0);
   for (std::size_t j = 0; j < M; ++j) {
     std::size_t best = SIZE_MAX;
     for (std::size_t r = 0; r < R; ++r) {
-      const std::size_t d = distance(&bits[j * words], &bits[best_leaders[r] * words]);
-      if (d < best) {
-        best = d;
-        ref_of_[j] = static_cast<std::uint32_t>(r);
-      }
+      const std::size_t d = pattern_distance(&bits_[j * words], &bits_[best_leaders_[r] * words], words);
+      if (d < best) best = d, ref_of_[j] = static_cast<std::uint32_t>(r);
     }
   }
-  std::vector<std::uint32_t>& ones = ones_;
-  std::vector<std::uint32_t>& members = members_;
-  ones.assign(R * N, 0);
-  members.assign(R, 0);
+  ones_.assign(R * N, 0);
+  members_.assign(R, 0);
   for (std::size_t j = 0; j < M; ++j) {
-    ++members[ref_of_[j]];
-    for (std::size_t k = 0; k < N; ++k) ones[ref_of_[j] * N + k] += S_[j * N + k];
+    ++members_[ref_of_[j]];
+    for (std::size_t k = 0; k < N; ++k) ones_[ref_of_[j] * N + k] += S_[j * N + k];
   }
   P_.assign(R * N, 0);
   std::uint64_t cost = N * R;
   for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t k = 0; k < N; ++k) P_[r * N + k] = 2 * ones[r * N + k] > members[r];
+    for (std::size_t k = 0; k < N; ++k) P_[r * N + k] = 2 * ones_[r * N + k] > members_[r];
   for (std::size_t j = 0; j < M; ++j)
     for (std::size_t k = 0; k < N; ++k) cost += DIFF_COST * (S_[j * N + k] != P_[ref_of_[j] * N + k]);
   // Sharing must start at least twice as cheap as forming Z, since the patterns drift from the references;
@@ -216,34 +218,55 @@ void PatternDescent<T>::refresh() {
 }
 
 template <typename T>
+double PatternDescent<T>::head() {
+  const std::size_t N = N_;
+  // u = dL/df (N) and the loss, from the f carried with Z
+  for (std::size_t i = 0; i < N; ++i) fT_[i] = T(f_[i]);
+  if (source_ == GradSource::closed) return logistic_head(fT_.data(), this->y_.data(), N, u_.data());
+  tape_.clear();
+  auto f = tape_.param(fT_);
+  auto l = logistic_loss(tape_.constant(this->y_) * f);
+  tape_.backward(l);
+  u_ = tape_.grad(f);
+  return double(l.value().item());
+}
+
+template <typename T>
 double PatternDescent<T>::step() {
-  const std::size_t N = N_, M = M_;
   if (refresh_due_ || (dense_ ? dense_steps_ == DENSE_WINDOW : since_refresh_ >= REFRESH)) refresh();
   W_current_ = false;
-  const T* a = this->a_.data();
-  const Tensor<T>& y = this->y_;
-  // u = dL/df (N) and the loss
-  for (std::size_t i = 0; i < N; ++i) fT_[i] = T(f_[i]);
-  double loss = 0;
-  if (source_ == GradSource::tape) {
-    tape_.clear();
-    auto f = tape_.param(fT_);
-    auto l = logistic_loss(tape_.constant(y) * f);
-    tape_.backward(l);
-    u_ = tape_.grad(f);
-    loss = double(l.value().item());
-  } else {
-    loss = logistic_head(fT_.data(), y.data(), N, u_.data());
-  }
-  const T* u = u_.data();
+  const double loss = head();
   if (dense_) {
     dense_step();
     return loss;
   }
+  const std::size_t N = N_, R = P_.size() / N;
   C_current_ = false;
-  for (std::size_t i = 0; i < N; ++i) U_[i] += u[i];
+  for (std::size_t i = 0; i < N; ++i) U_[i] += u_[i];
+  reference_products();
+  const std::uint64_t diffs = shared_step();
+  ++since_refresh_;
+  ++stats_.steps;
+  stats_.references += R;
+  stats_.differences += diffs;
+  // Patterns drift away from the references as training goes on. Once a step costs more than forming Z would,
+  // form Z for a while (dense_); once it costs clearly more than the second and third steps after the last choice
+  // did, choose again.
+  const std::uint64_t cost = N * R + DIFF_COST * diffs;
+  if (cost > N * M_)
+    dense_ = true;
+  else if (since_refresh_ <= 3)  // the first step still sees the patterns chosen from; entries near 0 flip after
+    first_cost_ = since_refresh_ == 1 ? 0 : std::max(first_cost_, cost);
+  else if (cost > 2 * first_cost_ + N * M_ / 32)
+    refresh_due_ = true;
+  return loss;
+}
+
+template <typename T>
+void PatternDescent<T>::reference_products() {
+  const std::size_t N = N_, R = P_.size() / N;
+  const T* u = u_.data();
   // Y^T (R,N) = (P .* u) (R,N) K (N,N): the references' products, columns split over the workers
-  const std::size_t R = P_.size() / N;
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t k = 0; k < N; ++k) Pu_[r * N + k] = P_[r * N + k] ? u[k] : T(0);
   const std::size_t col_parts = std::min<std::size_t>(static_cast<std::size_t>(workers_for(N / 64)), MAX_PARTS);
@@ -254,10 +277,16 @@ double PatternDescent<T>::step() {
     blas::gemm(Trans::N, Trans::N, R, std::min(cols, N - c0), N, T(1), Pu_.data(), N, space_.K().data() + c0, N, T(0),
                Yt_.data() + c0, N);
   });
+}
+
+template <typename T>
+std::uint64_t PatternDescent<T>::shared_step() {
+  const std::size_t N = N_;
+  const T* a = this->a_.data();
   // Neurons in blocks, in order of reference: h = K (u .* s_j) from the reference; then Z and S move, and the
   // part's share of f.
   diff_parts_.fill(0);
-  for_row_parts(M, [&](std::size_t p, std::size_t o0, std::size_t o1) {
+  for_row_parts(M_, [&](std::size_t p, std::size_t o0, std::size_t o1) {
     double* fp = f_parts_.data() + p * N;
     T* hp = h_parts_.data() + p * NeuronBlock<T>::MAX * N;
     std::fill(fp, fp + N, 0.0);
@@ -274,7 +303,7 @@ double PatternDescent<T>::step() {
         nb.e[b] = E_.data() + j * N;
       }
       nb.differs = differs_.data() + p * N;
-      diffs += block_product(nb, u, space_.K().data(), N);
+      diffs += block_product(nb, u_.data(), space_.K().data(), N);
       for (std::size_t b = 0; b < nb.count; ++b) {
         const std::size_t j = order_[o + b];
         neuron_update(Zt_.data() + j * N, S_.data() + j * N, fp, nb.h[b], alpha_, a[j], N);
@@ -285,21 +314,7 @@ double PatternDescent<T>::step() {
   sum_f_parts();
   std::uint64_t diffs = 0;
   for (auto d : diff_parts_) diffs += d;
-  ++since_refresh_;
-  ++stats_.steps;
-  stats_.references += R;
-  stats_.differences += diffs;
-  // Patterns drift away from the references as training goes on. Once a step costs more than forming Z would,
-  // form Z for a while (dense_); once it costs clearly more than the second and third steps after the last choice
-  // did, choose again.
-  const std::uint64_t cost = N * R + DIFF_COST * diffs;
-  if (cost > N * M)
-    dense_ = true;
-  else if (since_refresh_ <= 3)  // the first step still sees the patterns chosen from; entries near 0 flip after
-    first_cost_ = since_refresh_ == 1 ? 0 : std::max(first_cost_, cost);
-  else if (cost > 2 * first_cost_ + N * M / 32)
-    refresh_due_ = true;
-  return loss;
+  return diffs;
 }
 
 template <typename T>

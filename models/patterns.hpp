@@ -71,7 +71,11 @@ class PatternDescent final : public Trainer<T> {
 
  private:
   void refresh();             // Z^T, S and f from C; references chosen again
-  void choose_references();   // from S: P_, ref_of_
+  void choose_leaders();      // from S: the leaders of a grouping of the patterns (best_leaders_)
+  void choose_references();   // from S and the leaders: P_, ref_of_
+  double head();              // u = dL/df from the carried f, and the loss
+  void reference_products();  // Yt_: K (u .* p_r) for every reference pattern p_r
+  std::uint64_t shared_step();  // the shared-pattern step on Z, S and f; returns how many entries differed
   void dense_step();          // the row-space step on C itself, for when patterns do not group
   void sum_f_parts();         // f_ = the sum of the parts' shares
 
