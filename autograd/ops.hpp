@@ -63,7 +63,7 @@ template <typename T>
 Var<T> mean(Var<T> a);
 
 // The logistic loss of margins m (N), m_i = y_i f(x_i):  L (1) = (1/N) sum_i log(1 + exp(-m_i)).
-// One fused primitive so that it is finite with a finite gradient for any finite margin (see ops_loss.cpp).
+// One fused primitive so that it is finite with a finite gradient for any finite margin (see logistic.hpp).
 template <typename T>
 Var<T> logistic_loss(Var<T> margins);
 

@@ -48,7 +48,7 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
     // gradient beta = 0 writes it, which is the same as accumulating into zeros without the pass that zeroes it.
     bool fresh = false;
     if (g.wants(0)) {
-      T* dA = g.input_grad_target(0, fresh).data();
+      T* dA = g.input_grad_unzeroed(0, fresh).data();
       const T beta = fresh ? T(0) : T(1);
       if (ta == Trans::N)  // dA (M,K) += dC (M,N) op(B)^T (N,K)
         blas::parallel_gemm(Trans::N, tb == Trans::N ? Trans::T : Trans::N, M, K, N, T(1), dC.data(), N, B.data(), B.cols(),
@@ -57,7 +57,7 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
         blas::parallel_gemm(tb, Trans::T, K, M, N, T(1), B.data(), B.cols(), dC.data(), N, beta, dA, M);
     }
     if (g.wants(1)) {
-      T* dB = g.input_grad_target(1, fresh).data();  // for A A^T this is dA again, no longer fresh
+      T* dB = g.input_grad_unzeroed(1, fresh).data();  // for A A^T this is dA again, no longer fresh
       const T beta = fresh ? T(0) : T(1);
       if (tb == Trans::N)  // dB (K,N) += op(A)^T (K,M) dC (M,N)
         blas::parallel_gemm(ta == Trans::N ? Trans::T : Trans::N, Trans::N, K, N, M, T(1), A.data(), A.cols(), dC.data(), N,

@@ -163,8 +163,8 @@ struct Backward {
   // The same buffer without the zero fill, for ops that produce their whole contribution in one pass: when
   // `fresh` is true the buffer holds garbage and the op must WRITE every entry (which equals accumulating into
   // zeros); otherwise it must add. Saves a pass over large gradients (matmul passes beta = 0 to the BLAS).
-  Tensor<T>& input_grad_target(int k, bool& fresh) { return tape.grad_buffer(tape.nodes_[node.in[k]], fresh); }
-  // Like input_grad_target, but when nothing else reads input k's value (see "Gradients over values" above) the
+  Tensor<T>& input_grad_unzeroed(int k, bool& fresh) { return tape.grad_buffer(tape.nodes_[node.in[k]], fresh); }
+  // Like input_grad_unzeroed, but when nothing else reads input k's value (see "Gradients over values" above) the
   // buffer IS that value, and `fresh` is true. The op must read each entry of input(k) before it writes the same
   // entry of the gradient, and nothing after.
   Tensor<T>& input_grad_over_value(int k, bool& fresh) { return tape.grad_over_value(tape.nodes_[node.in[k]], fresh); }

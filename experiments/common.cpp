@@ -95,11 +95,6 @@ void prepare_out_dir(const std::string& dir) {
   if (ec) throw UsageError(fmt::format("--out {}: cannot create the directory: {}", dir, ec.message()));
 }
 
-void set_threads(int n) {
-  if (n < 1) throw UsageError(fmt::format("--threads must be >= 1, got {}", n));
-  rfa::set_threads(n);
-}
-
 int all_cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 std::string format_duration(double s) {

@@ -44,8 +44,6 @@ int guarded_main(const char* program, const std::function<int()>& body);
 // Creates the output directory (and its parents) if needed; throws UsageError if the path is not a directory.
 void prepare_out_dir(const std::string& dir);
 
-// Sets the one thread count that governs OpenBLAS and rfa's own code (>= 1).
-void set_threads(int n);
 // All the cores of the machine: the default of every program's --threads.
 int all_cores();
 

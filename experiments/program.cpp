@@ -18,7 +18,8 @@ void CommonFlags::add_to(Args& app, const std::string& default_out, const std::s
   if (optional & GRAD)
     app.option("--grad", grad, "the gradient from the tape or from the closed form (the same trajectory; closed is "
                                "the faster)");
-  app.option("--threads", threads, "worker threads [default: all cores]", false);
+  app.option("--threads", threads, "worker threads; OpenBLAS runs single-threaded inside them [default: all cores]",
+             false);
   app.option("--checkpoint-seconds", control.checkpoint_seconds, "seconds between checkpoints of each run");
   app.option("--stop-at", control.stop_at,
              "stop each run at this step as Ctrl-C would (checkpoint, exit code 130); run again to continue", false);

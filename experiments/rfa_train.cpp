@@ -16,6 +16,7 @@
 #include "common.hpp"
 #include "linear.hpp"
 #include "network.hpp"
+#include "parallel.hpp"
 #include "tensor_npy.hpp"
 #include "run.hpp"
 #include "run_lock.hpp"
@@ -184,7 +185,7 @@ int main(int argc, char** argv) {
   TrainSettings s;
   return cli::guarded_main("rfa-train", [&] {
     if (auto rc = parse_train_settings(argc, argv, s)) return *rc;
-    cli::set_threads(s.threads);
+    rfa::set_threads(s.threads);
     return s.dtype == "f32" ? train<float>(s) : train<double>(s);
   });
 }

@@ -33,7 +33,8 @@ std::optional<int> parse_train_settings(int argc, char** argv, TrainSettings& s)
                  "with the step shared among neurons with the same activation pattern, exact) or auto (patterns when "
                  "n < 2d, plain otherwise)");
   app.option("--model", s.model, "relu (the paper's network), linear (sgn <w,x>) or linear-bias (sgn(<w,x> + b))");
-  app.option("--threads", s.threads, "threads for OpenBLAS and rfa [default: all cores]", false);
+  app.option("--threads", s.threads, "worker threads; OpenBLAS runs single-threaded inside them [default: all cores]",
+             false);
   app.option("--n-test", s.n_test, "test samples (generated data)");
   app.option("--dense", s.dense, "evaluate at every step up to this one ...");
   app.option("--per-decade", s.per_decade, "... then this many log-spaced steps per decade");
@@ -62,6 +63,7 @@ std::optional<int> parse_train_settings(int argc, char** argv, TrainSettings& s)
   require_positive("--alpha", s.alpha);
   if (app.given("--omega2")) require_positive("--omega2", s.omega2);
   require_positive("--checkpoint-seconds", s.checkpoint_seconds);
+  require_at_least("--threads", s.threads, 1);
   require_one_of("--dtype", s.dtype, {"f32", "f64"});
   require_one_of("--model", s.model, {"relu", "linear", "linear-bias"});
   require_one_of("--means", s.means, {"axes", "random"});
