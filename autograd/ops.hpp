@@ -38,13 +38,14 @@ Var<T> broadcast_add(Var<T> A, Var<T> b);
 template <typename T>
 Var<T> add(Var<T> a, Var<T> b);
 template <typename T>
-Var<T> sub(Var<T> a, Var<T> b);
-template <typename T>
 Var<T> mul(Var<T> a, Var<T> b);
 template <typename T>
 Var<T> scale(Var<T> a, T c);  // c * a for a constant c
+// Composites: -a is (-1) a exactly, and a - b is a + (-1) b, so they need no backward of their own.
 template <typename T>
-Var<T> neg(Var<T> a);
+Var<T> neg(Var<T> a) { return scale(a, T(-1)); }
+template <typename T>
+Var<T> sub(Var<T> a, Var<T> b) { return add(a, neg(b)); }
 template <typename T>
 Var<T> relu(Var<T> a);  // max(a, 0); derivative 0 at 0
 template <typename T>
@@ -56,7 +57,7 @@ Var<T> sigmoid(Var<T> a);  // 1 / (1 + e^-a), without overflow for any finite a
 template <typename T>
 Var<T> tanh(Var<T> a);
 
-// Reductions to a scalar (1).
+// Reductions to a scalar (1). mean(a) is scale(sum(a), 1/N), with N > 0 checked.
 template <typename T>
 Var<T> sum(Var<T> a);
 template <typename T>

@@ -16,6 +16,16 @@ using kernels::relu_outer_row;
 namespace {
 constexpr int TRANS_A = 1, TRANS_B = 2;  // matmul's flags
 Trans flag(int flags, int bit) { return (flags & bit) ? Trans::T : Trans::N; }
+
+// A (R,C) and x (C), for the ops that multiply a matrix by a vector.
+template <typename T>
+void check_matrix_vector(const char* op, Var<T> a, Var<T> x) {
+  check_rank(op, "A", a, 2);
+  check_rank(op, "x", x, 1);
+  if (x.shape().rows != a.shape().cols)
+    throw ShapeError(fmt::format("{}: A is {} but x is {}; x needs length {}", op, to_string(a.shape()),
+                                 to_string(x.shape()), a.shape().cols));
+}
 }  // namespace
 
 template <typename T>
@@ -23,8 +33,7 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
   Tape<T>& tape = tape_of("matmul", a, b);
   check_rank("matmul", "A", a, 2);
   check_rank("matmul", "B", b, 2);
-  const Tensor<T>& A = a.value();
-  const Tensor<T>& B = b.value();
+  const Tensor<T>&A = a.value(), &B = b.value();
   const std::size_t M = ta == Trans::N ? A.rows() : A.cols();
   const std::size_t K = ta == Trans::N ? A.cols() : A.rows();
   const std::size_t Kb = tb == Trans::N ? B.rows() : B.cols();
@@ -40,9 +49,8 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
 
   c.on_backward(+[](Backward<T>& g) {
     const Trans ta = flag(g.flags(), TRANS_A), tb = flag(g.flags(), TRANS_B);
-    const Tensor<T>& A = g.input(0);
-    const Tensor<T>& B = g.input(1);
-    const Tensor<T>& dC = g.grad();
+    const Trans not_ta = ta == Trans::N ? Trans::T : Trans::N, not_tb = tb == Trans::N ? Trans::T : Trans::N;
+    const Tensor<T>&A = g.input(0), &B = g.input(1), &dC = g.grad();
     const std::size_t M = dC.rows(), N = dC.cols(), K = ta == Trans::N ? A.cols() : A.rows();
     // Each product goes straight into the gradient: beta = 1 accumulates, and on a fresh (never touched)
     // gradient beta = 0 writes it, which is the same as accumulating into zeros without the pass that zeroes it.
@@ -51,8 +59,7 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
       T* dA = g.input_grad_unzeroed(0, fresh).data();
       const T beta = fresh ? T(0) : T(1);
       if (ta == Trans::N)  // dA (M,K) += dC (M,N) op(B)^T (N,K)
-        blas::parallel_gemm(Trans::N, tb == Trans::N ? Trans::T : Trans::N, M, K, N, T(1), dC.data(), N, B.data(), B.cols(),
-                   beta, dA, K);
+        blas::parallel_gemm(Trans::N, not_tb, M, K, N, T(1), dC.data(), N, B.data(), B.cols(), beta, dA, K);
       else  // dA (K,M) += op(B) (K,N) dC^T (N,M)
         blas::parallel_gemm(tb, Trans::T, K, M, N, T(1), B.data(), B.cols(), dC.data(), N, beta, dA, M);
     }
@@ -60,8 +67,7 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
       T* dB = g.input_grad_unzeroed(1, fresh).data();  // for A A^T this is dA again, no longer fresh
       const T beta = fresh ? T(0) : T(1);
       if (tb == Trans::N)  // dB (K,N) += op(A)^T (K,M) dC (M,N)
-        blas::parallel_gemm(ta == Trans::N ? Trans::T : Trans::N, Trans::N, K, N, M, T(1), A.data(), A.cols(), dC.data(), N,
-                   beta, dB, N);
+        blas::parallel_gemm(not_ta, Trans::N, K, N, M, T(1), A.data(), A.cols(), dC.data(), N, beta, dB, N);
       else  // dB (N,K) += dC^T (N,M) op(A) (M,K)
         blas::parallel_gemm(Trans::T, ta, N, K, M, T(1), dC.data(), N, A.data(), A.cols(), beta, dB, K);
     }
@@ -72,12 +78,8 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
 template <typename T>
 Var<T> matvec(Var<T> a, Var<T> x) {
   Tape<T>& tape = tape_of("matvec", a, x);
-  check_rank("matvec", "A", a, 2);
-  check_rank("matvec", "x", x, 1);
+  check_matrix_vector("matvec", a, x);
   const Tensor<T>& A = a.value();
-  if (x.shape().rows != A.cols())
-    throw ShapeError(fmt::format("matvec: A is {} but x is {}; x needs length {}", to_string(A.shape()),
-                                 to_string(x.shape()), A.cols()));
   const std::size_t R = A.rows(), C = A.cols();
   Var<T> y = tape.record("matvec", Shape::vector(R), {a, x});
   // y (R) = A (R,C) x (C)
@@ -99,12 +101,8 @@ Var<T> matvec(Var<T> a, Var<T> x) {
 template <typename T>
 Var<T> relu_matvec(Var<T> a, Var<T> x) {
   Tape<T>& tape = tape_of("relu_matvec", a, x);
-  check_rank("relu_matvec", "A", a, 2);
-  check_rank("relu_matvec", "x", x, 1);
+  check_matrix_vector("relu_matvec", a, x);
   const Tensor<T>& A = a.value();
-  if (x.shape().rows != A.cols())
-    throw ShapeError(fmt::format("relu_matvec: A is {} but x is {}; x needs length {}", to_string(A.shape()),
-                                 to_string(x.shape()), A.cols()));
   const std::size_t R = A.rows(), C = A.cols();
   Var<T> y = tape.record("relu_matvec", Shape::vector(R), {a, x});
   // y (R) = relu(A) (R,C) x (C), one pass over A and no (R, C) intermediate

@@ -1,4 +1,4 @@
-// Reductions to a scalar (1): sum, mean, and the fused logistic loss.
+// Reductions to a scalar (1): sum, mean (a composite), and the fused logistic loss.
 #include "op_checks.hpp"
 #include "ops.hpp"
 #include "logistic.hpp"
@@ -26,21 +26,8 @@ Var<T> sum(Var<T> a) {
 
 template <typename T>
 Var<T> mean(Var<T> a) {
-  Tape<T>& tape = tape_of("mean", a);
-  const std::size_t N = a.value().size();
-  if (N == 0) throw ShapeError("mean: input is empty (shape " + to_string(a.shape()) + ")");
-  Var<T> s = tape.record("mean", Shape::vector(1), {a});
-  // s (1) = (1/N) sum_i a_i
-  double acc = 0;
-  for (T v : a.value()) acc += v;
-  tape.output(s)[0] = T(acc / double(N));
-
-  s.on_backward(+[](Backward<T>& g) {
-    Tensor<T>& da = g.input_grad(0);
-    const T ds = g.grad()[0] / T(da.size());
-    for (T& v : da) v += ds;
-  });
-  return s;
+  if (a.shape().size() == 0) throw ShapeError("mean: input is empty (shape " + to_string(a.shape()) + ")");
+  return scale(sum(a), T(1) / T(a.shape().size()));
 }
 
 template <typename T>

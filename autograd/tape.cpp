@@ -34,19 +34,11 @@ typename Tape<T>::Node& Tape<T>::next_node() {
   if (backward_done_) throw TapeError("Tape: cannot record after backward(); call clear() and record again");
   if (count_ == nodes_.size()) nodes_.emplace_back();
   Node& n = nodes_[count_++];
-  // Reset everything but the storage of `own` and `grad`, which the new op reuses.
-  n.op = "";
-  n.leaf = nullptr;
-  n.grad_sink = nullptr;
-  n.backward = nullptr;
-  std::fill(std::begin(n.in), std::end(n.in), -1);
-  n.scalar = 0;
-  n.flags = 0;
-  n.uses = 0;
-  n.needs_grad = false;
-  n.grad_live = false;
-  n.output_read = true;
-  n.grad_in_value = false;
+  // A blank node that keeps the storage of `own` and `grad`, which the new op reuses.
+  Node blank;
+  blank.own = std::move(n.own);
+  blank.grad = std::move(n.grad);
+  n = std::move(blank);
   return n;
 }
 
@@ -142,26 +134,22 @@ void Tape<T>::backward(Var<T> out) {
   if (n.value().size() != 1)
     throw TapeError(fmt::format("backward: output of '{}' has shape {}, not a scalar; pass a seed of that shape",
                                 n.op, to_string(n.value().shape())));
-  Node& o = nodes_[out.id];
-  if (backward_done_) throw TapeError("backward: already ran on this recording; clear() and record again");
-  if (o.grad_sink) throw TapeError("backward: the output is a param with a caller's gradient buffer");
-  live_grad(o).fill(T(1));
-  run_backward(out);
+  run_backward(out, nullptr);
 }
 
 template <typename T>
 void Tape<T>::backward(Var<T> out, const Tensor<T>& seed) {
-  const Node& n = node(out, "backward");
-  check_shape("backward", "seed", seed.shape(), n.value().shape());
-  Node& o = nodes_[out.id];
-  if (backward_done_) throw TapeError("backward: already ran on this recording; clear() and record again");
-  if (o.grad_sink) throw TapeError("backward: the output is a param with a caller's gradient buffer");
-  live_grad(o) = seed;
-  run_backward(out);
+  check_shape("backward", "seed", seed.shape(), node(out, "backward").value().shape());
+  run_backward(out, &seed);
 }
 
 template <typename T>
-void Tape<T>::run_backward(Var<T> out) {
+void Tape<T>::run_backward(Var<T> out, const Tensor<T>* seed) {
+  Node& o = nodes_[out.id];
+  if (backward_done_) throw TapeError("backward: already ran on this recording; clear() and record again");
+  if (o.grad_sink) throw TapeError("backward: the output is a param with a caller's gradient buffer");
+  if (seed) live_grad(o) = *seed;
+  else live_grad(o).fill(T(1));  // d out / d out
   backward_done_ = true;
   // Recording order is a topological order, so one reverse loop visits every node after all its consumers.
   for (int i = out.id; i >= 0; --i) {

@@ -104,9 +104,6 @@ class Tape {
   // Bytes of value and gradient storage the tape owns (grows only while recordings get bigger).
   std::size_t storage_bytes() const;
 
-  // The op name of a node, for error messages ("matmul", "param", ...).
-  const char* op_name(Var<T> v) const { return node(v, "op_name").op; }
-
  private:
   friend struct Var<T>;
   friend struct Backward<T>;
@@ -137,7 +134,7 @@ class Tape {
   Tensor<T>& live_grad(Node& n);
   Tensor<T>& grad_buffer(Node& n, bool& fresh);
   Tensor<T>& grad_over_value(Node& n, bool& fresh);
-  void run_backward(Var<T> out);
+  void run_backward(Var<T> out, const Tensor<T>* seed);  // seed null: a scalar output seeded with 1
 
   // A deque, because appending must not move earlier nodes: an op holds references to its inputs' values
   // while it records its own node. Never shrinks: nodes past count_ keep their storage for the next recording.

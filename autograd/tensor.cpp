@@ -101,7 +101,8 @@ void Tensor<T>::fill(T value) {
 
 template <typename T>
 T Tensor<T>::item() const {
-  if (size() != 1) throw ShapeError(fmt::format("Tensor::item: needs a length-1 tensor, got shape {}", to_string(shape_)));
+  if (size() != 1)
+    throw ShapeError(fmt::format("Tensor::item: needs a length-1 tensor, got shape {}", to_string(shape_)));
   return data_[0];
 }
 

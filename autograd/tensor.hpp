@@ -3,9 +3,9 @@
 // rfa needs only matrices and vectors, so this is deliberately not an N-d array. A vector of length N has
 // rank 1 and shape (N); a matrix has rank 2 and shape (R, C). A scalar is a rank-1 tensor of length 1.
 //
-// Storage is 64-byte aligned (a cache line, and what AVX-512 loads like; views of rows may not be) and is reused: resize() to a size
-// that fits the current capacity never allocates. The tape relies on this so that recording the same
-// computation again allocates nothing.
+// Storage is 64-byte aligned (a cache line, and what AVX-512 loads like; views of rows may not be) and is reused:
+// resize() to a size that fits the current capacity never allocates. The tape relies on this so that recording
+// the same computation again allocates nothing.
 #pragma once
 
 #include <cstddef>
@@ -61,8 +61,8 @@ class Tensor {
   // A matrix filled from nested lists, one list per row (all rows the same length).
   static Tensor from_rows(std::initializer_list<std::initializer_list<T>> rows);
 
-  // A tensor that borrows rows [row0, row0 + rows) of a matrix (entries, of a vector) without copying them: valid while
-  // `t` lives and keeps its storage. For handing blocks of a large constant (the training data) to the tape or to
+  // A tensor that borrows rows [row0, row0 + rows) of a matrix (entries, of a vector) without copying them: valid
+  // while `t` lives and keeps its storage. For handing blocks of a large constant (the training data) to the tape or to
   // the BLAS. Writing through a view of a const tensor is not allowed.
   static Tensor rows_view(const Tensor& t, std::size_t row0, std::size_t rows);
   bool is_view() const { return !data_.get_deleter().owning; }

@@ -23,6 +23,13 @@ constexpr int EXIT_BAD_INPUT = 2;
 constexpr int EXIT_INTERNAL_ERROR = 3;
 constexpr int EXIT_STOPPED = 130;
 
+// The help of --grad, for every program that has it: what the tape differentiates under each --method.
+constexpr const char* GRAD_HELP =
+    "where the gradient comes from: the tape or the paper's closed form (the same trajectory to rounding; closed is "
+    "as fast or faster). The tape differentiates the loss with respect to what the method holds: dL/dW for plain; "
+    "dL/dC for rowspace (W = W0 + C X; about 2x the closed form's time); dL/df for patterns, whose shared product is "
+    "an exact acceleration of the row-space dL/dC";
+
 // Bad input from the user: reported as "<program>: error: <message>" with exit code 2.
 struct UsageError : InputError {
   using InputError::InputError;

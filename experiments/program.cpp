@@ -15,9 +15,7 @@ void CommonFlags::add_to(Args& app, const std::string& default_out, const std::s
   app.option("--out", out, "output directory");
   app.option("--seed", seed, "seed of the data, the test data and the init");
   if (optional & DTYPE) app.option("--dtype", dtype, "f32 or f64");
-  if (optional & GRAD)
-    app.option("--grad", grad, "the gradient from the tape or from the closed form (the same trajectory; closed is "
-                               "the faster)");
+  if (optional & GRAD) app.option("--grad", grad, GRAD_HELP);
   app.option("--threads", threads, "worker threads; OpenBLAS runs single-threaded inside them [default: all cores]",
              false);
   app.option("--checkpoint-seconds", control.checkpoint_seconds, "seconds between checkpoints of each run");

@@ -1,6 +1,7 @@
 #include "train_settings.hpp"
 
 #include "args.hpp"
+#include "common.hpp"
 
 namespace rfa::cli {
 
@@ -26,8 +27,7 @@ std::optional<int> parse_train_settings(int argc, char** argv, TrainSettings& s)
   app.option("--omega2", s.omega2, "init variance omega_init^2 of W's entries [default: 1/(32 m)]", false);
   app.option("--seed", s.seed, "seed of the data, test data and init (independent PCG streams)");
   app.option("--dtype", s.dtype, "precision: f32 or f64");
-  app.option("--grad", s.grad,
-             "gradient from the tape or from the paper's closed form (the same trajectory; closed is as fast or faster)");
+  app.option("--grad", s.grad, GRAD_HELP);
   app.option("--method", s.method,
                  "how W is stepped: plain, rowspace (W = W0 + C X, exact, cheaper when n < 2d), patterns (row space "
                  "with the step shared among neurons with the same activation pattern, exact) or auto (patterns when "

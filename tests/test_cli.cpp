@@ -220,15 +220,6 @@ TEST_CASE("rfa-gradcheck passes its default set, fails loudly on a broken gradie
   CHECK(bad.output.find("NOT OK") != std::string::npos);
 }
 
-TEST_CASE("every program answers --help") {
-  for (const char* p : {"rfa-train", "rfa-gradcheck"}) {
-    CAPTURE(p);
-    const auto r = run_program(p, "--help");
-    CHECK(r.code == 0);
-    CHECK(r.output.find("Usage") != std::string::npos);
-  }
-}
-
 namespace {
 // The options a program lists in its --help whose value is a number: "--steps UINT=3000 ..." -> ("--steps", "UINT").
 std::vector<std::pair<std::string, std::string>> numeric_flags(const std::string& program) {
@@ -250,12 +241,28 @@ std::vector<std::string> all_programs() {
   std::vector<std::string> out;
   for (const auto& e : fs::directory_iterator(RFA_BIN_DIR)) {
     const std::string name = e.path().filename().string();
-    if (name.rfind("rfa-", 0) == 0 && e.is_regular_file() && (e.status().permissions() & fs::perms::owner_exec) != fs::perms::none)
+    const bool executable = (e.status().permissions() & fs::perms::owner_exec) != fs::perms::none;
+    if (name.rfind("rfa-", 0) == 0 && e.is_regular_file() && executable)
       out.push_back(name);
   }
   return out;
 }
 }  // namespace
+
+TEST_CASE("every program answers --help, and --grad says what the tape differentiates under each method") {
+  std::size_t with_grad = 0;
+  for (const std::string& p : all_programs()) {
+    CAPTURE(p);
+    const auto r = run_program(p, "--help");
+    CHECK(r.code == 0);
+    CHECK(r.output.find("Usage") != std::string::npos);
+    if (r.output.find("--grad ") == std::string::npos) continue;
+    ++with_grad;
+    for (const char* said : {"dL/dW for plain", "dL/dC for rowspace", "dL/df for patterns"})
+      CHECK_MESSAGE(r.output.find(said) != std::string::npos, said);
+  }
+  CHECK(with_grad >= 3);
+}
 
 TEST_CASE("every numeric flag of every program refuses negative, fractional, huge, non-finite and empty values") {
   // Generated from each program's own option list (its --help), so a new flag or a new program is covered without

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -277,4 +278,39 @@ TEST_CASE("a run's test set and init do not depend on the training set's size") 
   CHECK(same(small.test.y, large.test.y));
   CHECK(same(small.W0, large.W0));
   CHECK(large.train.size() == 120);
+}
+
+TEST_CASE("every setting of a generated run is part of its fingerprint") {
+  // The experiment programs resume a run only when the fingerprint matches, so a setting left out of it would let a
+  // checkpoint made with another value be continued as if it were this run. (A new field of RunSpec belongs here.)
+  cli::RunSpec base;
+  base.n = 50, base.d = 30, base.m = 6, base.n_test = 200, base.steps = 10;
+  base.sigma2 = 0.01, base.alpha = 0.1, base.omega2 = 0.01;
+  std::vector<std::pair<const char*, void (*)(cli::RunSpec&)>> changes = {
+      {"n", [](cli::RunSpec& s) { s.n = 51; }},
+      {"d", [](cli::RunSpec& s) { s.d = 31; }},
+      {"m", [](cli::RunSpec& s) { s.m = 7; }},
+      {"n_test", [](cli::RunSpec& s) { s.n_test = 201; }},
+      {"steps", [](cli::RunSpec& s) { s.steps = 11; }},
+      {"sigma2", [](cli::RunSpec& s) { s.sigma2 = 0.02; }},
+      {"eta", [](cli::RunSpec& s) { s.eta = 0.1; }},
+      {"alpha", [](cli::RunSpec& s) { s.alpha = 0.2; }},
+      {"omega2", [](cli::RunSpec& s) { s.omega2 = 0.02; }},
+      {"flip", [](cli::RunSpec& s) { s.flip = FlipMode::prob; }},
+      {"noise", [](cli::RunSpec& s) { s.noise = Noise::laplace; }},
+      {"random_means", [](cli::RunSpec& s) { s.random_means = false; }},
+      {"seed", [](cli::RunSpec& s) { s.seed = 2; }},
+      {"dtype", [](cli::RunSpec& s) { s.dtype = "f32"; }},
+      {"grad", [](cli::RunSpec& s) { s.grad = GradSource::closed; }},
+      {"method", [](cli::RunSpec& s) { s.method = Method::plain; }},
+      {"dense", [](cli::RunSpec& s) { s.dense = 101; }},
+      {"per_decade", [](cli::RunSpec& s) { s.per_decade = 21; }},
+  };
+  std::set<std::string> seen = {base.fingerprint()};
+  for (const auto& [name, change] : changes) {
+    CAPTURE(name);
+    cli::RunSpec s = base;
+    change(s);
+    CHECK(seen.insert(s.fingerprint()).second);
+  }
 }

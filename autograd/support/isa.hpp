@@ -3,7 +3,7 @@
 // and the variant is chosen at run time: the best the CPU supports, or the one named by the environment variable
 //     RFA_KERNELS=avx512|avx2|sse2
 // (for checking, on one machine, what another machine would run). Every variant returns the same bits: the loops
-// sum in a fixed number of lanes and the build never contracts a*b+c into an FMA (see autograd/kernels.hpp).
+// sum in a fixed number of lanes and the build never contracts a*b+c into an FMA (see kernels.hpp).
 #pragma once
 
 #include <cstddef>
