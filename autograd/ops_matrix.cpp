@@ -17,14 +17,16 @@ namespace {
 constexpr int TRANS_A = 1, TRANS_B = 2;  // matmul's flags
 Trans flag(int flags, int bit) { return (flags & bit) ? Trans::T : Trans::N; }
 
-// A (R,C) and x (C), for the ops that multiply a matrix by a vector.
+// Checks A (R,C) and x (C) and records the node of y (R), for the ops that multiply a matrix by a vector.
 template <typename T>
-void check_matrix_vector(const char* op, Var<T> a, Var<T> x) {
+Var<T> record_matrix_vector(const char* op, Var<T> a, Var<T> x) {
+  Tape<T>& tape = tape_of(op, a, x);
   check_rank(op, "A", a, 2);
   check_rank(op, "x", x, 1);
   if (x.shape().rows != a.shape().cols)
     throw ShapeError(fmt::format("{}: A is {} but x is {}; x needs length {}", op, to_string(a.shape()),
                                  to_string(x.shape()), a.shape().cols));
+  return tape.record(op, Shape::vector(a.shape().rows), {a, x});
 }
 }  // namespace
 
@@ -77,18 +79,13 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
 
 template <typename T>
 Var<T> matvec(Var<T> a, Var<T> x) {
-  Tape<T>& tape = tape_of("matvec", a, x);
-  check_matrix_vector("matvec", a, x);
+  Var<T> y = record_matrix_vector("matvec", a, x);
   const Tensor<T>& A = a.value();
-  const std::size_t R = A.rows(), C = A.cols();
-  Var<T> y = tape.record("matvec", Shape::vector(R), {a, x});
   // y (R) = A (R,C) x (C)
-  blas::gemv(Trans::N, R, C, T(1), A.data(), C, x.value().data(), T(0), tape.output(y).data());
+  blas::gemv(Trans::N, A.rows(), A.cols(), T(1), A.data(), A.cols(), x.value().data(), T(0), y.tape->output(y).data());
 
   y.on_backward(+[](Backward<T>& g) {
-    const Tensor<T>& A = g.input(0);
-    const Tensor<T>& x = g.input(1);
-    const Tensor<T>& dy = g.grad();
+    const Tensor<T>&A = g.input(0), &x = g.input(1), &dy = g.grad();
     const std::size_t R = A.rows(), C = A.cols();
     // dA (R,C) += dy (R) x^T (C)
     if (g.wants(0)) blas::ger(R, C, T(1), dy.data(), x.data(), g.input_grad(0).data(), C);
@@ -100,14 +97,12 @@ Var<T> matvec(Var<T> a, Var<T> x) {
 
 template <typename T>
 Var<T> relu_matvec(Var<T> a, Var<T> x) {
-  Tape<T>& tape = tape_of("relu_matvec", a, x);
-  check_matrix_vector("relu_matvec", a, x);
+  Var<T> y = record_matrix_vector("relu_matvec", a, x);
   const Tensor<T>& A = a.value();
   const std::size_t R = A.rows(), C = A.cols();
-  Var<T> y = tape.record("relu_matvec", Shape::vector(R), {a, x});
   // y (R) = relu(A) (R,C) x (C), one pass over A and no (R, C) intermediate
   const T* X = x.value().data();
-  T* Y = tape.output(y).data();
+  T* Y = y.tape->output(y).data();
   for_row_parts(R, [&](std::size_t, std::size_t i0, std::size_t i1) {
     for (std::size_t i = i0; i < i1; ++i) Y[i] = relu_dot(A.data() + i * C, X, C);
   });

@@ -421,11 +421,6 @@ void PatternDescent<T>::load(const Checkpoint& c) {
   W_current_ = false;
 }
 
-template <typename T>
-std::string PatternDescent<T>::name() const {
-  return fmt::format("patterns-{}", to_string(source_));
-}
-
 template class PatternDescent<float>;
 template class PatternDescent<double>;
 

@@ -63,7 +63,7 @@ class PatternDescent final : public Trainer<T> {
   // replays those steps, which gives the numbers of the uninterrupted run.
   void save(Checkpoint& c) override;
   void load(const Checkpoint& c) override;
-  std::string name() const override;
+  std::string name() const override { return std::string("patterns-") + to_string(source_); }
   const PatternStats& stats() const { return stats_; }
   // The pre-activations Z^T (M,N) carried from step to step, and C: for tests.
   const Tensor<T>& pre_activations() const { return Zt_; }

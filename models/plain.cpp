@@ -58,11 +58,6 @@ void PlainDescent<T>::load(const Checkpoint& c) {
   c.get("W", W_);
 }
 
-template <typename T>
-std::string PlainDescent<T>::name() const {
-  return fmt::format("gd-{}", to_string(source_));
-}
-
 template class PlainDescent<float>;
 template class PlainDescent<double>;
 

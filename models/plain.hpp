@@ -20,7 +20,7 @@ class PlainDescent final : public Trainer<T> {
   const Tensor<T>& weights() override { return W_; }
   void save(Checkpoint& c) override;  // "W"
   void load(const Checkpoint& c) override;
-  std::string name() const override;
+  std::string name() const override { return std::string("gd-") + to_string(source_); }
 
  private:
   GradSource source_;

@@ -222,11 +222,6 @@ void RowSpaceDescent<T>::load(const Checkpoint& c) {
   W_current_ = false;
 }
 
-template <typename T>
-std::string RowSpaceDescent<T>::name() const {
-  return fmt::format("rowspace-{}", to_string(source_));
-}
-
 template class RowSpace<float>;
 template class RowSpace<double>;
 template void outputs_by_neuron(const Tensor<float>&, const Tensor<float>&, std::vector<double>&, std::vector<double>&);

@@ -71,7 +71,7 @@ class RowSpaceDescent final : public Trainer<T> {
   void outputs(const Dataset<T>& data, Tensor<T>& f) override;
   void save(Checkpoint& c) override;  // "C"
   void load(const Checkpoint& c) override;
-  std::string name() const override;
+  std::string name() const override { return std::string("rowspace-") + to_string(source_); }
 
   const RowSpace<T>& space() const { return space_; }
   const Tensor<T>& coefficients() const { return C_; }

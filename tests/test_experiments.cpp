@@ -102,13 +102,19 @@ void check_verdict(const std::map<std::string, std::pair<std::string, std::strin
   INFO(claims.at(id).first);
   CHECK(claims.at(id).second == verdict);
 }
+
+// Runs `program --profile quick` (plus `extra`) on one thread into dir/<out>, and requires it to succeed.
+void run_quick(const std::string& program, const test::TempDir& dir, const std::string& out,
+               const std::string& extra = "") {
+  const auto r = run_program(program, "--profile quick --threads 1 --quiet " + extra + " --out " + dir / out);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+}
 }  // namespace
 
 TEST_CASE("rfa-fig1 quick: every clean training point right, every flipped one wrong, a figure drawn") {
   test::TempDir dir("fig1");
-  const auto r = run_program("rfa-fig1", "--profile quick --threads 1 --quiet --out " + dir / "fig1");
-  INFO(r.output);
-  REQUIRE(r.code == 0);
+  run_quick("rfa-fig1", dir, "fig1");
   const auto claims = read_claims(dir / "fig1/claims.tsv");
   check_verdict(claims, "fig1.clean", "agree");
   check_verdict(claims, "fig1.noisy", "agree");
@@ -119,9 +125,7 @@ TEST_CASE("rfa-fig1 quick: every clean training point right, every flipped one w
 
 TEST_CASE("rfa-fig2 quick: after the jump the test accuracy sits near 1 - eta in both panels") {
   test::TempDir dir("fig2");
-  const auto r = run_program("rfa-fig2", "--profile quick --seeds 2 --threads 1 --quiet --out " + dir / "fig2");
-  INFO(r.output);
-  REQUIRE(r.code == 0);
+  run_quick("rfa-fig2", dir, "fig2", "--seeds 2");
   for (const char* panel : {"high", "low"}) {
     CAPTURE(panel);
     // columns: step, train_mean, train_min, train_max, test_mean, test_min, test_max, test_clean_mean, loss_mean
@@ -155,9 +159,7 @@ TEST_CASE("rfa-fig2: a run stopped midway and started again ends with the uninte
 
 TEST_CASE("rfa-amplification quick: J sets as a Gaussian init predicts, one step amplifies, Theorem 1 holds") {
   test::TempDir dir("amp");
-  const auto r = run_program("rfa-amplification", "--profile quick --threads 1 --quiet --out " + dir / "amp");
-  INFO(r.output);
-  REQUIRE(r.code == 0);
+  run_quick("rfa-amplification", dir, "amp");
   // From the measurements, not from the verdicts the program writes about itself.
   for (const char* s : {"fig2", "theory"}) {
     const std::string k = s;
@@ -193,9 +195,7 @@ TEST_CASE("rfa-amplification quick: J sets as a Gaussian init predicts, one step
 
 TEST_CASE("rfa-linear quick: the trained homogeneous linear classifier stays at chance, the 75% rule reaches 75%") {
   test::TempDir dir("linear");
-  const auto r = run_program("rfa-linear", "--profile quick --threads 1 --quiet --out " + dir / "lin");
-  INFO(r.output);
-  REQUIRE(r.code == 0);
+  run_quick("rfa-linear", dir, "lin");
   const auto table = read_table(dir / "lin/linear.csv");
   REQUIRE(table.size() == 6);
   for (const auto& row : table) {
@@ -212,9 +212,7 @@ TEST_CASE("rfa-linear quick: the trained homogeneous linear classifier stays at 
 
 TEST_CASE("rfa-sweep quick: every variant runs; with the paper's settings the jump comes within T = 3.5 steps") {
   test::TempDir dir("sweep");
-  const auto r = run_program("rfa-sweep", "--profile quick --threads 1 --out " + dir / "sweep");
-  INFO(r.output);
-  REQUIRE(r.code == 0);
+  run_quick("rfa-sweep", dir, "sweep");
   std::istringstream in(read_file(dir / "sweep/sweep.csv"));
   std::string header, first;
   std::getline(in, header);

@@ -58,49 +58,40 @@ std::vector<Metrics> run(Trainer<double>& t, const Problem& p, std::size_t steps
   return run_training(t, p.train, &p.test, opt);
 }
 
+// Trains `fast` and the plain closed-form step side by side for `steps` steps and checks that they follow one
+// trajectory: W within 1e-10 (and far from its init), the same accuracies, loss and ||W||_F to 1e-10.
+void check_follows_plain(Trainer<double>& fast, const Problem& p, std::size_t steps) {
+  PlainDescent<double> plain(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+  const auto a = run(plain, p, steps), b = run(fast, p, steps);
+  CHECK(relative_difference(fast.weights(), plain.weights()) < 1e-10);
+  CHECK(relative_difference(plain.weights(), p.W0) > 1);  // W moved far from its init
+  REQUIRE(a.size() == b.size());
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    CHECK(b[k].train_acc == a[k].train_acc);
+    CHECK(b[k].test_acc == a[k].test_acc);
+    CHECK(b[k].test_clean_acc == a[k].test_clean_acc);
+    CHECK(test::close(b[k].loss, a[k].loss, 1e-10));
+    CHECK(test::close(b[k].w_norm, a[k].w_norm, 1e-10));
+  }
+}
+
 struct ThreadScope {
   explicit ThreadScope(int n) { set_threads(n); }
   ~ThreadScope() { set_threads(1); }
 };
 }  // namespace
 
-TEST_CASE("row-space training follows the ordinary trajectory: W within 1e-10 after 1000 steps, same accuracies") {
-  const Problem p = make_problem(40, 120, 16, 1);
-  for (GradSource src : {GradSource::closed, GradSource::tape}) {
-    CAPTURE(to_string(src));
-    PlainDescent<double> plain(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
-    RowSpaceDescent<double> rows(src, p.train.X, p.train.y, p.a, p.W0, 0.1);
-    const auto a = run(plain, p, 1000), b = run(rows, p, 1000);
-    CHECK(relative_difference(rows.weights(), plain.weights()) < 1e-10);
-    CHECK(relative_difference(plain.weights(), p.W0) > 1);  // W moved far from its init
-    REQUIRE(a.size() == b.size());
-    for (std::size_t k = 0; k < a.size(); ++k) {
-      CHECK(b[k].train_acc == a[k].train_acc);
-      CHECK(b[k].test_acc == a[k].test_acc);
-      CHECK(b[k].test_clean_acc == a[k].test_clean_acc);
-      CHECK(test::close(b[k].loss, a[k].loss, 1e-10));
-      CHECK(test::close(b[k].w_norm, a[k].w_norm, 1e-10));
-    }
-  }
-}
-
-TEST_CASE("shared-pattern training follows the ordinary trajectory: W within 1e-10 after 1000 steps, same accuracies") {
+TEST_CASE("row space and shared patterns follow the ordinary trajectory: W within 1e-10 after 1000 steps") {
+  const Problem small = make_problem(40, 120, 16, 1);
   // Large enough that neurons group into shared patterns, so the shared product and the per-entry corrections
   // both run (checked through the trainer's counts), and 1000 steps cross refreshes.
-  const Problem p = make_problem(120, 400, 96, 7);
+  const Problem large = make_problem(120, 400, 96, 7);
   for (GradSource src : {GradSource::closed, GradSource::tape}) {
     CAPTURE(to_string(src));
-    PlainDescent<double> plain(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
-    PatternDescent<double> shared(src, p.train.X, p.train.y, p.a, p.W0, 0.1);
-    const auto a = run(plain, p, 1000), b = run(shared, p, 1000);
-    CHECK(relative_difference(shared.weights(), plain.weights()) < 1e-10);
-    CHECK(relative_difference(plain.weights(), p.W0) > 1);
-    REQUIRE(a.size() == b.size());
-    for (std::size_t k = 0; k < a.size(); ++k) {
-      CHECK(b[k].train_acc == a[k].train_acc);
-      CHECK(b[k].test_acc == a[k].test_acc);
-      CHECK(test::close(b[k].loss, a[k].loss, 1e-10));
-    }
+    RowSpaceDescent<double> rows(src, small.train.X, small.train.y, small.a, small.W0, 0.1);
+    check_follows_plain(rows, small, 1000);
+    PatternDescent<double> shared(src, large.train.X, large.train.y, large.a, large.W0, 0.1);
+    check_follows_plain(shared, large, 1000);
     const PatternStats& st = shared.stats();
     CHECK(st.steps == 1000);
     CHECK(st.refreshes >= 2);

@@ -65,6 +65,27 @@ const std::vector<Case> TRAINING_PROGRAMS = {
 };
 
 std::string command(const Case& c, const std::string& out) { return c.args + " --threads 1 --quiet --out " + out; }
+
+// Every result file of c in `out` has the bytes of the same file in `whole`.
+void check_same_results(const Case& c, const std::string& out, const std::string& whole) {
+  for (const std::string& f : c.results) CHECK_MESSAGE(same_file(out + "/" + f, whole + "/" + f), f);
+}
+
+// rfa-train run whole into dir/whole and stopped at step 100 into dir/run: the set-up of the fault tests below.
+struct StoppedRun {
+  const Case& c = TRAINING_PROGRAMS[0];
+  std::string whole, out;
+  explicit StoppedRun(const test::TempDir& dir) : whole(dir / "whole"), out(dir / "run") {
+    REQUIRE(run_program(c.program, command(c, whole)).code == 0);
+    REQUIRE(run_program(c.program, command(c, out) + " --stop-at 100").code == 130);
+  }
+  test::CommandResult again(const std::string& extra = "") const { return run_program(c.program, command(c, out) + extra); }
+  // Runs to the end and checks that the results are the uninterrupted run's.
+  void finish() const {
+    REQUIRE(again().code == 0);
+    check_same_results(c, out, whole);
+  }
+};
 }  // namespace
 
 TEST_CASE("Ctrl-C and SIGTERM in every program that trains: a checkpoint, exit 130, and a resume to the same numbers") {
@@ -86,7 +107,7 @@ TEST_CASE("Ctrl-C and SIGTERM in every program that trains: a checkpoint, exit 1
       for (const auto& e : fs::recursive_directory_iterator(out)) checkpointed |= e.path().filename() == "checkpoint.rfa";
       CHECK(checkpointed);
       REQUIRE(run_program(c.program, command(c, out)).code == 0);
-      for (const std::string& f : c.results) CHECK_MESSAGE(same_file(out + "/" + f, whole + "/" + f), f);
+      check_same_results(c, out, whole);
     }
   }
 }
@@ -111,7 +132,7 @@ TEST_CASE("kill -9 at random moments, ten times, then a resume: the uninterrupte
     }
     CHECK(killed_mid_run == 10);
     REQUIRE(run_program(c.program, args).code == 0);
-    for (const std::string& f : c.results) CHECK_MESSAGE(same_file(out + "/" + f, whole + "/" + f), f);
+    check_same_results(c, out, whole);
   }
 }
 
@@ -141,13 +162,11 @@ TEST_CASE("one run per output directory: a second run is refused at once, a dead
 
 TEST_CASE("a full disk: a clear error naming the file, the last checkpoint intact, and a resume with space") {
   test::TempDir dir("full");
-  const Case& c = TRAINING_PROGRAMS[0];
-  const std::string whole = dir / "whole", out = dir / "run";
-  REQUIRE(run_program(c.program, command(c, whole)).code == 0);
-  REQUIRE(run_program(c.program, command(c, out) + " --stop-at 100").code == 130);
+  const StoppedRun run(dir);
+  const std::string& out = run.out;
   const std::string before = read_file(out + "/checkpoint.rfa");
   // RLIMIT_FSIZE of 16 KiB: the next checkpoint (about 31 KiB) cannot be written, as on a full disk.
-  const auto p = test::spawn_program(c.program, command(c, out) + " --checkpoint-seconds 0.1", dir / "log",
+  const auto p = test::spawn_program(run.c.program, command(run.c, out) + " --checkpoint-seconds 0.1", dir / "log",
                                      "ulimit -f 16; ");
   const int code = test::wait_program(p);
   const std::string log = read_file(dir / "log");
@@ -158,16 +177,13 @@ TEST_CASE("a full disk: a clear error naming the file, the last checkpoint intac
   CHECK(read_file(out + "/checkpoint.rfa") == before);
   CHECK(parse_checkpoint(before, "checkpoint").step == 100);
   CHECK_FALSE(fs::exists(out + "/metrics.csv"));
-  REQUIRE(run_program(c.program, command(c, out)).code == 0);
-  for (const std::string& f : c.results) CHECK_MESSAGE(same_file(out + "/" + f, whole + "/" + f), f);
+  run.finish();
 }
 
 TEST_CASE("a read-only output directory: a clear error naming the file, earlier results intact, a resume later") {
   test::TempDir dir("readonly");
-  const Case& c = TRAINING_PROGRAMS[0];
-  const std::string whole = dir / "whole", out = dir / "run";
-  REQUIRE(run_program(c.program, command(c, whole)).code == 0);
-  REQUIRE(run_program(c.program, command(c, out) + " --stop-at 100").code == 130);
+  const StoppedRun run(dir);
+  const std::string& out = run.out;
   const std::string before = read_file(out + "/checkpoint.rfa");
   // A read-only bind mount of the directory onto itself (root only); as another user, its mode bits do the same.
   const bool mounted = std::system(("mount --bind " + out + " " + out + " 2>/dev/null && mount -o remount,ro,bind " +
@@ -180,7 +196,7 @@ TEST_CASE("a read-only output directory: a clear error naming the file, earlier 
     }
     fs::permissions(out, fs::perms::owner_read | fs::perms::owner_exec);
   }
-  const auto r = run_program(c.program, command(c, out));
+  const auto r = run.again();
   if (mounted) std::system(("umount " + out).c_str());
   else fs::permissions(out, fs::perms::owner_all);
   INFO(r.output);
@@ -189,26 +205,24 @@ TEST_CASE("a read-only output directory: a clear error naming the file, earlier 
   CHECK((r.output.find("Read-only file system") != std::string::npos ||
          r.output.find("Permission denied") != std::string::npos));
   CHECK(read_file(out + "/checkpoint.rfa") == before);
-  REQUIRE(run_program(c.program, command(c, out)).code == 0);
-  for (const std::string& f : c.results) CHECK_MESSAGE(same_file(out + "/" + f, whole + "/" + f), f);
+  run.finish();
 }
 
 TEST_CASE("a damaged checkpoint: the previous one is used; with none to fall back to, the run is refused") {
   test::TempDir dir("damaged");
-  const Case& c = TRAINING_PROGRAMS[0];
-  const std::string whole = dir / "whole", out = dir / "run";
-  REQUIRE(run_program(c.program, command(c, whole)).code == 0);
-  REQUIRE(run_program(c.program, command(c, out) + " --stop-at 100").code == 130);
-  REQUIRE(run_program(c.program, command(c, out) + " --stop-at 200").code == 130);
+  const StoppedRun run(dir);
+  const Case& c = run.c;
+  const std::string& out = run.out;
+  REQUIRE(run.again(" --stop-at 200").code == 130);
   std::string bytes = read_file(out + "/checkpoint.rfa");
   bytes[bytes.size() / 2] ^= 0x10;  // one bit, inside W
   write_file_atomic(out + "/checkpoint.rfa", bytes);
-  const auto r = run_program(c.program, command(c, out));
+  const auto r = run.again();
   INFO(r.output);
   CHECK(r.code == 0);
   CHECK(r.output.find("resuming from the previous checkpoint") != std::string::npos);
   CHECK(r.output.find("checksum does not match") != std::string::npos);
-  for (const std::string& f : c.results) CHECK_MESSAGE(same_file(out + "/" + f, whole + "/" + f), f);
+  check_same_results(c, out, run.whole);
 
   const std::string lone = dir / "lone";
   REQUIRE(run_program(c.program, command(c, lone) + " --stop-at 100").code == 130);

@@ -47,7 +47,10 @@ TEST_CASE_TEMPLATE("every kernel variant returns the SSE2 variant's bits, and th
   // Lengths around the lane counts (8, 16) and the vector widths, with tails.
   for (std::size_t n : {1u, 7u, 8u, 15u, 16u, 17u, 33u, 100u, 257u, 500u}) {
     CAPTURE(n);
-    const std::vector<T> a = values<T>(n, 1 + n), x = values<T>(n, 2 + n), base = values<T>(n, 3 + n);
+    std::vector<T> a = values<T>(n, 1 + n);
+    const std::vector<T> x = values<T>(n, 2 + n), base = values<T>(n, 3 + n);
+    // Entries exactly at the kink, of both signs: relu'(0) = 0 must hold in every lane and in the tail.
+    for (std::size_t j = 0; j < n; j += 3) a[j] = j % 2 ? T(-0.0) : T(0);
     const T dy = T(0.37);
     struct Out {
       T dot;
