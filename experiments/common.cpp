@@ -61,6 +61,11 @@ void require_one_of(const char* flag, const std::string& v, std::initializer_lis
   throw UsageError(fmt::format("{} must be one of {}; got '{}'", flag, list, v));
 }
 
+void start_program(char** argv, Trains trains) {
+  openblas::select_kernels(argv);
+  if (trains == Trains::yes) install_stop_handlers();
+}
+
 int guarded_main(const char* program, const std::function<int()>& body) {
   // A full disk turns writes into EFBIG or ENOSPC errors with a message naming the file; without this, writing past
   // a file-size limit would kill the process with SIGXFSZ instead.

@@ -43,6 +43,12 @@ void require_size(const char* flag, std::size_t v, std::size_t lo);  // lo <= v 
 void require_eta(const char* flag, double v);                 // in [0, 0.5)
 void require_one_of(const char* flag, const std::string& v, std::initializer_list<const char*> allowed);
 
+// The first thing every rfa program does: OpenBLAS's kernels are checked (which may re-execute the program with
+// OPENBLAS_CORETYPE set, see openblas.hpp) and, in a program that trains, the stop handlers installed (run.hpp), so
+// that a Ctrl-C even during the set-up stops the run cleanly before its first step.
+enum class Trains { no, yes };
+void start_program(char** argv, Trains trains);
+
 // Runs a program's body: maps exceptions to a message on stderr and an exit code (see above): InputError (and its
 // kinds: UsageError, NpyError, CheckpointError, LockError) to 2, TrainingInterrupted to 130, other runtime errors
 // (TrainingDiverged, FileError) to 1, anything else to 3. CLI11's own parse errors are handled by Args::parse.

@@ -19,6 +19,15 @@ using namespace rfa::cli;
 
 namespace {
 
+// What the program does and writes, as --help shows it.
+constexpr const char* ABOUT =
+    "rfa-amplification: measures the paper's mechanism over training (Lemmas 3, 4, 12, 14, Conditions 9 and 10, "
+    "Proposition 2, Theorem 1) at Figure 2's settings and at settings closer to the theorem's assumptions. Writes, "
+    "per setting in --out/<setting>/: amplification.csv (per snapshot step), alignment_t0.csv and "
+    "alignment_t1_tT.csv (the distributions), amplification.png / .svg, and the run (metrics.csv, run.json, "
+    "checkpoint.rfa); and summary.json, claims.tsv and section.md in --out. Stop with Ctrl-C and run the same "
+    "command again to resume.";
+
 struct Options {
   CommonFlags common;
   std::string settings = "both";
@@ -82,7 +91,9 @@ Outcome run_setting(const Options& o, const Setting& st) {
   const std::string dir = o.common.out + "/" + st.key;
   const auto t0 = std::chrono::steady_clock::now();
   PreparedRun<double> r = prepare_run<double>(st.spec);
-  Outcome out{st, at_init(r.W0, r.a, r.means, std::sqrt(st.spec.omega2), o.c), {}, {}, {}};
+  Outcome out;
+  out.st = st;
+  out.init = at_init(r.W0, r.a, r.means, std::sqrt(st.spec.omega2), o.c);
   Tracker tracker(st.spec, r.train, r.a, r.means, r.W0, out.init);
   RunOptions hooks;
   hooks.on_eval = [&](const Metrics& m) { tracker.observe(r.trainer->weights(), m); };
@@ -257,16 +268,9 @@ Json summary(const Options& o, const Outcome& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  openblas::select_kernels(argv);
-  install_stop_handlers();  // first: a Ctrl-C during the set-up stops the run before its first step
+  start_program(argv, Trains::yes);
   Options o;
-  Args app{"rfa-amplification: measures the paper's mechanism over training (Lemmas 3, 4, 12, 14, Conditions 9 "
-           "and 10, Proposition 2, Theorem 1) at Figure 2's settings and at settings closer to the theorem's "
-           "assumptions. Writes, per setting in --out/<setting>/: amplification.csv (per snapshot step), "
-           "alignment_t0.csv and alignment_t1_tT.csv (the distributions), amplification.png / .svg, and the run "
-           "(metrics.csv, run.json, checkpoint.rfa); and summary.json, claims.tsv and section.md in --out. Stop "
-           "with Ctrl-C and run the same command again to resume.",
-           "rfa-amplification"};
+  Args app{ABOUT, "rfa-amplification"};
   o.common.add_to(app, "results/amplification", "quick (small, for tests) or default; paper is the same as default");
   app.option("--settings", o.settings, "both, fig2 or theory");
   app.option("--steps", o.steps, "training steps to follow (default 2000; quick 40)", false);

@@ -31,6 +31,17 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
+// What the program does and writes, as --help shows it.
+constexpr const char* ABOUT =
+    "rfa-bench: times one full gradient-descent step (forward, backward, update) of the paper's network for each "
+    "trainer: the tape (blocked, fused), the hand-written closed-form step, row-space training and shared-pattern "
+    "training (both exact; used where N < 2D unless --all-rowspace; shared-pattern steps are timed after "
+    "--pattern-steps steps at Figure 2's init and step, since their cost depends on how the activation patterns "
+    "group). In the same run it times the step's two GEMMs alone, both with rows split over rfa's workers and with "
+    "OpenBLAS's own threads (the faster is the GEMM limit) and prints each step's FLOP rate as a share of that "
+    "limit and its time relative to the closed-form step. Candidates run interleaved, one step each in turn, so "
+    "machine noise affects all alike. Times are medians with the 10th-90th percentile spread.";
+
 struct ShapeNDM {
   std::size_t n, d, m;
 };
@@ -201,7 +212,7 @@ void write_json(const std::string& path, const std::vector<Row>& rows, int reps)
 }  // namespace
 
 int main(int argc, char** argv) {
-  openblas::select_kernels(argv);
+  cli::start_program(argv, cli::Trains::no);
   std::string shapes = "5000x2x500,300x5000x400,5000x300x400,5000x1000x400";
   std::string dtypes = "f32,f64", json;
   std::vector<int> thread_counts{1, 2};
@@ -210,17 +221,7 @@ int main(int argc, char** argv) {
   int pattern_steps = 2000;
   int reps = 21, warmup = 3;
   bool all_rowspace = false;
-  cli::Args app{
-      "rfa-bench: times one full gradient-descent step (forward, backward, update) of the paper's network for each "
-      "trainer: the tape (blocked, fused), the hand-written closed-form step, row-space training and shared-pattern "
-      "training (both exact; used where N < 2D unless --all-rowspace; shared-pattern steps are timed after "
-      "--pattern-steps steps at Figure 2's init and step, since their cost depends on how the activation patterns "
-      "group). In the same run it times the step's two GEMMs alone, both with rows "
-      "split over rfa's workers and with OpenBLAS's own threads (the faster is the GEMM limit) "
-      "and prints each step's FLOP rate as a share of that limit and its time relative to the closed-form step. "
-      "Candidates run interleaved, one step each in turn, so machine noise affects all alike. Times are medians "
-      "with the 10th-90th percentile spread.",
-      "rfa-bench"};
+  cli::Args app{ABOUT, "rfa-bench"};
   app.option("--shapes", shapes, "comma-separated NxDxM shapes");
   app.option("--dtypes", dtypes, "f32, f64 or both");
   app.option("--threads", thread_counts, "thread counts to measure");

@@ -21,6 +21,14 @@ using namespace rfa::cli;
 
 namespace {
 
+// What the program does and writes, as --help shows it.
+constexpr const char* ABOUT =
+    "rfa-fig1: the paper's Figure 1. Trains the network (d = 2, sigma^2 = 1/50, 15% of labels flipped with "
+    "probability, n = 5000, m = 500, alpha = 0.05, omega_init^2 = 1/(32 m), T = 3000) and writes, in --out: "
+    "metrics.csv (training over time), grid.csv (the decision function f on a grid over [-1.75, 1.75]^2), "
+    "points.csv (a subset of the training points, clean and flipped), W.npy, summary.json, claims.tsv, section.md "
+    "and the figure fig1.png / fig1.svg. Stop with Ctrl-C and run the same command again to resume.";
+
 struct Options {
   CommonFlags common;
   std::size_t steps = 0, grid = 201, points = 1200;
@@ -178,15 +186,9 @@ Report report(const Options& o, const Outcome& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  openblas::select_kernels(argv);
-  install_stop_handlers();  // first: a Ctrl-C during the set-up stops the run before its first step
+  start_program(argv, Trains::yes);
   Options o;
-  Args app{"rfa-fig1: the paper's Figure 1. Trains the network (d = 2, sigma^2 = 1/50, 15% of labels flipped with "
-           "probability, n = 5000, m = 500, alpha = 0.05, omega_init^2 = 1/(32 m), T = 3000) and writes, in --out: "
-           "metrics.csv (training over time), grid.csv (the decision function f on a grid over [-1.75, 1.75]^2), "
-           "points.csv (a subset of the training points, clean and flipped), W.npy, summary.json, claims.tsv, "
-           "section.md and the figure fig1.png / fig1.svg. Stop with Ctrl-C and run the same command again to resume.",
-           "rfa-fig1"};
+  Args app{ABOUT, "rfa-fig1"};
   o.common.add_to(app, "results/fig1", "quick (small, for tests), default or paper (both the paper's settings)",
                   CommonFlags::DTYPE | CommonFlags::GRAD);
   app.option("--steps", o.steps, "override the number of steps", false);

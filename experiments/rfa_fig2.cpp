@@ -20,6 +20,16 @@ using namespace rfa::cli;
 
 namespace {
 
+// What the program does and writes, as --help shows it.
+constexpr const char* ABOUT =
+    "rfa-fig2: the paper's Figure 2 (training in high and low dimensions). Panels (n, d) = (300, 5000) and (5000, "
+    "300); m = 400, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, omega_init^2 = 0.01/(m d), "
+    "alpha = 0.1, 6000 test points. Writes, in --out: <panel>/seed-<k>/ (metrics.csv, run.json, checkpoint.rfa) for "
+    "every run, high.csv and low.csv (mean and min-max over seeds at each evaluation step), summary.json, "
+    "claims.tsv, section.md and fig2.png / fig2.svg. The (300, 5000) panel trains in row space with shared "
+    "activation patterns (exact, see README). Long runs print progress with the time left; stop with Ctrl-C and run "
+    "the same command again to resume.";
+
 struct Options {
   CommonFlags common;
   std::string panels = "both";
@@ -229,17 +239,9 @@ Report report(const Options& o, const std::vector<Panel>& panels, double wall) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  openblas::select_kernels(argv);
-  install_stop_handlers();  // first: a Ctrl-C during the set-up stops the run before its first step
+  start_program(argv, Trains::yes);
   Options o;
-  Args app{"rfa-fig2: the paper's Figure 2 (training in high and low dimensions). Panels (n, d) = (300, 5000) and "
-           "(5000, 300); m = 400, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, "
-           "omega_init^2 = 0.01/(m d), alpha = 0.1, 6000 test points. Writes, in --out: <panel>/seed-<k>/ "
-           "(metrics.csv, run.json, checkpoint.rfa) for every run, high.csv and low.csv (mean and min-max over "
-           "seeds at each evaluation step), summary.json, claims.tsv, section.md and fig2.png / fig2.svg. The "
-           "(300, 5000) panel trains in row space with shared activation patterns (exact, see README). Long runs "
-           "print progress with the time left; stop with Ctrl-C and run the same command again to resume.",
-           "rfa-fig2"};
+  Args app{ABOUT, "rfa-fig2"};
   o.common.add_to(app, "results/fig2",
                   "quick (seconds, small panels, for tests), default (2x10^5 and 2x10^4 steps, about 7 minutes on 2 "
                   "cores) or paper (10^7 steps per panel: under an hour for (300, 5000), days for (5000, 300); "

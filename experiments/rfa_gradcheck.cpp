@@ -24,6 +24,13 @@ using namespace rfa;
 
 namespace {
 
+// What the program does and writes, as --help shows it.
+constexpr const char* ABOUT =
+    "rfa-gradcheck: checks the tape's gradient of the paper's mean logistic loss L(W) = (1/n) sum_i log(1 + "
+    "exp(-y_i f(x_i; W))) against the paper's closed-form gradient (to 1e-12 of the largest entry) and against "
+    "central differences (eps 1e-6, atol 1e-5, rtol 1e-3, PyTorch's defaults), in double, on instances with the "
+    "paper's shapes scaled down, including points within 1e-4 of a ReLU kink. Exits 1 if any comparison fails.";
+
 struct Instance {
   const char* name;
   std::size_t n, d, m;
@@ -92,14 +99,8 @@ int main(int argc, char** argv) {
   std::string dump;
   std::size_t dump_instance = 0;
   bool sabotage = false;
-  openblas::select_kernels(argv);
-  cli::Args app{
-      "rfa-gradcheck: checks the tape's gradient of the paper's mean logistic loss L(W) = (1/n) sum_i "
-      "log(1 + exp(-y_i f(x_i; W))) against the paper's closed-form gradient (to 1e-12 of the largest entry) and "
-      "against central differences (eps 1e-6, atol 1e-5, rtol 1e-3, PyTorch's defaults), in double, on "
-      "instances with the paper's shapes scaled down, including points within 1e-4 of a ReLU kink. Exits 1 if "
-      "any comparison fails.",
-      "rfa-gradcheck"};
+  cli::start_program(argv, cli::Trains::no);
+  cli::Args app{ABOUT, "rfa-gradcheck"};
   app.option("--dump", dump,
                  "write X.npy, y.npy, W.npy, a.npy, grad.npy (the closed-form gradient, m x d) and loss.txt of one "
                  "instance to this directory, for checking with numpy or PyTorch", false);

@@ -22,6 +22,15 @@ using namespace rfa::cli;
 
 namespace {
 
+// What the program does and writes, as --help shows it.
+constexpr const char* ABOUT =
+    "rfa-linear: linear classifiers on the paper's data, trained by gradient descent on the mean logistic loss from "
+    "zero: homogeneous sgn(<w, x>) and with a bias sgn(<w, x> + b), at Figure 1's and Figure 2's (300, 5000) "
+    "settings; plus the rule sgn(<x, mu1> - 1/2), which a bias makes possible and which is right on three clusters "
+    "of four. Writes linear.csv, summary.json, claims.tsv and section.md in --out, and each training run in "
+    "--out/<setting>-<model>/ (metrics.csv, run.json, checkpoint.rfa). Stop with Ctrl-C and run the same command "
+    "again to resume.";
+
 struct Options {
   CommonFlags common;
   std::size_t steps = 0;
@@ -112,16 +121,9 @@ Report report(const Options& o, const std::vector<Row>& rows, std::size_t steps,
 }  // namespace
 
 int main(int argc, char** argv) {
-  openblas::select_kernels(argv);
-  install_stop_handlers();  // first: a Ctrl-C during the set-up stops the run before its first step
+  start_program(argv, Trains::yes);
   Options o;
-  Args app{"rfa-linear: linear classifiers on the paper's data, trained by gradient descent on the mean logistic "
-           "loss from zero: homogeneous sgn(<w, x>) and with a bias sgn(<w, x> + b), at Figure 1's and Figure 2's "
-           "(300, 5000) settings; plus the rule sgn(<x, mu1> - 1/2), which a bias makes possible and which is right "
-           "on three clusters of four. Writes linear.csv, summary.json, claims.tsv and section.md in --out, and each "
-           "training run in --out/<setting>-<model>/ (metrics.csv, run.json, checkpoint.rfa). Stop with Ctrl-C and "
-           "run the same command again to resume.",
-           "rfa-linear"};
+  Args app{ABOUT, "rfa-linear"};
   o.common.add_to(app, "results/linear", "quick (small, for tests) or default (= paper)");
   app.option("--steps", o.steps, "gradient steps (default 5000; quick 300)", false);
   app.option("--alpha", o.alpha, "step size");

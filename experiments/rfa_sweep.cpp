@@ -20,6 +20,14 @@ using namespace rfa::cli;
 
 namespace {
 
+// What the program does and writes, as --help shows it.
+constexpr const char* ABOUT =
+    "rfa-sweep: varies one setting at a time from Figure 2's (300, 5000) panel (step size, init scale, noise level, "
+    "flip mode, noise law, precision) and records when the accuracy jumps to 85% and where it settles, to find out "
+    "which setting moves our Figure 2 towards the paper's (a jump at 2-3 x 10^2 steps). Writes sweep.csv, "
+    "summary.json, claims.tsv and section.md in --out, and each variant's run in --out/<variant>/ (metrics.csv, "
+    "run.json, checkpoint.rfa). Stop with Ctrl-C and run the same command again to resume.";
+
 struct Variant {
   std::string name, change;
   RunSpec spec;
@@ -158,16 +166,10 @@ Report report(const std::vector<Variant>& variants, const std::vector<Result>& r
 }  // namespace
 
 int main(int argc, char** argv) {
-  openblas::select_kernels(argv);
-  install_stop_handlers();  // first: a Ctrl-C during the set-up stops the run before its first step
+  start_program(argv, Trains::yes);
   CommonFlags common;
   std::size_t steps = 0;
-  Args app{"rfa-sweep: varies one setting at a time from Figure 2's (300, 5000) panel (step size, init scale, noise "
-           "level, flip mode, noise law, precision) and records when the accuracy jumps to 85% and where it settles, to "
-           "find out which setting moves our Figure 2 towards the paper's (a jump at 2-3 x 10^2 steps). Writes "
-           "sweep.csv, summary.json, claims.tsv and section.md in --out, and each variant's run in --out/<variant>/ "
-           "(metrics.csv, run.json, checkpoint.rfa). Stop with Ctrl-C and run the same command again to resume.",
-           "rfa-sweep"};
+  Args app{ABOUT, "rfa-sweep"};
   common.add_to(app, "results/sweep", "quick (small, for tests) or default (= paper)");
   app.option("--steps", steps, "steps per run (default 3000; quick 200)", false);
   if (auto rc = app.parse(argc, argv)) return *rc;

@@ -180,8 +180,7 @@ int train(TrainSettings s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  openblas::select_kernels(argv);
-  install_stop_handlers();  // first: a Ctrl-C during the set-up stops the run before its first step
+  cli::start_program(argv, cli::Trains::yes);
   TrainSettings s;
   return cli::guarded_main("rfa-train", [&] {
     if (auto rc = parse_train_settings(argc, argv, s)) return *rc;

@@ -3,29 +3,20 @@
 #include <fmt/format.h>
 
 #include "errors.hpp"
+#include "names.hpp"
 #include "patterns.hpp"
 #include "plain.hpp"
 #include "rowspace.hpp"
 
 namespace rfa {
 
-Method parse_method(const std::string& s) {
-  if (s == "auto") return Method::automatic;
-  if (s == "plain") return Method::plain;
-  if (s == "rowspace") return Method::rowspace;
-  if (s == "patterns") return Method::patterns;
-  throw InputError(fmt::format("method must be auto, plain, rowspace or patterns, got '{}'", s));
-}
+namespace {
+constexpr Names<Method, 4> METHOD_NAMES = {{{Method::automatic, "auto"}, {Method::plain, "plain"},
+                                            {Method::rowspace, "rowspace"}, {Method::patterns, "patterns"}}};
+}  // namespace
 
-const char* to_string(Method m) {
-  switch (m) {
-    case Method::automatic: return "auto";
-    case Method::plain: return "plain";
-    case Method::rowspace: return "rowspace";
-    case Method::patterns: return "patterns";
-  }
-  return "?";
-}
+Method parse_method(const std::string& s) { return value_of(METHOD_NAMES, s, "method"); }
+const char* to_string(Method m) { return name_of(METHOD_NAMES, m); }
 
 Method resolve_method(Method m, std::size_t N, std::size_t D) {
   if (m != Method::automatic) return m;

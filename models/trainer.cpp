@@ -3,17 +3,17 @@
 #include <fmt/format.h>
 
 #include "errors.hpp"
+#include "names.hpp"
 #include "network.hpp"
 
 namespace rfa {
 
-GradSource parse_grad_source(const std::string& s) {
-  if (s == "tape") return GradSource::tape;
-  if (s == "closed") return GradSource::closed;
-  throw InputError(fmt::format("gradient source must be tape or closed, got '{}'", s));
-}
+namespace {
+constexpr Names<GradSource, 2> GRAD_NAMES = {{{GradSource::tape, "tape"}, {GradSource::closed, "closed"}}};
+}  // namespace
 
-const char* to_string(GradSource g) { return g == GradSource::tape ? "tape" : "closed"; }
+GradSource parse_grad_source(const std::string& s) { return value_of(GRAD_NAMES, s, "gradient source"); }
+const char* to_string(GradSource g) { return name_of(GRAD_NAMES, g); }
 
 template <typename T>
 double Trainer<T>::weight_norm() {

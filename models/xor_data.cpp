@@ -1,5 +1,4 @@
 #include "xor_data.hpp"
-#include "errors.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,39 +7,22 @@
 
 #include <fmt/format.h>
 
+#include "errors.hpp"
+#include "names.hpp"
+
 namespace rfa {
 
-Noise parse_noise(const std::string& s) {
-  if (s == "gaussian") return Noise::gaussian;
-  if (s == "laplace") return Noise::laplace;
-  if (s == "uniform") return Noise::uniform;
-  throw InputError(fmt::format("noise law must be gaussian, laplace or uniform, got '{}'", s));
-}
+namespace {
+constexpr Names<Noise, 3> NOISE_NAMES = {{{Noise::gaussian, "gaussian"}, {Noise::laplace, "laplace"},
+                                          {Noise::uniform, "uniform"}}};
+constexpr Names<FlipMode, 3> FLIP_NAMES = {{{FlipMode::prob, "prob"}, {FlipMode::exact, "exact"},
+                                            {FlipMode::adversarial, "adversarial"}}};
+}  // namespace
 
-FlipMode parse_flip_mode(const std::string& s) {
-  if (s == "prob") return FlipMode::prob;
-  if (s == "exact") return FlipMode::exact;
-  if (s == "adversarial") return FlipMode::adversarial;
-  throw InputError(fmt::format("flip mode must be prob, exact or adversarial, got '{}'", s));
-}
-
-const char* to_string(Noise n) {
-  switch (n) {
-    case Noise::gaussian: return "gaussian";
-    case Noise::laplace: return "laplace";
-    case Noise::uniform: return "uniform";
-  }
-  return "?";
-}
-
-const char* to_string(FlipMode f) {
-  switch (f) {
-    case FlipMode::prob: return "prob";
-    case FlipMode::exact: return "exact";
-    case FlipMode::adversarial: return "adversarial";
-  }
-  return "?";
-}
+Noise parse_noise(const std::string& s) { return value_of(NOISE_NAMES, s, "noise law"); }
+FlipMode parse_flip_mode(const std::string& s) { return value_of(FLIP_NAMES, s, "flip mode"); }
+const char* to_string(Noise n) { return name_of(NOISE_NAMES, n); }
+const char* to_string(FlipMode f) { return name_of(FLIP_NAMES, f); }
 
 Means axis_means(std::size_t D) {
   if (D < 2) throw InputError(fmt::format("the XOR distribution needs dimension d >= 2, got {}", D));

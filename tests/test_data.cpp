@@ -186,3 +186,12 @@ TEST_CASE("bad settings are refused") {
   CHECK_THROWS_AS(axis_means(1), InputError);
   CHECK_THROWS_AS(parse_flip_mode("sometimes"), InputError);
 }
+
+TEST_CASE("names of the settings read both ways, and an unknown name is refused with the allowed ones listed") {
+  for (FlipMode f : {FlipMode::prob, FlipMode::exact, FlipMode::adversarial}) CHECK(parse_flip_mode(to_string(f)) == f);
+  for (Noise n : {Noise::gaussian, Noise::laplace, Noise::uniform}) CHECK(parse_noise(to_string(n)) == n);
+  CHECK(std::string(to_string(Noise::laplace)) == "laplace");
+  CHECK_THROWS_WITH_AS(parse_noise("cauchy"),
+                       "noise law must be gaussian, laplace or uniform, got 'cauchy'", InputError);
+  CHECK_THROWS_WITH_AS(parse_flip_mode(""), "flip mode must be prob, exact or adversarial, got ''", InputError);
+}

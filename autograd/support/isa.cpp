@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "names.hpp"
+
 namespace rfa {
 
 namespace {
@@ -56,20 +58,11 @@ void set_isa(Isa i) {
   current.store(static_cast<int>(i), std::memory_order_relaxed);
 }
 
-const char* to_string(Isa i) {
-  switch (i) {
-    case Isa::avx512: return "avx512";
-    case Isa::avx2: return "avx2";
-    case Isa::sse2: return "sse2";
-  }
-  return "?";
-}
+namespace {
+constexpr Names<Isa, 3> ISA_NAMES = {{{Isa::avx512, "avx512"}, {Isa::avx2, "avx2"}, {Isa::sse2, "sse2"}}};
+}  // namespace
 
-Isa parse_isa(const std::string& s) {
-  if (s == "avx512") return Isa::avx512;
-  if (s == "avx2") return Isa::avx2;
-  if (s == "sse2") return Isa::sse2;
-  throw std::invalid_argument("RFA_KERNELS must be avx512, avx2 or sse2, got '" + s + "'");
-}
+const char* to_string(Isa i) { return name_of(ISA_NAMES, i); }
+Isa parse_isa(const std::string& s) { return value_of<std::invalid_argument>(ISA_NAMES, s, "RFA_KERNELS"); }
 
 }  // namespace rfa
