@@ -97,6 +97,42 @@ TEST_CASE("elementwise ops on a 5x7 matrix") {
   check("tanh", [](Tape<double>&, Inputs v) { return tanh(v[0]); }, {uniform(s, 26, -2, 2)});
 }
 
+TEST_CASE("every elementwise op and reduction computes its formula") {
+  // The Jacobian checks above hold for any function whose backward matches its own forward (a sub that adds would
+  // pass them), so each op's value is checked against its formula here, entry by entry.
+  const Tensor<double> a{-1.5, -0.25, 0.0, 0.5, 2.0}, b{0.75, -2.0, 1.25, 0.5, -0.5}, pos{0.5, 1.0, 1.5, 2.0, 4.0};
+  Tape<double> tape;
+  const auto A = tape.constant(a), B = tape.constant(b), P = tape.constant(pos);
+  struct Case {
+    const char* name;
+    Var<double> got;
+    double (*want)(double, double);
+  };
+  const Case cases[] = {
+      {"add", add(A, B), [](double x, double y) { return x + y; }},
+      {"sub", sub(A, B), [](double x, double y) { return x - y; }},
+      {"mul", mul(A, B), [](double x, double y) { return x * y; }},
+      {"scale", scale(A, -2.5), [](double x, double) { return -2.5 * x; }},
+      {"neg", neg(A), [](double x, double) { return -x; }},
+      {"relu", relu(A), [](double x, double) { return x > 0 ? x : 0.0; }},
+      {"exp", exp(A), [](double x, double) { return std::exp(x); }},
+      {"sigmoid", sigmoid(A), [](double x, double) { return 1 / (1 + std::exp(-x)); }},
+      {"tanh", tanh(A), [](double x, double) { return std::tanh(x); }},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    for (std::size_t i = 0; i < a.size(); ++i)
+      CHECK(c.got.value()[i] == doctest::Approx(c.want(a[i], b[i])).epsilon(1e-15));
+  }
+  for (std::size_t i = 0; i < pos.size(); ++i)
+    CHECK(log(P).value()[i] == doctest::Approx(std::log(pos[i])).epsilon(1e-15));
+  CHECK(sum(A).value().item() == doctest::Approx(0.75).epsilon(1e-15));
+  CHECK(mean(A).value().item() == doctest::Approx(0.15).epsilon(1e-15));
+  CHECK(logistic_loss(A).value().item() ==
+        doctest::Approx((std::log1p(std::exp(1.5)) + std::log1p(std::exp(0.25)) + std::log(2.0) +
+                         std::log1p(std::exp(-0.5)) + std::log1p(std::exp(-2.0))) / 5).epsilon(1e-15));
+}
+
 TEST_CASE("reductions and the logistic loss") {
   check("sum", [](Tape<double>&, Inputs v) { return sum(v[0]); }, {uniform(Shape::matrix(5, 7), 31)});
   check("mean", [](Tape<double>&, Inputs v) { return mean(v[0]); }, {uniform(Shape::matrix(5, 7), 32)});
