@@ -87,6 +87,7 @@ std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
   };
 
   if (stop_requested()) stop();  // a signal during the set-up
+  if (opt.finished && !rows.empty() && rows.back().step == t && opt.finished(rows)) return rows;
   for (;;) {
     if (next_eval != opt.schedule.end() && *next_eval == t) {
       rows.push_back(evaluate(t, trainer, train, test, work));
@@ -98,6 +99,7 @@ std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
                                            t, rows.back().loss, rows.back().w_norm));
       if (opt.on_eval) opt.on_eval(rows.back());
       ++next_eval;
+      if (opt.finished && opt.finished(rows)) break;
     }
     if (t == total) break;
     const double loss = trainer.step();

@@ -35,6 +35,10 @@ struct RunOptions {
   std::size_t stop_at = 0;             // if > 0: stop at this step as a signal would (checkpoint, then throw)
   // Called at each evaluation, with the trainer at that step.
   std::function<void(const Metrics&)> on_eval;
+  // Called after each evaluation with the metrics so far: true ends the run at that step, as if it were the last
+  // (a run that waits for an event, such as the jump of the test accuracy). A resumed run whose metrics already
+  // satisfy it ends at once.
+  std::function<bool(const std::vector<Metrics>&)> finished;
   // Called now and then.
   std::function<void(const Progress&)> on_progress;
   // What an experiment keeps beside the trainer's state (say, measurements taken at each evaluation): added to

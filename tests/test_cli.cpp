@@ -230,7 +230,8 @@ std::vector<std::pair<std::string, std::string>> numeric_flags(const std::string
     std::string flag, type;
     if (!(words >> flag >> type) || flag.rfind("--", 0) != 0) continue;
     type = type.substr(0, type.find('='));
-    if (type == "UINT" || type == "INT" || type == "FLOAT" || type == "UINT-LIST" || type == "INT-LIST")
+    if (type == "UINT" || type == "INT" || type == "FLOAT" || type == "UINT-LIST" || type == "INT-LIST" ||
+        type == "FLOAT-LIST")
       out.emplace_back(flag, type);
   }
   return out;

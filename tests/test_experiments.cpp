@@ -312,3 +312,31 @@ TEST_CASE("every setting of a generated run is part of its fingerprint") {
     CHECK(seen.insert(s.fingerprint()).second);
   }
 }
+
+TEST_CASE("rfa-jump quick: every grid point run; within a step size the jump comes later for a larger init; a law") {
+  test::TempDir dir("jump");
+  run_quick("rfa-jump", dir, "jump");
+  const auto table = read_table(dir / "jump/jump.csv");
+  REQUIRE(table.size() == 6);  // 3 init variances x 2 steps
+  // Per step size, in increasing omega^2: the jump step does not come earlier (a run that never jumped counts as
+  // later than any that did).
+  for (const char* alpha : {"0.01", "0.1"}) {
+    CAPTURE(alpha);
+    double last = 0;
+    for (const auto& row : table) {
+      if (row.at("alpha") != alpha) continue;
+      const double jump = row.at("jumped") == "1" ? num(row, "jump_step") : 1e300;
+      CHECK(jump >= last);
+      last = jump;
+    }
+  }
+  // The fit in summary.json: an exponent near 1, the law of the first-step estimate.
+  const std::string summary = read_file(dir / "jump/summary.json");
+  const auto k_at = summary.find("\"fit_k\": ");
+  REQUIRE(k_at != std::string::npos);
+  const double k = std::atof(summary.c_str() + k_at + 9);
+  CHECK(k > 0.7);
+  CHECK(k < 1.4);
+  CHECK(fs::exists(dir / "jump/jump.png"));
+  CHECK(fs::exists(dir / "jump/0.0005,0.1/metrics.csv"));
+}

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "atomic_file.hpp"
 #include "checkpoint.hpp"
 #include "closed_form.hpp"
 #include "gradcheck.hpp"
@@ -255,6 +256,39 @@ TEST_CASE("progress after a resume: the rate and the time left come from this se
     CHECK(test::close(pr.rate * pr.elapsed, double(pr.step - 3000), 1e-9));
     CHECK(test::close(pr.left * pr.rate, double(4000 - pr.step), 1e-9));
   }
+  std::filesystem::remove(ckpt);
+  std::filesystem::remove(previous_checkpoint(ckpt));
+}
+
+TEST_CASE("a run that ends at an event: it stops at the first evaluation that meets it, and a resume ends at once") {
+  const Instance p = make_instance(40, 20, 6, 12, 0.01 / (6 * 20));
+  const Dataset<double> train = make_dataset<double>(Tensor<double>(p.X), Tensor<double>(p.y), "test");
+  const std::string ckpt =
+      (std::filesystem::temp_directory_path() / ("rfa_test_finished_" + std::to_string(::getpid()))).string();
+  RunOptions opt;
+  opt.schedule = eval_schedule(500, 10, 10);
+  opt.fingerprint = "finished";
+  opt.checkpoint = ckpt;
+  int calls = 0;
+  opt.finished = [&](const std::vector<Metrics>& rows) {
+    ++calls;
+    return rows.back().step >= 37;
+  };
+  PlainDescent<double> first(GradSource::closed, train.X, train.y, p.a, p.W, 0.1);
+  const std::vector<Metrics> rows = run_training(first, train, nullptr, opt);
+  REQUIRE(!rows.empty());
+  const std::size_t end = rows.back().step;
+  CHECK(end >= 37);
+  CHECK(rows[rows.size() - 2].step < 37);  // the first evaluation step past 37, not a later one
+  CHECK(calls == int(rows.size()));
+  CHECK(parse_checkpoint(read_file(ckpt), ckpt).step == end);
+  // Resumed: the loaded metrics meet the event, so no step is taken and the same rows come back.
+  calls = 0;
+  PlainDescent<double> second(GradSource::closed, train.X, train.y, p.a, p.W, 0.1);
+  const std::vector<Metrics> again = run_training(second, train, nullptr, opt);
+  CHECK(calls == 1);
+  CHECK(again.size() == rows.size());
+  CHECK(std::memcmp(second.weights().data(), first.weights().data(), first.weights().size() * sizeof(double)) == 0);
   std::filesystem::remove(ckpt);
   std::filesystem::remove(previous_checkpoint(ckpt));
 }

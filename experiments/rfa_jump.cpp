@@ -1,0 +1,250 @@
+// rfa-jump: why Figure 2's accuracy jumps after a step or two where the paper's figure shows about 250 steps. A
+// two-dimensional sweep of the d >> n panel over the init variance omega^2 and the step alpha, the jump step of each
+// run, and a least-squares law jump = c (omega / alpha)^k on log-log axes, set beside the first-step estimate
+// (while f is near 0, one step moves a neuron along its mean by about alpha (1 - 2 eta) / (8 sqrt(m)), against an
+// initial projection of about omega, so the jump should come near 8 sqrt(m) omega / ((1 - 2 eta) alpha) steps).
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "atomic_file.hpp"
+#include "program.hpp"
+#include "run_lock.hpp"
+#include "run_spec.hpp"
+
+using namespace rfa;
+using namespace rfa::cli;
+
+namespace {
+
+// What the program does and writes, as --help shows it.
+constexpr const char* ABOUT =
+    "rfa-jump: the jump of Figure 2's d >> n panel explained by a law. Trains the (300, 5000) panel (m = 400, "
+    "sigma^2 = d^-1.2, 15% exact flips) over a grid of init variances omega^2 and step sizes alpha, each run until "
+    "the jump (the first evaluation with >= 95% of the test points classified by their clean label; 1000 test "
+    "points) or --max-steps, and fits jump = c (omega/alpha)^k by least squares on log-log axes, beside the "
+    "first-step estimate 8 sqrt(m) omega / ((1 - 2 eta) alpha). Writes jump.csv, jump.png / jump.svg, summary.json, "
+    "claims.tsv and section.md in --out, and each run in --out/<omega2>,<alpha>/ (metrics.csv, run.json, "
+    "checkpoint.rfa). Stop with Ctrl-C and run the same command again to resume.";
+
+// The jump: the first evaluation step with this share of the test points classified by their clean label.
+constexpr double LEARNED = 0.95;
+
+struct Options {
+  CommonFlags common;
+  std::vector<double> omega2s, alphas;
+  std::size_t max_steps = 0;
+};
+
+struct Point {
+  double omega2, alpha;
+  std::size_t jump = 0;   // the jump step, when `jumped`
+  bool jumped = false;    // false: no jump within the steps run (censored)
+  std::size_t steps = 0;  // steps run
+  double test_clean = 0, seconds = 0;
+  double ratio() const { return std::sqrt(omega2) / alpha; }
+};
+
+// The panel's settings with this point's omega^2 and alpha; evaluations at every step to 100, then 50 per decade.
+RunSpec spec_for(const Options& o, double omega2, double alpha) {
+  RunSpec s = figure2("high", o.common.profile);
+  s.n_test = o.common.quick() ? 500 : 1000;
+  s.omega2 = omega2, s.alpha = alpha, s.seed = o.common.seed, s.grad = o.common.gradient();
+  s.steps = o.max_steps ? o.max_steps : (o.common.quick() ? 400 : 20000);
+  s.dense = 100, s.per_decade = 50;
+  return s;
+}
+
+// The default grid: six init variances log-spaced from the paper's 0.01/(m d) to 1, and five steps from 0.001 to
+// 0.1 (quick: three and two).
+void default_grid(Options& o) {
+  const RunSpec s = figure2("high", o.common.profile);
+  const double lo = 0.01 / (double(s.m) * double(s.d));
+  const int k = o.common.quick() ? 3 : 6;
+  if (o.omega2s.empty())
+    for (int i = 0; i < k; ++i) o.omega2s.push_back(lo * std::pow(1 / lo, double(i) / (k - 1)));
+  if (o.alphas.empty())
+    o.alphas = o.common.quick() ? std::vector<double>{0.01, 0.1} : std::vector<double>{0.001, 0.003, 0.01, 0.03, 0.1};
+}
+
+std::string run_name(double omega2, double alpha) { return fmt::format("{:.3g},{:.3g}", omega2, alpha); }
+
+template <typename T>
+Point run_point(const Options& o, double omega2, double alpha) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const RunSpec spec = spec_for(o, omega2, alpha);
+  PreparedRun<T> r = prepare_run<T>(spec);
+  RunControl control = o.common.control;
+  control.label = run_name(omega2, alpha);
+  RunOptions hooks;
+  hooks.finished = [](const std::vector<Metrics>& rows) { return rows.back().test_clean_acc >= LEARNED; };
+  const std::vector<Metrics> rows =
+      train_in<T>("rfa-jump", spec, r, o.common.out + "/" + control.label, control, std::move(hooks));
+  Point p{omega2, alpha};
+  p.jumped = rows.back().test_clean_acc >= LEARNED;
+  p.steps = rows.back().step;
+  p.jump = p.jumped ? p.steps : 0;
+  p.test_clean = rows.back().test_clean_acc;
+  p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return p;
+}
+
+// log(jump) = log(c) + k log(omega/alpha) by least squares over the runs that jumped at step >= 3 (a jump at step
+// 1 or 2 says only that it came at once). Returns {c, k, r^2, points used}.
+struct Law {
+  double c = NAN, k = NAN, r2 = NAN;
+  std::size_t used = 0;
+};
+Law fit(const std::vector<Point>& points) {
+  std::vector<std::pair<double, double>> xy;
+  for (const Point& p : points)
+    if (p.jumped && p.jump >= 3) xy.emplace_back(std::log(p.ratio()), std::log(double(p.jump)));
+  Law law;
+  law.used = xy.size();
+  if (xy.size() < 2) return law;
+  double mx = 0, my = 0;
+  for (auto [x, y] : xy) mx += x, my += y;
+  mx /= double(xy.size()), my /= double(xy.size());
+  double sxx = 0, sxy = 0, syy = 0;
+  for (auto [x, y] : xy) sxx += (x - mx) * (x - mx), sxy += (x - mx) * (y - my), syy += (y - my) * (y - my);
+  if (sxx == 0) return law;
+  law.k = sxy / sxx;
+  law.c = std::exp(my - law.k * mx);
+  law.r2 = syy > 0 ? sxy * sxy / (sxx * syy) : 1.0;
+  return law;
+}
+
+std::vector<Point> run_grid(const Options& o) {
+  std::string csv = "omega2,alpha,omega_over_alpha,jump_step,jumped,steps_run,test_clean_at_end,seconds\n";
+  std::vector<Point> points;
+  for (double alpha : o.alphas)
+    for (double omega2 : o.omega2s) {
+      const Point p = o.common.dtype == "f32" ? run_point<float>(o, omega2, alpha) : run_point<double>(o, omega2, alpha);
+      points.push_back(p);
+      csv += fmt::format("{},{},{},{},{},{},{},{}\n", p.omega2, p.alpha, p.ratio(), p.jumped ? std::to_string(p.jump) : "",
+                         p.jumped ? 1 : 0, p.steps, p.test_clean, p.seconds);
+      fmt::print("rfa-jump: omega2 {:<9.3g} alpha {:<6.3g} omega/alpha {:<9.3g} jump {:>7}  [{}]\n", p.omega2, p.alpha,
+                 p.ratio(), p.jumped ? std::to_string(p.jump) : "> " + std::to_string(p.steps),
+                 format_duration(p.seconds));
+    }
+  write_file_atomic(o.common.out + "/jump.csv", csv);
+  return points;
+}
+
+// The first-step estimate's constant: jump ~ 8 sqrt(m) / (1 - 2 eta) * omega / alpha.
+double estimate_c(const RunSpec& s) { return 8 * std::sqrt(double(s.m)) / (1 - 2 * s.eta); }
+
+// A number for a gnuplot script: gnuplot spells not-a-number NaN.
+std::string gp(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "NaN"; }
+
+bool figure(const Options& o, const Law& law) {
+  const RunSpec s = spec_for(o, 1, 1);
+  std::string series;
+  for (std::size_t k = 0; k < o.alphas.size(); ++k)
+    series += fmt::format("'jump.csv' using ($2 == {a} && $5 == 1 ? $3 : 1/0):4 with points pt 7 ps 1.2 lc {c} "
+                          "title 'alpha = {a}', '' using ($2 == {a} && $5 == 0 ? $3 : 1/0):6 with points pt 6 ps 1.2 "
+                          "lc {c} notitle, ",
+                          fmt::arg("a", o.alphas[k]), fmt::arg("c", k + 1));
+  const std::string body = fmt::format(R"gp(set datafile separator ','
+set title "The jump of Figure 2's ({n}, {d}) panel (m = {m}) against omega / alpha (open: no jump within the steps run)"
+set logscale xy
+set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
+set format x '10^{{%T}}'
+set format y '10^{{%T}}'
+set xlabel 'omega / alpha (omega^2: the init variance of each entry of W)'
+set ylabel 'jump step (>= 95% of test points by their clean label)'
+set key top left
+set grid
+fit_c = {c}; fit_k = {k}; est_c = {c0}
+plot {series}(fit_c == fit_c ? fit_c * x**fit_k : 1/0) with lines lw 2 lc rgb '#333333' title sprintf('fit: %.3g (omega/alpha)^{{%.2f}}', fit_c, fit_k), est_c * x with lines dt 2 lw 2 lc rgb '#999999' title sprintf('first-step estimate: %.3g omega/alpha', est_c)
+)gp",
+                                       fmt::arg("n", s.n), fmt::arg("d", s.d), fmt::arg("m", s.m),
+                                       fmt::arg("c", gp(law.c)), fmt::arg("k", gp(law.k)), fmt::arg("c0", estimate_c(s)),
+                                       fmt::arg("series", series));
+  return plot(o.common.out, "jump", plot_both("jump", 1000, 700, body));
+}
+
+Report report(const Options& o, const std::vector<Point>& points, const Law& law, double wall) {
+  const RunSpec s = spec_for(o, o.omega2s.front(), o.alphas.front());
+  const double c0 = estimate_c(s), w0 = std::sqrt(0.01 / (double(s.m) * double(s.d)));
+  Report rep("rfa-jump");
+  std::string hits, table = "| omega^2 | alpha | omega / alpha | jump step |\n|---|---|---|---|\n";
+  for (const Point& p : points) {
+    const std::string j = p.jumped ? std::to_string(p.jump) : "> " + std::to_string(p.steps);
+    table += fmt::format("| {:.3g} | {:.3g} | {:.3g} | {} |\n", p.omega2, p.alpha, p.ratio(), j);
+    if (p.jumped && p.jump >= 200 && p.jump <= 300)
+      hits += fmt::format("{}({:.3g}, {:.3g})", hits.empty() ? "" : ", ", p.omega2, p.alpha);
+  }
+  rep.section = fmt::format(
+      "## The jump, explained by a law\n\nFigure 2's (n, d) = ({}, {}) panel (m = {}), each run until >= 95% of {} test "
+      "points are classified by their clean label or {} steps, over init variances omega^2 and steps alpha.\n\n{}\n",
+      s.n, s.d, s.m, s.n_test, s.steps, table);
+  rep.summary.add("profile", o.common.profile).add("fit_c", law.c).add("fit_k", law.k).add("fit_r2", law.r2)
+      .add("fit_points", law.used).add("estimate_c", c0).add("wall_seconds_this_session", wall);
+  const std::string claim = "Figure 2's jump comes at about 2-3 x 10^2 steps (d >> n panel)";
+  if (!std::isfinite(law.k) || law.k <= 0) {
+    rep.section += fmt::format("Fewer than two runs jumped at step 3 or later ({}), so no law is fitted.\n\n", law.used);
+    rep.claims.push_back({"jump.law", claim, "jump at 200-300 steps", "no law fitted (too few runs jumped)",
+                          "untested", "widen the grid (--omega2, --alpha) or --max-steps"});
+    return rep;
+  }
+  // The omega/alpha that the fit puts at 200 and 300 steps.
+  const double lo = std::pow(200 / law.c, 1 / law.k), hi = std::pow(300 / law.c, 1 / law.k);
+  rep.section += fmt::format(
+      "Least squares on log-log axes over the {used} runs that jumped at step 3 or later: jump = {c:.3g} "
+      "(omega/alpha)^{k:.3f} (r^2 = {r2:.3f}). The first-step estimate (one step moves a neuron along its mean by "
+      "about alpha (1 - 2 eta)/(8 sqrt(m)); the jump comes when that has overcome the initial projection, about "
+      "omega) gives {c0:.3g} (omega/alpha)^1. By the fit, the jump comes at 200-300 steps for omega/alpha between "
+      "{lo:.3g} and {hi:.3g}: with the paper's omega^2 = 0.01/(m d) (omega = {w0:.3g}) that needs alpha between "
+      "{alo:.3g} and {ahi:.3g}, and with its alpha = 0.1 omega^2 between {olo:.3g} and {ohi:.3g}. Grid points with "
+      "the jump in [200, 300]: {hits}.\n\n![the jump against omega/alpha](jump/jump.png)\n\n",
+      fmt::arg("used", law.used), fmt::arg("c", law.c), fmt::arg("k", law.k), fmt::arg("r2", law.r2),
+      fmt::arg("c0", c0), fmt::arg("lo", lo), fmt::arg("hi", hi), fmt::arg("w0", w0), fmt::arg("alo", w0 / hi),
+      fmt::arg("ahi", w0 / lo), fmt::arg("olo", (0.1 * lo) * (0.1 * lo)), fmt::arg("ohi", (0.1 * hi) * (0.1 * hi)),
+      fmt::arg("hits", hits.empty() ? "none" : hits));
+  const bool linear = std::abs(law.k - 1) <= 0.25;
+  rep.claims.push_back(
+      {"jump.law", claim, "jump at 200-300 steps",
+       fmt::format("jump = {:.3g} (omega/alpha)^{:.2f}, r^2 = {:.2f}; 200-300 steps at omega/alpha in [{:.3g}, {:.3g}]",
+                   law.c, law.k, law.r2, lo, hi),
+       "disagree",
+       fmt::format("with the stated omega^2 = 0.01/(m d) and alpha = 0.1 the law puts the jump at {:.2g} steps; the "
+                   "first-step estimate {:.3g} omega/alpha {}", law.c * std::pow(w0 / 0.1, law.k), c0,
+                   linear ? fmt::format("has the fit's exponent and {:.2g} times its constant", c0 / law.c)
+                          : std::string("does not have the fit's exponent"))});
+  rep.summary.add("omega_over_alpha_200", lo).add("omega_over_alpha_300", hi);
+  return rep;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  start_program(argv, Trains::yes);
+  Options o;
+  Args app{ABOUT, "rfa-jump"};
+  o.common.add_to(app, "results/jump",
+                  "quick (the scaled-down panel, a 3 x 2 grid, for tests) or default (the paper's panel, a 6 x 5 grid "
+                  "to 20000 steps; about 10 minutes on 2 cores); paper is default",
+                  CommonFlags::DTYPE | CommonFlags::GRAD);
+  app.option("--omega2", o.omega2s, "init variances to try [default: six from 0.01/(m d) to 1, log-spaced]", false);
+  app.option("--alpha", o.alphas, "step sizes to try [default: 0.001 0.003 0.01 0.03 0.1]", false);
+  app.option("--max-steps", o.max_steps, "steps at most per run [default: 20000; quick 400]", false);
+  if (auto rc = app.parse(argc, argv)) return *rc;
+  return guarded_main("rfa-jump", [&] {
+    for (double v : o.omega2s) require_positive("--omega2", v);
+    for (double v : o.alphas) require_positive("--alpha", v);
+    o.common.apply();
+    default_grid(o);
+    DirLock lock(o.common.out);
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::vector<Point> points = run_grid(o);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const Law law = fit(points);
+    const bool drawn = figure(o, law);
+    report(o, points, law, wall).write(o.common.out, "rfa-jump");
+    fmt::print("rfa-jump: {} runs in {}; jump = {:.3g} (omega/alpha)^{:.3f} (r^2 {:.3f}, {} runs){}\n", points.size(),
+               format_duration(wall), law.c, law.k, law.r2, law.used, drawn ? "" : " (no figure: gnuplot failed)");
+    return drawn ? 0 : EXIT_RUN_FAILED;
+  });
+}
