@@ -116,78 +116,13 @@ PatternDescent<T>::PatternDescent(GradSource source, const Tensor<T>& X, const T
   refresh();
 }
 
-namespace {
-// Hamming distance between two patterns stored as `words` 64-bit words.
-std::size_t pattern_distance(const std::uint64_t* p, const std::uint64_t* q, std::size_t words) {
-  std::size_t h = 0;
-  for (std::size_t w = 0; w < words; ++w) h += static_cast<std::size_t>(std::popcount(p[w] ^ q[w]));
-  return h;
-}
-}  // namespace
-
-template <typename T>
-void PatternDescent<T>::choose_leaders() {
-  const std::size_t N = N_, M = M_, words = (N + 63) / 64;
-  // The patterns as bit sets, so that Hamming distances are a few popcounts.
-  bits_.assign(M * words, 0);
-  for (std::size_t j = 0; j < M; ++j)
-    for (std::size_t k = 0; k < N; ++k)
-      if (S_[j * N + k]) bits_[j * words + k / 64] |= std::uint64_t(1) << (k % 64);
-  // Leader clustering at a few radii: a neuron joins the first reference within `radius`, or becomes one. A
-  // grouping costs N per reference (the product) plus GROUPING_DIFF_COST per differing entry; keep the cheapest.
-  // Wide radii first: they are quick, and a narrower one is dropped as soon as it costs more.
-  best_leaders_.clear();
-  std::size_t best_cost = SIZE_MAX;
-  for (std::size_t radius : {N / 4, N / 8, N / 16, N / 32, N / 64, std::size_t(0)}) {
-    leaders_.clear();
-    std::size_t cost = 0;
-    for (std::size_t j = 0; j < M && cost < best_cost; ++j) {
-      std::size_t d = SIZE_MAX;
-      for (std::uint32_t l : leaders_) {
-        d = pattern_distance(&bits_[j * words], &bits_[l * words], words);
-        if (d <= radius) break;
-      }
-      if (d <= radius) {
-        cost += GROUPING_DIFF_COST * d;
-      } else {
-        leaders_.push_back(static_cast<std::uint32_t>(j));
-        cost += N;
-      }
-    }
-    if (cost < best_cost) {
-      best_cost = cost;
-      best_leaders_ = leaders_;
-    }
-  }
-}
 
 template <typename T>
 void PatternDescent<T>::choose_references() {
-  const std::size_t N = N_, M = M_, words = (N + 63) / 64;
-  choose_leaders();
-  // Each neuron to its nearest leader; then each reference becomes its group's majority pattern, which can only
-  // lower the number of differing entries.
-  const std::size_t R = best_leaders_.size();
-  ref_of_.assign(M, 0);
-  for (std::size_t j = 0; j < M; ++j) {
-    std::size_t best = SIZE_MAX;
-    for (std::size_t r = 0; r < R; ++r) {
-      const std::size_t d = pattern_distance(&bits_[j * words], &bits_[best_leaders_[r] * words], words);
-      if (d < best) best = d, ref_of_[j] = static_cast<std::uint32_t>(r);
-    }
-  }
-  ones_.assign(R * N, 0);
-  members_.assign(R, 0);
-  for (std::size_t j = 0; j < M; ++j) {
-    ++members_[ref_of_[j]];
-    for (std::size_t k = 0; k < N; ++k) ones_[ref_of_[j] * N + k] += S_[j * N + k];
-  }
-  P_.assign(R * N, 0);
-  std::uint64_t cost = N * R;
-  for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t k = 0; k < N; ++k) P_[r * N + k] = 2 * ones_[r * N + k] > members_[r];
-  for (std::size_t j = 0; j < M; ++j)
-    for (std::size_t k = 0; k < N; ++k) cost += DIFF_COST * (S_[j * N + k] != P_[ref_of_[j] * N + k]);
+  const std::size_t N = N_, M = M_;
+  grouper_.group(S_.data(), M, N, GROUPING_DIFF_COST, groups_);
+  const std::size_t R = groups_.references();
+  const std::uint64_t cost = N * R + DIFF_COST * groups_.differing;
   // Sharing must start at least twice as cheap as forming Z, since the patterns drift from the references;
   // otherwise the next steps form Z whole (dense_).
   dense_ = 2 * cost > N * M;
@@ -195,7 +130,8 @@ void PatternDescent<T>::choose_references() {
   order_.resize(M);
   for (std::size_t j = 0; j < M; ++j) order_[j] = static_cast<std::uint32_t>(j);
   std::sort(order_.begin(), order_.end(), [&](std::uint32_t x, std::uint32_t y) {
-    return ref_of_[x] != ref_of_[y] ? ref_of_[x] < ref_of_[y] : x < y;  // by reference, then by index
+    const std::uint32_t rx = groups_.ref_of[x], ry = groups_.ref_of[y];
+    return rx != ry ? rx < ry : x < y;  // by reference, then by index
   });
   Pu_.resize(Shape::matrix(R, N));
   Yt_.resize(Shape::matrix(R, N));
@@ -240,7 +176,7 @@ double PatternDescent<T>::step() {
     dense_step();
     return loss;
   }
-  const std::size_t N = N_, R = P_.size() / N;
+  const std::size_t N = N_, R = groups_.P.size() / N;
   C_current_ = false;
   for (std::size_t i = 0; i < N; ++i) U_[i] += u_[i];
   reference_products();
@@ -264,11 +200,11 @@ double PatternDescent<T>::step() {
 
 template <typename T>
 void PatternDescent<T>::reference_products() {
-  const std::size_t N = N_, R = P_.size() / N;
+  const std::size_t N = N_, R = groups_.P.size() / N;
   const T* u = u_.data();
   // Y^T (R,N) = (P .* u) (R,N) K (N,N): the references' products, columns split over the workers
   for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t k = 0; k < N; ++k) Pu_[r * N + k] = P_[r * N + k] ? u[k] : T(0);
+    for (std::size_t k = 0; k < N; ++k) Pu_[r * N + k] = groups_.P[r * N + k] ? u[k] : T(0);
   const std::size_t col_parts = std::min<std::size_t>(static_cast<std::size_t>(workers_for(N / 64)), MAX_PARTS);
   const std::size_t cols = (N + col_parts - 1) / col_parts;
   parallel_for(col_parts, [&](std::size_t p, int) {
@@ -295,11 +231,11 @@ std::uint64_t PatternDescent<T>::shared_step() {
     for (std::size_t o = o0; o < o1; o += NeuronBlock<T>::MAX) {
       nb.count = std::min(NeuronBlock<T>::MAX, o1 - o);
       for (std::size_t b = 0; b < nb.count; ++b) {
-        const std::size_t j = order_[o + b], r = ref_of_[j];
+        const std::size_t j = order_[o + b], r = groups_.ref_of[j];
         nb.h[b] = hp + b * N;
         nb.yref[b] = Yt_.data() + r * N;
         nb.s[b] = S_.data() + j * N;
-        nb.p[b] = P_.data() + r * N;
+        nb.p[b] = groups_.P.data() + r * N;
         nb.e[b] = E_.data() + j * N;
       }
       nb.differs = differs_.data() + p * N;
@@ -366,7 +302,7 @@ const Tensor<T>& PatternDescent<T>::coefficients() {
     const std::size_t N = N_;
     for (std::size_t j = 0; j < M_; ++j) {
       const T g = -alpha_ * this->a_[j];
-      const std::uint8_t* p = P_.data() + ref_of_[j] * N;
+      const std::uint8_t* p = groups_.P.data() + groups_.ref_of[j] * N;
       for (std::size_t k = 0; k < N; ++k)
         C_[j * N + k] = C_refresh_[j * N + k] + g * ((p[k] ? U_[k] : T(0)) + E_[j * N + k]);
     }

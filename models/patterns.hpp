@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "grouping.hpp"
 #include "parallel.hpp"
 #include "rowspace.hpp"
 #include "tape.hpp"
@@ -71,8 +72,7 @@ class PatternDescent final : public Trainer<T> {
 
  private:
   void refresh();             // Z^T, S and f from C; references chosen again
-  void choose_leaders();      // from S: the leaders of a grouping of the patterns (best_leaders_)
-  void choose_references();   // from S and the leaders: P_, ref_of_
+  void choose_references();   // from S: groups_, and the order the neurons are stepped in
   double head();              // u = dL/df from the carried f, and the loss
   void reference_products();  // Yt_: K (u .* p_r) for every reference pattern p_r
   std::uint64_t shared_step();  // the shared-pattern step on Z, S and f; returns how many entries differed
@@ -98,8 +98,8 @@ class PatternDescent final : public Trainer<T> {
   std::uint64_t first_cost_ = 0;   // the larger estimated cost of the second and third steps after the last refresh
   Tensor<T> Zt_;    // (M,N)
   std::vector<std::uint8_t> S_;  // (M,N): 1[Z^T > 0]
-  std::vector<std::uint8_t> P_;  // (R,N): the reference patterns, 0/1
-  std::vector<std::uint32_t> ref_of_;  // (M): each neuron's reference
+  PatternGrouper grouper_;
+  PatternGroups groups_;  // the reference patterns P (R,N) and each neuron's reference
   std::vector<std::uint32_t> order_;   // (M): the neurons in order of reference, the order they are stepped in
   Tensor<T> Pu_;    // (R,N) = P .* u
   Tensor<T> Yt_;    // (R,N) = P diag(u) K: row r is K (u .* p_r)
@@ -107,8 +107,6 @@ class PatternDescent final : public Trainer<T> {
   std::vector<double> f_;                 // (N) = relu(Z) a, in double
   std::vector<double> f_parts_;           // (MAX_PARTS, N): each part's neurons' share of f
   std::vector<T> h_parts_;                // (MAX_PARTS, 16, N): scratch, K (u .* s_j) for a block of neurons
-  std::vector<std::uint64_t> bits_;  // scratch for choose_references
-  std::vector<std::uint32_t> leaders_, best_leaders_, ones_, members_;
   std::vector<std::uint16_t> differs_;    // (MAX_PARTS, N): scratch, which neurons of a block differ where
   std::array<std::uint64_t, MAX_PARTS> diff_parts_{};
   Tape<T> tape_;

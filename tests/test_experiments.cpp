@@ -340,3 +340,23 @@ TEST_CASE("rfa-jump quick: every grid point run; within a step size the jump com
   CHECK(fs::exists(dir / "jump/jump.png"));
   CHECK(fs::exists(dir / "jump/0.0005,0.1/metrics.csv"));
 }
+
+TEST_CASE("rfa-grouping quick: once the network has learned, its neurons' patterns share a few references") {
+  test::TempDir dir("grouping");
+  run_quick("rfa-grouping", dir, "grouping");
+  const auto table = read_table(dir / "grouping/grouping.csv");
+  REQUIRE(table.size() > 10);
+  for (const auto& row : table) {
+    CAPTURE(row.at("step"));
+    CHECK(num(row, "references") >= 1);
+    CHECK(num(row, "references") <= 40);  // at most one per neuron (m = 40 in quick)
+    CHECK(num(row, "differing_share") >= 0);
+    CHECK(num(row, "differing_share") <= 0.5);  // a reference is its group's majority pattern
+  }
+  // At the end (300 steps, test accuracy near 1 - eta): a few references, a step's product at under half its cost.
+  const auto& last = table.back();
+  CHECK(num(last, "step") == 300);
+  CHECK(num(last, "references") <= 8);
+  CHECK(num(last, "shared_cost_over_whole") < 0.5);
+  CHECK(num(last, "test_acc") > 0.8);
+}

@@ -63,6 +63,7 @@ const std::vector<Case> TRAINING_PROGRAMS = {
     {"rfa-linear", "--profile quick --steps 25000", {"linear.csv", "fig1-bias/metrics.csv"}},
     {"rfa-sweep", "--profile quick --steps 250", {"paper/metrics.csv", "dtype=f32/metrics.csv"}},
     {"rfa-jump", "--profile quick --omega2 1 --alpha 0.0003 --max-steps 100000", {"1,0.0003/metrics.csv"}},
+    {"rfa-grouping", "--profile quick --steps 5000", {"grouping.csv", "run/metrics.csv"}},
 };
 
 std::string command(const Case& c, const std::string& out) { return c.args + " --threads 1 --quiet --out " + out; }
