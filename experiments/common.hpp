@@ -27,8 +27,8 @@ constexpr int EXIT_STOPPED = 130;
 constexpr const char* GRAD_HELP =
     "where the gradient comes from: the tape or the paper's closed form (the same trajectory to rounding; closed is "
     "as fast or faster). The tape differentiates the loss with respect to what the method holds: dL/dW for plain; "
-    "dL/dC for rowspace (W = W0 + C X; about 2x the closed form's time); dL/df for patterns, whose shared product is "
-    "an exact acceleration of the row-space dL/dC";
+    "dL/dC for rowspace (W = W0 + C X; about 2x the closed form's time); dL/df for patterns and plain-patterns, "
+    "whose shared products are exact accelerations of the row-space dL/dC and the plain dL/dW";
 
 // Bad input from the user: reported as "<program>: error: <message>" with exit code 2.
 struct UsageError : InputError {

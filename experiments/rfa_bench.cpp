@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "args.hpp"
 #include "atomic_file.hpp"
 #include "blas.hpp"
+#include "checkpoint.hpp"
 #include "cache.hpp"
 #include "isa.hpp"
 #include "openblas.hpp"
@@ -35,9 +37,10 @@ namespace {
 constexpr const char* ABOUT =
     "rfa-bench: times one full gradient-descent step (forward, backward, update) of the paper's network for each "
     "trainer: the tape (blocked, fused), the hand-written closed-form step, row-space training and shared-pattern "
-    "training (both exact; used where N < 2D unless --all-rowspace; shared-pattern steps are timed after "
+    "training (both exact; used where N < 2D unless --all-rowspace), and the plain step with its backward product "
+    "shared (plain-patterns, exact; where N >= 2D and D >= 32); shared-pattern steps are timed after "
     "--pattern-steps steps at Figure 2's init and step, since their cost depends on how the activation patterns "
-    "group). In the same run it times the step's two GEMMs alone, both with rows split over rfa's workers and with "
+    "group. In the same run it times the step's two GEMMs alone, both with rows split over rfa's workers and with "
     "OpenBLAS's own threads (the faster is the GEMM limit) and prints each step's FLOP rate as a share of that "
     "limit and its time relative to the closed-form step. Candidates run interleaved, one step each in turn, so "
     "machine noise affects all alike. Times are medians with the 10th-90th percentile spread.";
@@ -112,20 +115,29 @@ std::vector<Candidate> candidates(const ShapeNDM& s, const std::vector<std::stri
                    },
                    4.0 * double(s.n) * double(s.d) * double(s.m), {}});
   const cli::RunSpec fig2 = cli::figure2_sized(s.n, s.d, s.m, 0);
+  std::optional<Checkpoint> trained[2];  // a shared-pattern trainer pattern_steps in, by method (row space, plain)
   for (const std::string& m : methods) {
     const bool rowspace = m.rfind("rowspace", 0) == 0, patterns = m.rfind("patterns", 0) == 0;
+    const bool plain_patterns = m.rfind("plain-patterns", 0) == 0;
     const GradSource src = m.find("tape") != std::string::npos ? GradSource::tape : GradSource::closed;
-    if (patterns) {
+    if (patterns || plain_patterns) {
       // Its cost depends on how the activation patterns group, so it is timed where training has taken it:
-      // Figure 2's init and step, pattern_steps steps in.
-      trainers.push_back(make_trainer<T>(Method::patterns, src, X, y, a, init_weights<T>(s.m, s.d, fig2.omega2, 1),
-                                         T(fig2.alpha)));
-      for (int k = 0; k < pattern_steps; ++k) trainers.back()->step();
+      // Figure 2's init and step, pattern_steps steps in (trained once; its tape twin starts from that state).
+      trainers.push_back(make_trainer<T>(patterns ? Method::patterns : Method::plain_patterns, src, X, y, a,
+                                         init_weights<T>(s.m, s.d, fig2.omega2, 1), T(fig2.alpha)));
+      std::optional<Checkpoint>& state = trained[patterns ? 0 : 1];
+      if (state) {
+        trainers.back()->load(*state);
+      } else {
+        for (int k = 0; k < pattern_steps; ++k) trainers.back()->step();
+        state.emplace();
+        trainers.back()->save(*state);
+      }
     } else {
       trainers.push_back(make_trainer<T>(rowspace ? Method::rowspace : Method::plain, src, X, y, a, W0, T(1e-3)));
     }
     Trainer<T>* tr = trainers.back().get();
-    const double flops = rowspace || patterns ? 2.0 * double(s.n) * double(s.n) * double(s.m)
+    const double flops = (rowspace || patterns) && !plain_patterns ? 2.0 * double(s.n) * double(s.n) * double(s.m)
                                               : 4.0 * double(s.n) * double(s.d) * double(s.m);
     cands.push_back({m, [tr] { tr->step(); }, flops, {}});
   }
@@ -185,7 +197,7 @@ void bench_shape(const ShapeNDM& s, int threads, const std::vector<std::string>&
 }
 
 void print_row(const Row& r) {
-  fmt::print("{:>16} {:>4} {:>3} {:<16} {:>10.3f} {:>21} {:>9.1f} {:>7.0f}% {:>9.3f} {:>9.3f}\n",
+  fmt::print("{:>16} {:>4} {:>3} {:<21} {:>10.3f} {:>21} {:>9.1f} {:>7.0f}% {:>9.3f} {:>9.3f}\n",
              fmt::format("{}x{}x{}", r.s.n, r.s.d, r.s.m), r.dtype, r.threads, r.method, r.step.median * 1e3,
              fmt::format("[{:.3f}, {:.3f}]", r.step.lo * 1e3, r.step.hi * 1e3), r.flops / r.step.median / 1e9,
              100 * r.gemm_share, r.vs_closed, r.vs_closed_fast);
@@ -216,8 +228,8 @@ int main(int argc, char** argv) {
   std::string shapes = "5000x2x500,300x5000x400,5000x300x400,5000x1000x400";
   std::string dtypes = "f32,f64", json;
   std::vector<int> thread_counts{1, 2};
-  std::vector<std::string> methods{"tape", "closed", "rowspace-tape", "rowspace-closed", "patterns-tape",
-                                   "patterns-closed"};
+  std::vector<std::string> methods{"tape",          "closed",          "rowspace-tape",        "rowspace-closed",
+                                   "patterns-tape", "patterns-closed", "plain-patterns-tape", "plain-patterns-closed"};
   int pattern_steps = 2000;
   int reps = 21, warmup = 3;
   bool all_rowspace = false;
@@ -226,7 +238,8 @@ int main(int argc, char** argv) {
   app.option("--dtypes", dtypes, "f32, f64 or both");
   app.option("--threads", thread_counts, "thread counts to measure");
   app.option("--methods", methods,
-             "trainers: tape, closed, rowspace-tape, rowspace-closed, patterns-tape, patterns-closed");
+             "trainers: tape, closed, rowspace-tape, rowspace-closed, patterns-tape, patterns-closed, "
+             "plain-patterns-tape, plain-patterns-closed");
   app.option("--pattern-steps", pattern_steps,
              "untimed steps of the shared-pattern trainers at Figure 2's init and step before timing (0: time them "
              "at that init)");
@@ -244,7 +257,8 @@ int main(int argc, char** argv) {
     cli::require_at_least("--pattern-steps", pattern_steps, 0);
     for (const auto& m : methods)
       cli::require_one_of("--methods", m,
-                          {"tape", "closed", "rowspace-tape", "rowspace-closed", "patterns-tape", "patterns-closed"});
+                          {"tape", "closed", "rowspace-tape", "rowspace-closed", "patterns-tape", "patterns-closed",
+                           "plain-patterns-tape", "plain-patterns-closed"});
     std::vector<std::string> types;
     std::stringstream ss(dtypes);
     for (std::string t; std::getline(ss, t, ',');) {
@@ -257,7 +271,7 @@ int main(int argc, char** argv) {
                "times: median [p10, p90] over {} interleaved steps\n",
                openblas::config(), openblas::core_name(), to_string(isa()), cache.l1d / 1024, cache.l2 / 1024,
                cache.l3 / 1024, cache.source, reps);
-    fmt::print("{:>16} {:>4} {:>3} {:<16} {:>10} {:>21} {:>9} {:>8} {:>9} {:>9}\n", "N x D x M", "type", "thr", "method",
+    fmt::print("{:>16} {:>4} {:>3} {:<21} {:>10} {:>21} {:>9} {:>8} {:>9} {:>9}\n", "N x D x M", "type", "thr", "method",
                "ms/step", "spread (ms)", "GFLOP/s", "of GEMM", "/closed", "p10 ratio");
     std::vector<Row> rows;
     for (const ShapeNDM& s : list)
@@ -265,7 +279,8 @@ int main(int argc, char** argv) {
         for (int th : thread_counts) {
           std::vector<std::string> ms;
           for (const auto& m : methods)
-            if ((m.rfind("rowspace", 0) != 0 && m.rfind("patterns", 0) != 0) || all_rowspace || s.n < 2 * s.d)
+            if (m.rfind("plain-patterns", 0) == 0 ? s.n >= 2 * s.d && s.d >= SHARED_BACKWARD_MIN_D
+                : (m.rfind("rowspace", 0) != 0 && m.rfind("patterns", 0) != 0) || all_rowspace || s.n < 2 * s.d)
               ms.push_back(m);
           const std::size_t first = rows.size();
           if (t == "f32") bench_shape<float>(s, th, ms, reps, warmup, pattern_steps, rows);

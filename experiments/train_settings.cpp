@@ -29,9 +29,10 @@ std::optional<int> parse_train_settings(int argc, char** argv, TrainSettings& s)
   app.option("--dtype", s.dtype, "precision: f32 or f64");
   app.option("--grad", s.grad, GRAD_HELP);
   app.option("--method", s.method,
-                 "how W is stepped: plain, rowspace (W = W0 + C X, exact, cheaper when n < 2d), patterns (row space "
-                 "with the step shared among neurons with the same activation pattern, exact) or auto (patterns when "
-                 "n < 2d, plain otherwise)");
+             "how W is stepped: plain, rowspace (W = W0 + C X, exact, cheaper when n < 2d), patterns (row space with "
+             "the step shared among neurons with the same activation pattern, exact), plain-patterns (the plain step "
+             "with its backward product shared the same way, exact) or auto (patterns when n < 2d, plain-patterns "
+             "when n >= 2d and d >= 32, plain otherwise)");
   app.option("--model", s.model, "relu (the paper's network), linear (sgn <w,x>) or linear-bias (sgn(<w,x> + b))");
   app.option("--threads", s.threads, "worker threads; OpenBLAS runs single-threaded inside them [default: all cores]",
              false);
@@ -70,7 +71,7 @@ std::optional<int> parse_train_settings(int argc, char** argv, TrainSettings& s)
   require_one_of("--flip", s.flip, {"prob", "exact", "adversarial"});
   require_one_of("--noise", s.noise, {"gaussian", "laplace", "uniform"});
   require_one_of("--grad", s.grad, {"tape", "closed"});
-  require_one_of("--method", s.method, {"auto", "plain", "rowspace", "patterns"});
+  require_one_of("--method", s.method, {"auto", "plain", "rowspace", "patterns", "plain-patterns"});
   return std::nullopt;
 }
 

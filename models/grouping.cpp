@@ -43,13 +43,15 @@ void PatternGrouper::choose_leaders(std::size_t M, std::size_t N, std::uint64_t 
 }
 
 void PatternGrouper::group(const std::uint8_t* S, std::size_t M, std::size_t N, std::uint64_t diff_cost,
-                           PatternGroups& out) {
+                           PatternGroups& out, std::size_t neuron_stride, std::size_t point_stride) {
+  if (neuron_stride == 0) neuron_stride = N;
   const std::size_t words = (N + 63) / 64;
+  auto s = [&](std::size_t j, std::size_t k) { return S[j * neuron_stride + k * point_stride]; };
   // The patterns as bit sets, so that Hamming distances are a few popcounts.
   bits_.assign(M * words, 0);
-  for (std::size_t j = 0; j < M; ++j)
-    for (std::size_t k = 0; k < N; ++k)
-      if (S[j * N + k]) bits_[j * words + k / 64] |= std::uint64_t(1) << (k % 64);
+  for (std::size_t k = 0; k < N; ++k)
+    for (std::size_t j = 0; j < M; ++j)
+      if (s(j, k)) bits_[j * words + k / 64] |= std::uint64_t(1) << (k % 64);
   choose_leaders(M, N, diff_cost);
   // Each neuron to its nearest leader, then each reference its group's majority pattern.
   const std::size_t R = best_leaders_.size();
@@ -62,18 +64,32 @@ void PatternGrouper::group(const std::uint8_t* S, std::size_t M, std::size_t N, 
       if (d < best) best = d, out.ref_of[j] = static_cast<std::uint32_t>(r);
     }
   }
-  ones_.assign(R * N, 0);
-  members_.assign(R, 0);
-  for (std::size_t j = 0; j < M; ++j) {
-    ++members_[out.ref_of[j]];
-    for (std::size_t k = 0; k < N; ++k) ones_[out.ref_of[j] * N + k] += S[j * N + k];
+  // The neurons by reference, so that each group's counts are made in one pass over its members' bits.
+  members_.assign(R + 1, 0);
+  for (std::size_t j = 0; j < M; ++j) ++members_[out.ref_of[j] + 1];
+  for (std::size_t r = 0; r < R; ++r) members_[r + 1] += members_[r];
+  order_.resize(M);
+  {
+    std::vector<std::uint32_t> next(members_.begin(), members_.end() - 1);
+    for (std::size_t j = 0; j < M; ++j) order_[next[out.ref_of[j]]++] = static_cast<std::uint32_t>(j);
   }
   out.P.assign(R * N, 0);
-  for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t k = 0; k < N; ++k) out.P[r * N + k] = 2 * ones_[r * N + k] > members_[r];
   out.differing = 0;
-  for (std::size_t j = 0; j < M; ++j)
-    for (std::size_t k = 0; k < N; ++k) out.differing += S[j * N + k] != out.P[out.ref_of[j] * N + k];
+  ones_.resize(N);
+  for (std::size_t r = 0; r < R; ++r) {
+    std::fill(ones_.begin(), ones_.end(), std::uint32_t(0));
+    const std::size_t count = members_[r + 1] - members_[r];
+    for (std::size_t o = members_[r]; o < members_[r + 1]; ++o) {
+      const std::uint64_t* b = &bits_[order_[o] * words];
+      for (std::size_t k = 0; k < N; ++k) ones_[k] += static_cast<std::uint32_t>((b[k / 64] >> (k % 64)) & 1);
+    }
+    for (std::size_t k = 0; k < N; ++k) {
+      const bool p = 2 * std::size_t(ones_[k]) > count;
+      out.P[r * N + k] = p;
+      // Differing from the majority: the minority of the group's members at this entry.
+      out.differing += p ? count - ones_[k] : ones_[k];
+    }
+  }
 }
 
 }  // namespace rfa

@@ -27,13 +27,16 @@ struct PatternGroups {
 
 class PatternGrouper {
  public:
-  // Groups the patterns S (M,N) of 0/1 bytes into `out`.
-  void group(const std::uint8_t* S, std::size_t M, std::size_t N, std::uint64_t diff_cost, PatternGroups& out);
+  // Groups the patterns of 0/1 bytes into `out`: entry k of neuron j's pattern at S[j * neuron_stride + k *
+  // point_stride] (S (M,N) by neuron: strides N and 1; (N,M) by point: 1 and M).
+  void group(const std::uint8_t* S, std::size_t M, std::size_t N, std::uint64_t diff_cost, PatternGroups& out,
+             std::size_t neuron_stride = 0, std::size_t point_stride = 1);
 
  private:
   void choose_leaders(std::size_t M, std::size_t N, std::uint64_t diff_cost);
   std::vector<std::uint64_t> bits_;  // (M, words): the patterns as bit sets
-  std::vector<std::uint32_t> leaders_, best_leaders_, ones_, members_;
+  std::vector<std::uint32_t> leaders_, best_leaders_, members_, order_;
+  std::vector<std::uint32_t> ones_;  // (N): one group's count of ones per entry
 };
 
 }  // namespace rfa

@@ -6,13 +6,15 @@
 #include "names.hpp"
 #include "patterns.hpp"
 #include "plain.hpp"
+#include "plain_patterns.hpp"
 #include "rowspace.hpp"
 
 namespace rfa {
 
 namespace {
-constexpr Names<Method, 4> METHOD_NAMES = {{{Method::automatic, "auto"}, {Method::plain, "plain"},
-                                            {Method::rowspace, "rowspace"}, {Method::patterns, "patterns"}}};
+constexpr Names<Method, 5> METHOD_NAMES = {{{Method::automatic, "auto"}, {Method::plain, "plain"},
+                                            {Method::rowspace, "rowspace"}, {Method::patterns, "patterns"},
+                                            {Method::plain_patterns, "plain-patterns"}}};
 }  // namespace
 
 Method parse_method(const std::string& s) { return value_of(METHOD_NAMES, s, "method"); }
@@ -20,7 +22,8 @@ const char* to_string(Method m) { return name_of(METHOD_NAMES, m); }
 
 Method resolve_method(Method m, std::size_t N, std::size_t D) {
   if (m != Method::automatic) return m;
-  return N < 2 * D ? Method::patterns : Method::plain;
+  if (N < 2 * D) return Method::patterns;
+  return D >= SHARED_BACKWARD_MIN_D ? Method::plain_patterns : Method::plain;
 }
 
 template <typename T>
@@ -29,6 +32,8 @@ std::unique_ptr<Trainer<T>> make_trainer(Method method, GradSource source, const
   const Method m = resolve_method(method, X.rows(), X.cols());
   if (m == Method::patterns)
     return std::make_unique<PatternDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
+  if (m == Method::plain_patterns)
+    return std::make_unique<PlainPatternDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
   if (m == Method::rowspace)
     return std::make_unique<RowSpaceDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
   return std::make_unique<PlainDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);

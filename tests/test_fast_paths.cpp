@@ -28,6 +28,7 @@
 #include "test_util.hpp"
 #include "methods.hpp"
 #include "plain.hpp"
+#include "plain_patterns.hpp"
 
 using namespace rfa;
 
@@ -59,12 +60,13 @@ std::vector<Metrics> run(Trainer<double>& t, const Problem& p, std::size_t steps
 }
 
 // Trains `fast` and the plain closed-form step side by side for `steps` steps and checks that they follow one
-// trajectory: W within 1e-10 (and far from its init), the same accuracies, loss and ||W||_F to 1e-10.
-void check_follows_plain(Trainer<double>& fast, const Problem& p, std::size_t steps) {
+// trajectory: W within 1e-10 (and moved from its init by more than `moved`, relative), the same accuracies, loss
+// and ||W||_F to 1e-10.
+void check_follows_plain(Trainer<double>& fast, const Problem& p, std::size_t steps, double moved = 1) {
   PlainDescent<double> plain(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
   const auto a = run(plain, p, steps), b = run(fast, p, steps);
   CHECK(relative_difference(fast.weights(), plain.weights()) < 1e-10);
-  CHECK(relative_difference(plain.weights(), p.W0) > 1);  // W moved far from its init
+  CHECK(relative_difference(plain.weights(), p.W0) > moved);
   REQUIRE(a.size() == b.size());
   for (std::size_t k = 0; k < a.size(); ++k) {
     CHECK(b[k].train_acc == a[k].train_acc);
@@ -100,6 +102,31 @@ TEST_CASE("row space and shared patterns follow the ordinary trajectory: W withi
     CHECK(double(st.references) / double(shared_steps) < 0.25 * 96);  // a few references for 96 neurons
     CHECK(st.differences > 0);
   }
+}
+
+TEST_CASE("the plain step with a shared backward follows the ordinary trajectory, shared and whole steps both taken") {
+  // n >> d: the neurons' patterns over 1500 points group after a few steps; 1000 steps cross ten refreshes.
+  const Problem p = make_problem(1500, 48, 40, 9);
+  for (GradSource src : {GradSource::closed, GradSource::tape}) {
+    CAPTURE(to_string(src));
+    PlainPatternDescent<double> shared(src, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    check_follows_plain(shared, p, 1000);
+    const PlainPatternStats& st = shared.stats();
+    CHECK(st.steps == 1000);
+    CHECK(st.whole_steps >= 10);   // the first step, and one per REFRESH steps at least
+    CHECK(st.whole_steps < 200);   // most steps shared
+    CHECK(st.regroupings >= 10);
+    CHECK(st.regroupings <= st.whole_steps);
+    const std::uint64_t shared_steps = st.steps - st.whole_steps;
+    CHECK(double(st.references) / double(shared_steps) < 10);  // a few references for 40 neurons
+    CHECK(st.differences > 0);
+  }
+  // A random init of unit-scale patterns that do not group for a long while: (nearly) every step whole.
+  Problem q = make_problem(600, 48, 40, 10);
+  q.W0 = init_weights<double>(40, 48, 1.0, 10);
+  PlainPatternDescent<double> fallback(GradSource::closed, q.train.X, q.train.y, q.a, q.W0, 0.1);
+  check_follows_plain(fallback, q, 300, 0.05);  // a unit-scale init moves by a few percent
+  CHECK(fallback.stats().whole_steps > 200);
 }
 
 TEST_CASE("shared-pattern training where patterns do not group (random init, small step) still follows") {
@@ -271,7 +298,8 @@ TEST_CASE("the shared-pattern step moves Z by -alpha dL/dC: an exact acceleratio
 TEST_CASE("the method choice: row space (shared patterns) when it is cheaper") {
   CHECK(resolve_method(Method::automatic, 300, 5000) == Method::patterns);
   CHECK(resolve_method(Method::rowspace, 300, 5000) == Method::rowspace);
-  CHECK(resolve_method(Method::automatic, 5000, 300) == Method::plain);
+  CHECK(resolve_method(Method::automatic, 5000, 300) == Method::plain_patterns);
+  CHECK(resolve_method(Method::automatic, 5000, 31) == Method::plain);
   CHECK(resolve_method(Method::automatic, 5000, 2) == Method::plain);
   CHECK(resolve_method(Method::plain, 300, 5000) == Method::plain);
   const Problem p = make_problem(30, 90, 8, 2);
@@ -279,6 +307,9 @@ TEST_CASE("the method choice: row space (shared patterns) when it is cheaper") {
         "patterns-tape");
   CHECK(make_trainer<double>(Method::rowspace, GradSource::tape, p.train.X, p.train.y, p.a, p.W0, 0.1)->name() ==
         "rowspace-tape");
+  const Problem q = make_problem(200, 40, 8, 2);
+  CHECK(make_trainer<double>(Method::automatic, GradSource::closed, q.train.X, q.train.y, q.a, q.W0, 0.1)->name() ==
+        "plain-patterns-closed");
 }
 
 TEST_CASE("blocks spread over two workers give the one-worker trajectory (to rounding)") {

@@ -195,7 +195,7 @@ TEST_CASE("a run stopped midway and resumed gives exactly the uninterrupted run'
     }
     return true;
   };
-  for (Method method : {Method::plain, Method::rowspace, Method::patterns}) {
+  for (Method method : {Method::plain, Method::rowspace, Method::patterns, Method::plain_patterns}) {
     auto make = [&] { return make_trainer<double>(method, GradSource::closed, train.X, train.y, p.a, p.W, 0.2); };
     CAPTURE(make()->name());
     RunOptions opt;

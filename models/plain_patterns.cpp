@@ -1,0 +1,243 @@
+#include "plain_patterns.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "blas.hpp"
+#include "blocks.hpp"
+#include "checkpoint.hpp"
+#include "kernels.hpp"
+#include "logistic.hpp"
+#include "ops.hpp"
+#include "parallel.hpp"
+
+namespace rfa {
+
+using blas::Trans;
+
+namespace {
+// Grouping weighs a differing entry at 2 rows of a shared product (as in patterns.cpp). A step shares its backward
+// product when R + DIFF_COST * (differing entries) / N rows, the last ones fetched from memory one at a time, come
+// to at most half of the M rows of the whole product.
+constexpr std::uint64_t GROUPING_DIFF_COST = 2, DIFF_COST = 4;
+}  // namespace
+
+template <typename T>
+PlainPatternDescent<T>::PlainPatternDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a,
+                                            Tensor<T> W0, T alpha)
+    : Trainer<T>(X, y, std::move(a)), source_(source), alpha_(alpha), N_(X.rows()), M_(this->a_.size()),
+      D_(X.cols()), W_(std::move(W0)) {
+  check_shape("PlainPatternDescent", "W0", W_.shape(), Shape::matrix(M_, D_));
+  check_shape("PlainPatternDescent", "y", y.shape(), Shape::vector(N_));
+  X_blocks_ = row_blocks(X, block_rows(N_, M_, D_, sizeof(T), threads()));
+  Zb_.resize(Shape::matrix(X_blocks_.empty() ? 0 : X_blocks_[0].rows(), M_));
+  S_.assign(M_ * N_, 0);
+  u_.resize(Shape::vector(N_));
+  fT_.resize(Shape::vector(N_));
+  dW_.resize(Shape::matrix(M_, D_));
+  loss_parts_.assign(MAX_PARTS, 0.0);
+  diff_parts_.assign(MAX_PARTS, 0);
+  W_grouped_ = W_;
+}
+
+template <typename T>
+double PlainPatternDescent<T>::forward(bool whole) {
+  const std::size_t N = N_, M = M_, D = D_;
+  const T* y = this->y_.data();
+  const bool closed = source_ == GradSource::closed;
+  double loss = 0;
+  std::size_t i0 = 0;
+  for (std::size_t b = 0; b < X_blocks_.size(); ++b) {
+    const Tensor<T>& Xb = X_blocks_[b];
+    const std::size_t rows = Xb.rows();
+    T* Z = Zb_.data();
+    // Z_b (rows,M) = X_b (rows,D) W^T (D,M)
+    blas::parallel_gemm(Trans::N, Trans::T, rows, M, D, T(1), Xb.data(), D, W_.data(), D, T(0), Z, M);
+    // f_i = sum_j a_j relu(z_ij), u_i = dL/df_i and the loss (closed form), s_ji = 1[z_ij > 0]; with `whole`,
+    // G_ij = u_i a_j s_ij written over z_ij
+    std::fill(loss_parts_.begin(), loss_parts_.end(), 0.0);
+    for_row_parts(rows, [&](std::size_t part, std::size_t r0, std::size_t r1) {
+      double l = 0;
+      for (std::size_t r = r0; r < r1; ++r) {
+        const std::size_t i = i0 + r;
+        T* z = Z + r * M;
+        fT_[i] = kernels::relu_dot(z, this->a_.data(), M);
+        std::uint8_t* si = S_.data() + i * M;
+        for (std::size_t j = 0; j < M; ++j) si[j] = z[j] > T(0);
+        if (!closed) continue;
+        const LogisticTerm<T> term = logistic_term(fT_[i], y[i]);
+        l += term.loss;
+        u_[i] = term.dloss_df / T(N);
+        if (whole) kernels::relu_outer_row(z, z, u_[i], this->a_.data(), M, true);
+      }
+      loss_parts_[part] = l;
+    });
+    for (double l : loss_parts_) loss += l;
+    // dW (M,D) += G_b^T (M,rows) X_b (rows,D), or = for the first block
+    if (whole && closed)
+      blas::parallel_gemm(Trans::T, Trans::N, M, D, rows, T(1), Z, M, Xb.data(), D, b == 0 ? T(0) : T(1),
+                          dW_.data(), D);
+    i0 += rows;
+  }
+  if (closed) return N ? loss / double(N) : 0.0;
+  // The tape: u = dL/df with the loss recorded on f; a whole step then forms dW = G^T X from the patterns.
+  tape_.clear();
+  auto f = tape_.param(fT_);
+  auto l = logistic_loss(tape_.constant(this->y_) * f);
+  tape_.backward(l);
+  u_ = tape_.grad(f);
+  if (whole) {
+    i0 = 0;
+    for (std::size_t b = 0; b < X_blocks_.size(); ++b) {
+      const Tensor<T>& Xb = X_blocks_[b];
+      const std::size_t rows = Xb.rows();
+      T* G = Zb_.data();
+      for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t j = 0; j < M; ++j) G[r * M + j] = S_[(i0 + r) * M + j] ? u_[i0 + r] * this->a_[j] : T(0);
+      blas::parallel_gemm(Trans::T, Trans::N, M, D, rows, T(1), G, M, Xb.data(), D, b == 0 ? T(0) : T(1),
+                          dW_.data(), D);
+      i0 += rows;
+    }
+  }
+  return double(l.value().item());
+}
+
+template <typename T>
+void PlainPatternDescent<T>::regroup(const Tensor<T>& W_now) {
+  const std::size_t N = N_, M = M_;
+  // S is by point (N,M); the step wants each point's reference entries (N,M) too.
+  grouper_.group(S_.data(), M, N, GROUPING_DIFF_COST, groups_, 1, M);
+  Pref_.resize(N * M);
+  for (std::size_t i = 0; i < N; ++i)
+    for (std::size_t j = 0; j < M; ++j) Pref_[i * M + j] = groups_.P[groups_.ref_of[j] * N + i];
+  W_grouped_ = W_now;
+  ++stats_.regroupings;
+}
+
+// Sharing pays when R + DIFF_COST * differing / N rows are at most half of the whole product's M rows.
+template <typename T>
+bool PlainPatternDescent<T>::pays(std::uint64_t differing) const {
+  return 2 * (groups_.references() * N_ + DIFF_COST * differing) <= M_ * N_;
+}
+
+template <typename T>
+void PlainPatternDescent<T>::shared_backward_step() {
+  const std::size_t N = N_, M = M_, D = D_, R = groups_.references();
+  const T* u = u_.data();
+  const T* X = this->X_.data();
+  // Y (R,D) = (P .* u) (R,N) X (N,D): X^T (u .* p_r) for every reference
+  Pu_.resize(Shape::matrix(R, N));
+  Y_.resize(Shape::matrix(R, D));
+  for (std::size_t r = 0; r < R; ++r)
+    for (std::size_t k = 0; k < N; ++k) Pu_[r * N + k] = groups_.P[r * N + k] ? u[k] : T(0);
+  blas::parallel_gemm(Trans::N, Trans::N, R, D, N, T(1), Pu_.data(), N, X, D, T(0), Y_.data(), D);
+  // w_j -= alpha a_j (y_r(j) + sum over differing k of (s_jk - p_r(j)k) u_k x_k), each neuron summed in order of k;
+  // the sums in dW, neurons split over the workers
+  std::fill(diff_parts_.begin(), diff_parts_.end(), 0);
+  for_row_parts(M, [&](std::size_t part, std::size_t j0, std::size_t j1) {
+    for (std::size_t j = j0; j < j1; ++j) {
+      const std::size_t r = groups_.ref_of[j];
+      std::copy(Y_.data() + r * D, Y_.data() + (r + 1) * D, dW_.data() + j * D);
+    }
+    std::uint64_t diffs = 0;
+    for (std::size_t k = 0; k < N; ++k) {
+      const std::uint8_t* s = S_.data() + k * M;
+      const std::uint8_t* p = Pref_.data() + k * M;
+      const T* x = X + k * D;
+      for (std::size_t j8 = j0; j8 < j1; j8 += 8) {
+        const std::size_t end = std::min(j1, j8 + 8);
+        if (end - j8 == 8) {  // eight neurons compared at once: most agree with their reference
+          std::uint64_t a8, b8;
+          std::memcpy(&a8, s + j8, 8);
+          std::memcpy(&b8, p + j8, 8);
+          if (a8 == b8) continue;
+        }
+        for (std::size_t j = j8; j < end; ++j) {
+          if (s[j] == p[j]) continue;
+          const T c = s[j] ? u[k] : -u[k];
+          T* g = dW_.data() + j * D;
+          for (std::size_t e = 0; e < D; ++e) g[e] += c * x[e];
+          ++diffs;
+        }
+      }
+    }
+    for (std::size_t j = j0; j < j1; ++j) {
+      const T step = -alpha_ * this->a_[j];
+      const T* g = dW_.data() + j * D;
+      T* w = W_.data() + j * D;
+      for (std::size_t e = 0; e < D; ++e) w[e] += step * g[e];
+    }
+    diff_parts_[part] = diffs;
+  });
+  std::uint64_t diffs = 0;
+  for (std::uint64_t d : diff_parts_) diffs += d;
+  stats_.references += R;
+  stats_.differences += diffs;
+  next_ = pays(diffs) ? share_next : regroup_next;  // otherwise the next step is whole, and chooses the references again
+}
+
+template <typename T>
+double PlainPatternDescent<T>::step() {
+  const bool refresh = steps_ % REFRESH == 0;
+  const bool shared = next_ == share_next && !refresh;
+  const double loss = forward(!shared);
+  if (shared) {
+    shared_backward_step();
+  } else {
+    // A whole step: W -= alpha dW with dW = G^T X from the blocks; the references chosen again from its patterns
+    // when it is a REFRESH step, the last shared step asked for it, or sharing did not pay and RETRY steps passed.
+    if (refresh || next_ == regroup_next || (next_ == whole_next && steps_ % RETRY == 0)) {
+      regroup(W_);
+      next_ = pays(groups_.differing) ? share_next : whole_next;
+    }
+    blas::parallel_axpy(W_.size(), -alpha_, dW_.data(), W_.data());
+    ++stats_.whole_steps;
+  }
+  ++stats_.steps;
+  ++steps_;
+  return loss;
+}
+
+template <typename T>
+void PlainPatternDescent<T>::patterns_of(const Tensor<T>& W) {
+  const std::size_t M = M_, D = D_;
+  std::size_t i0 = 0;
+  for (const Tensor<T>& Xb : X_blocks_) {
+    const std::size_t rows = Xb.rows();
+    blas::parallel_gemm(Trans::N, Trans::T, rows, M, D, T(1), Xb.data(), D, W.data(), D, T(0), Zb_.data(), M);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t j = 0; j < M; ++j) S_[(i0 + r) * M + j] = Zb_[r * M + j] > T(0);
+    i0 += rows;
+  }
+}
+
+template <typename T>
+void PlainPatternDescent<T>::save(Checkpoint& c) {
+  c.put("W", W_);
+  c.put("W_grouped", W_grouped_);
+  c.put_count("steps", steps_);
+  c.put_count("next", next_);
+}
+
+template <typename T>
+void PlainPatternDescent<T>::load(const Checkpoint& c) {
+  c.get("W", W_);
+  c.get("W_grouped", W_grouped_);
+  steps_ = c.get_count("steps");
+  const std::uint64_t next = c.get_count("next");
+  if (next > regroup_next) throw CheckpointError(fmt::format("plain shared-pattern state: next is {}, not 0, 1 or 2", next));
+  next_ = static_cast<Next>(next);
+  // The references, chosen again from the patterns of the weights that chose them: the same ones.
+  if (steps_ > 0) {
+    patterns_of(W_grouped_);
+    regroup(W_grouped_);
+    --stats_.regroupings;  // not a choice this run made
+  }
+}
+
+template class PlainPatternDescent<float>;
+template class PlainPatternDescent<double>;
+
+}  // namespace rfa

@@ -1,0 +1,87 @@
+// The plain step with its backward product shared among neurons whose activation patterns agree: for n > d, where
+// row space does not pay (patterns.hpp is the same idea in row space, for d >> n).
+//
+// Sizes: N training rows, D input dimension, M neurons, R reference patterns. The plain step forms Z = X W^T
+// (N,M) and then the gradient dW (M,D) = G^T X with G_ij = u_i a_j s_ij (u = dL/df, s_ij = 1[z_ij > 0]): two
+// products of 2 N M D flops each. Row j of the second is a_j X^T (u .* s_j). Once training has grouped the
+// neurons' patterns around references p_1..p_R (grouping.hpp),
+//     X^T (u .* s_j) = X^T (u .* p_r(j)) + sum over k where s_j and p_r(j) differ of (s_jk - p_r(j)k) u_k x_k,
+// one product of R rows (2 N R D flops) plus D multiply-adds per differing entry. The forward product stays whole,
+// so a step costs a little more than half the plain one when the patterns group well.
+//
+// Exact algebra: the trajectory differs from the plain one only by rounding (tests compare them). The rows are
+// processed in blocks that stay in cache, as in the plain step (blocks.hpp): a block's pre-activations give f, u and
+// the block's columns of the patterns S, and, in a whole step, the block's share of G^T X. Whether a step shares is
+// decided before it, from the previous step: a shared step whose differing entries made sharing no longer pay is
+// followed by a whole step that chooses the references again from its patterns; references are also chosen again
+// every REFRESH steps, and every RETRY steps while they do not pay (at a random init, say), since choosing costs
+// about as much as a step. Every choice depends only on the weights, the weights at the last choice, the step count and the
+// decision for the next step, which the checkpoint holds, so a resumed run takes exactly the uninterrupted run's
+// steps.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "grouping.hpp"
+#include "tape.hpp"
+#include "trainer.hpp"
+
+namespace rfa {
+
+// What a plain shared-pattern trainer did, for benchmarks and tests.
+struct PlainPatternStats {
+  std::uint64_t steps = 0;
+  std::uint64_t whole_steps = 0;  // of which formed the backward product whole (patterns did not group)
+  std::uint64_t regroupings = 0;
+  std::uint64_t references = 0;   // summed over the shared steps (divide by those for the mean R)
+  std::uint64_t differences = 0;  // entries differing from their reference, summed likewise
+};
+
+template <typename T>
+class PlainPatternDescent final : public Trainer<T> {
+ public:
+  static constexpr std::size_t REFRESH = 100;  // steps between choices of the references, at most
+  static constexpr std::size_t RETRY = 10;     // while sharing does not pay, steps between tries
+
+  // u = dL/df comes from the tape (the loss recorded on f) or from the closed form.
+  PlainPatternDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a, Tensor<T> W0, T alpha);
+  double step() override;
+  const Tensor<T>& weights() override { return W_; }
+  // "W" (M,D); "W_grouped" (M,D), the weights whose patterns chose the references (which are chosen again from them
+  // on load); "steps" (which times the choices) and "next" (0: a whole step, 1: a shared one, 2: a whole one that
+  // chooses the references again)
+  void save(Checkpoint& c) override;
+  void load(const Checkpoint& c) override;
+  std::string name() const override { return std::string("plain-patterns-") + to_string(source_); }
+  const PlainPatternStats& stats() const { return stats_; }
+
+ private:
+  double forward(bool whole);  // f, u, the loss and the patterns S, block by block; with `whole`, also dW = G^T X
+  void regroup(const Tensor<T>& W_now);  // references from the current patterns S, which W_now gave
+  bool pays(std::uint64_t differing) const;
+  void shared_backward_step();  // W -= alpha dW, dW formed from the references and the differing entries
+  void patterns_of(const Tensor<T>& W);  // S from W alone (after a load)
+
+  GradSource source_;
+  T alpha_;
+  std::size_t N_, M_, D_;
+  Tensor<T> W_, W_grouped_;        // (M,D): the weights, and those whose patterns chose the references
+  std::vector<Tensor<T>> X_blocks_;
+  Tensor<T> Zb_;                   // (B,M): a block's pre-activations, then its share of G
+  std::vector<std::uint8_t> S_;    // (N,M): 1[z_ij > 0], by point
+  std::vector<std::uint8_t> Pref_; // (N,M): entry (i, j) of neuron j's reference pattern
+  PatternGrouper grouper_;
+  PatternGroups groups_;           // the reference patterns P (R,N) and each neuron's reference
+  std::uint64_t steps_ = 0;
+  enum Next : std::uint64_t { whole_next = 0, share_next = 1, regroup_next = 2 };
+  Next next_ = whole_next;            // what the next step does (unless it is a REFRESH step, which regroups)
+  Tensor<T> u_, fT_;               // (N): dL/df, and f in T
+  Tensor<T> Pu_, Y_, dW_;          // (R,N) P .* u; (R,D) Pu X; (M,D) for whole steps
+  std::vector<double> loss_parts_;
+  std::vector<std::uint64_t> diff_parts_;
+  Tape<T> tape_;
+  PlainPatternStats stats_;
+};
+
+}  // namespace rfa
