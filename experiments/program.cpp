@@ -24,14 +24,14 @@ void CommonFlags::add_to(Args& app, const std::string& default_out, const std::s
   app.flag("--quiet", control.quiet, "no progress lines");
 }
 
-void CommonFlags::apply() const {
+void CommonFlags::apply(bool create_out) const {
   require_one_of("--profile", profile, {"quick", "default", "paper"});
   require_one_of("--dtype", dtype, {"f32", "f64"});
   require_one_of("--grad", grad, {"tape", "closed"});
   require_positive("--checkpoint-seconds", control.checkpoint_seconds);
   require_at_least("--threads", threads, 1);
   rfa::set_threads(threads);
-  prepare_out_dir(out);
+  if (create_out) prepare_out_dir(out);
 }
 
 void Report::write(const std::string& dir, const std::string& program) const {

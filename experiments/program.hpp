@@ -23,8 +23,8 @@ struct CommonFlags {
 
   // `profiles` says what quick, default and paper mean for this program.
   void add_to(Args& app, const std::string& default_out, const std::string& profiles, unsigned optional = NONE);
-  // Checks the values, sets the thread count, creates --out. Throws UsageError.
-  void apply() const;
+  // Checks the values, sets the thread count, creates --out (unless create_out is false). Throws UsageError.
+  void apply(bool create_out = true) const;
   GradSource gradient() const { return parse_grad_source(grad); }
   bool quick() const { return profile == "quick"; }
 };

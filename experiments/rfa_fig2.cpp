@@ -11,6 +11,7 @@
 #include "atomic_file.hpp"
 #include "openblas.hpp"
 #include "parallel.hpp"
+#include "multirun.hpp"
 #include "program.hpp"
 #include "run.hpp"
 #include "run_lock.hpp"
@@ -78,22 +79,37 @@ Panel aggregate(const std::string& key, const RunSpec& spec, const std::vector<s
   return p;
 }
 
-// Trains the panel's runs (one directory each: <out>/<panel>/seed-<k>) and writes <out>/<panel>.csv.
+// The panels and seeds of this command, in the order of their run indices (--list-runs).
+std::vector<std::pair<std::string, std::size_t>> run_list(const Options& o) {
+  std::vector<std::pair<std::string, std::size_t>> runs;
+  for (const char* key : {"high", "low"})
+    if (o.panels == "both" || o.panels == key)
+      for (std::size_t k = 0; k < o.seeds; ++k) runs.emplace_back(key, k);
+  return runs;
+}
+
+std::string run_dir(const std::string& key, const RunSpec& spec) { return fmt::format("{}/seed-{}", key, spec.seed); }
+
+// Trains (or, gathering, reads) the k-th seed of a panel in <out>/<panel>/seed-<seed>.
+template <typename T>
+std::vector<Metrics> run_seed(const Options& o, const std::string& key, std::size_t k) {
+  const RunSpec spec = spec_for(o, key, o.common.seed + k);
+  RunControl control = o.common.control;
+  control.label = fmt::format("panel (n, d) = ({}, {}), seed {} ({}/{})", spec.n, spec.d, spec.seed, k + 1, o.seeds);
+  PreparedRun<T> r = prepare_run<T>(spec);
+  std::vector<Metrics> rows = train_in<T>("rfa-fig2", spec, r, o.common.out + "/" + run_dir(key, spec), control);
+  if (!control.quiet && !control.gather)
+    fmt::print(stderr, "rfa-fig2: {}: done ({}), train {:.4f}, test {:.4f}\n", control.label, r.trainer->name(),
+               rows.back().train_acc, rows.back().test_acc);
+  return rows;
+}
+
+// The panel's runs over the seeds (read from their directories), aggregated, and <out>/<panel>.csv.
 template <typename T>
 Panel run_panel(const Options& o, const std::string& key) {
   std::vector<std::vector<Metrics>> runs;
-  RunSpec spec;
-  for (std::size_t k = 0; k < o.seeds; ++k) {
-    spec = spec_for(o, key, o.common.seed + k);
-    RunControl control = o.common.control;
-    control.label = fmt::format("panel (n, d) = ({}, {}), seed {} ({}/{})", spec.n, spec.d, spec.seed, k + 1, o.seeds);
-    PreparedRun<T> r = prepare_run<T>(spec);
-    runs.push_back(train_in<T>("rfa-fig2", spec, r, fmt::format("{}/{}/seed-{}", o.common.out, key, spec.seed), control));
-    if (!control.quiet)
-      fmt::print(stderr, "rfa-fig2: {}: done ({}), train {:.4f}, test {:.4f}\n", control.label, r.trainer->name(),
-                 runs.back().back().train_acc, runs.back().back().test_acc);
-  }
-  Panel p = aggregate(key, spec, runs);
+  for (std::size_t k = 0; k < o.seeds; ++k) runs.push_back(run_seed<T>(o, key, k));
+  Panel p = aggregate(key, spec_for(o, key, o.common.seed + o.seeds - 1), runs);
   std::string csv = "step,train_mean,train_min,train_max,test_mean,test_min,test_max,test_clean_mean,loss_mean\n";
   for (std::size_t e = 0; e < p.steps.size(); ++e) {
     const Band& b = p.bands[e];
@@ -251,23 +267,38 @@ int main(int argc, char** argv) {
   app.option("--steps", o.steps, "steps per panel (overrides the profile)", false);
   app.option("--panels", o.panels, "both, high (300, 5000) or low (5000, 300)");
   app.option("--per-decade", o.per_decade, "evaluations per decade of steps (every step up to 100)");
+  MultiRunFlags multi;
+  multi.add_to(app);
   if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-fig2", [&] {
     require_one_of("--panels", o.panels, {"both", "high", "low"});
     require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
     require_at_least("--per-decade", static_cast<long long>(o.per_decade), 1);
-    o.common.apply();
-    DirLock lock(o.common.out);
+    multi.apply(app);
+    o.common.apply(!multi.list_runs);
+    const auto runs = run_list(o);
+    std::vector<RunEntry> entries;
+    for (const auto& [key, k] : runs) {
+      const RunSpec spec = spec_for(o, key, o.common.seed + k);
+      entries.push_back({run_dir(key, spec), spec.fingerprint()});
+    }
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<Panel> panels;
-    for (const char* key : {"high", "low"})
-      if (o.panels == "both" || o.panels == key)
-        panels.push_back(o.common.dtype == "f32" ? run_panel<float>(o, key) : run_panel<double>(o, key));
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const bool drawn = figure(o, panels);
-    report(o, panels, wall).write(o.common.out, "rfa-fig2");
-    fmt::print("rfa-fig2: {} panel(s) x {} seed(s) in {}{}\n", panels.size(), o.seeds, format_duration(wall),
-               drawn ? "" : " (no figure: gnuplot failed)");
-    return drawn ? 0 : EXIT_RUN_FAILED;
+    auto train = [&](std::size_t i) {
+      if (o.common.dtype == "f32") run_seed<float>(o, runs[i].first, runs[i].second);
+      else run_seed<double>(o, runs[i].first, runs[i].second);
+    };
+    auto outputs = [&] {
+      std::vector<Panel> panels;
+      for (const char* key : {"high", "low"})
+        if (o.panels == "both" || o.panels == key)
+          panels.push_back(o.common.dtype == "f32" ? run_panel<float>(o, key) : run_panel<double>(o, key));
+      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const bool drawn = figure(o, panels);
+      report(o, panels, wall).write(o.common.out, "rfa-fig2");
+      fmt::print("rfa-fig2: {} panel(s) x {} seed(s) in {}{}\n", panels.size(), o.seeds, format_duration(wall),
+                 drawn ? "" : " (no figure: gnuplot failed)");
+      return drawn ? 0 : EXIT_RUN_FAILED;
+    };
+    return drive_runs("rfa-fig2", multi, o.common, entries, train, outputs, argv);
   });
 }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "atomic_file.hpp"
+#include "multirun.hpp"
 #include "program.hpp"
 #include "run_lock.hpp"
 #include "run_spec.hpp"
@@ -86,7 +87,8 @@ Point run_point(const Options& o, double omega2, double alpha) {
   p.steps = rows.back().step;
   p.jump = p.jumped ? p.steps : 0;
   p.test_clean = rows.back().test_clean_acc;
-  p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  p.seconds = control.gather ? run_seconds(o.common.out + "/" + control.label)
+                             : std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return p;
 }
 
@@ -116,7 +118,7 @@ Law fit(const std::vector<Point>& points) {
 }
 
 std::vector<Point> run_grid(const Options& o) {
-  std::string csv = "omega2,alpha,omega_over_alpha,jump_step,jumped,steps_run,test_clean_at_end,seconds\n";
+  std::string csv = "omega2,alpha,omega_over_alpha,jump_step,jumped,steps_run,test_clean_at_end,training_seconds\n";
   std::vector<Point> points;
   for (double alpha : o.alphas)
     for (double omega2 : o.omega2s) {
@@ -232,21 +234,38 @@ int main(int argc, char** argv) {
   app.option("--omega2", o.omega2s, "init variances to try [default: six from 0.01/(m d) to 1, log-spaced]", false);
   app.option("--alpha", o.alphas, "step sizes to try [default: 0.001 0.003 0.01 0.03 0.1]", false);
   app.option("--max-steps", o.max_steps, "steps at most per run [default: 20000; quick 400]", false);
+  MultiRunFlags multi;
+  multi.add_to(app);
   if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-jump", [&] {
     for (double v : o.omega2s) require_positive("--omega2", v);
     for (double v : o.alphas) require_positive("--alpha", v);
-    o.common.apply();
+    multi.apply(app);
+    o.common.apply(!multi.list_runs);
     default_grid(o);
-    DirLock lock(o.common.out);
+    std::vector<std::pair<double, double>> grid;  // (omega^2, alpha), in the order of jump.csv
+    std::vector<RunEntry> entries;
+    for (double alpha : o.alphas)
+      for (double omega2 : o.omega2s) {
+        grid.emplace_back(omega2, alpha);
+        entries.push_back({run_name(omega2, alpha), spec_for(o, omega2, alpha).fingerprint()});
+      }
     const auto t0 = std::chrono::steady_clock::now();
-    const std::vector<Point> points = run_grid(o);
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const Law law = fit(points);
-    const bool drawn = figure(o, law);
-    report(o, points, law, wall).write(o.common.out, "rfa-jump");
-    fmt::print("rfa-jump: {} runs in {}; jump = {:.3g} (omega/alpha)^{:.3f} (r^2 {:.3f}, {} runs){}\n", points.size(),
-               format_duration(wall), law.c, law.k, law.r2, law.used, drawn ? "" : " (no figure: gnuplot failed)");
-    return drawn ? 0 : EXIT_RUN_FAILED;
+    auto train = [&](std::size_t i) {
+      if (o.common.dtype == "f32") run_point<float>(o, grid[i].first, grid[i].second);
+      else run_point<double>(o, grid[i].first, grid[i].second);
+    };
+    auto outputs = [&] {
+      const std::vector<Point> points = run_grid(o);
+      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const Law law = fit(points);
+      const bool drawn = figure(o, law);
+      report(o, points, law, wall).write(o.common.out, "rfa-jump");
+      fmt::print("rfa-jump: {} runs in {}; jump = {:.3g} (omega/alpha)^{:.3f} (r^2 {:.3f}, {} runs){}\n",
+                 points.size(), format_duration(wall), law.c, law.k, law.r2, law.used,
+                 drawn ? "" : " (no figure: gnuplot failed)");
+      return drawn ? 0 : EXIT_RUN_FAILED;
+    };
+    return drive_runs("rfa-jump", multi, o.common, entries, train, outputs, argv);
   });
 }

@@ -12,6 +12,7 @@
 #include "openblas.hpp"
 #include "run.hpp"
 #include "run_lock.hpp"
+#include "multirun.hpp"
 #include "program.hpp"
 #include "run_spec.hpp"
 
@@ -44,13 +45,14 @@ struct Result {
   double seconds;
 };
 
-// A variant's run directory: its name with '/' (as in "omega2=1/d") spelled '_'.
-std::string variant_dir(const std::string& out, const Variant& v) {
+// A variant's run directory under --out: its name with '/' (as in "omega2=1/d") spelled '_'.
+std::string variant_name(const Variant& v) {
   std::string name = v.name;
   for (char& ch : name)
     if (ch == '/') ch = '_';
-  return out + "/" + name;
+  return name;
 }
+std::string variant_dir(const std::string& out, const Variant& v) { return out + "/" + variant_name(v); }
 
 template <typename T>
 Result run_variant(const Variant& v, const std::string& out, const RunControl& base_control) {
@@ -65,7 +67,8 @@ Result run_variant(const Variant& v, const std::string& out, const RunControl& b
       res.jump = m.step;
       break;
     }
-  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  res.seconds = control.gather ? run_seconds(variant_dir(out, v))
+                               : std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }
 
@@ -97,7 +100,7 @@ std::string jump_text(std::size_t jump) { return jump == NEVER ? std::string("ne
 // Runs every variant and writes sweep.csv.
 std::vector<Result> run_all(const std::vector<Variant>& variants, const CommonFlags& common) {
   std::string csv = "variant,change,alpha,omega2,sigma2,flip,noise,dtype,steps,jump_step,train_at_0,train_end,test_end,"
-                    "test_clean_end,seconds\n";
+                    "test_clean_end,training_seconds\n";
   std::vector<Result> results;
   for (const Variant& v : variants) {
     const Result r = v.spec.dtype == "f32" ? run_variant<float>(v, common.out, common.control)
@@ -172,16 +175,28 @@ int main(int argc, char** argv) {
   Args app{ABOUT, "rfa-sweep"};
   common.add_to(app, "results/sweep", "quick (small, for tests) or default (= paper)");
   app.option("--steps", steps, "steps per run (default 3000; quick 200)", false);
+  MultiRunFlags multi;
+  multi.add_to(app);
   if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-sweep", [&] {
-    common.apply();
-    DirLock lock(common.out);
+    multi.apply(app);
+    common.apply(!multi.list_runs);
     RunSpec base = figure2("high", common.profile);
     base.steps = steps ? steps : (common.quick() ? 200 : 3000);
     base.seed = common.seed, base.grad = GradSource::closed;
     const std::vector<Variant> variants = variants_from(base);
-    const std::vector<Result> results = run_all(variants, common);
-    report(variants, results, base, common.profile).write(common.out, "rfa-sweep");
-    return 0;
+    std::vector<RunEntry> entries;
+    for (const Variant& v : variants) entries.push_back({variant_name(v), v.spec.fingerprint()});
+    auto train = [&](std::size_t i) {
+      const Variant& v = variants[i];
+      if (v.spec.dtype == "f32") run_variant<float>(v, common.out, common.control);
+      else run_variant<double>(v, common.out, common.control);
+    };
+    auto outputs = [&] {
+      const std::vector<Result> results = run_all(variants, common);
+      report(variants, results, base, common.profile).write(common.out, "rfa-sweep");
+      return 0;
+    };
+    return drive_runs("rfa-sweep", multi, common, entries, train, outputs, argv);
   });
 }

@@ -1,6 +1,9 @@
 #include "run_spec.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <optional>
 
 #include <fmt/format.h>
@@ -41,6 +44,14 @@ PreparedRun<T> prepare_run(const RunSpec& s) {
   return r;
 }
 
+double run_seconds(const std::string& dir) {
+  const std::string path = dir + "/run.json";
+  if (!std::filesystem::exists(path)) return NAN;
+  const std::string text = read_file(path);
+  const std::size_t at = text.find("\"wall_seconds_this_session\": ");
+  return at == std::string::npos ? NAN : std::atof(text.c_str() + at + 29);
+}
+
 void print_progress(const std::string& program, const std::string& label, const Progress& p) {
   fmt::print(stderr, "{}: {}{}step {}/{} ({:.1f}%), {:.0f} steps/s, {} left\n", program, label, label.empty() ? "" : ": ",
              p.step, p.total, 100.0 * double(p.step) / double(p.total), p.rate, format_duration(p.left));
@@ -58,13 +69,15 @@ std::vector<Metrics> train_in(const std::string& program, const Json& settings, 
   hooks.checkpoint = dir + "/checkpoint.rfa";
   hooks.checkpoint_seconds = control.checkpoint_seconds;
   hooks.stop_at = control.stop_at;
-  if (!control.quiet) {
+  hooks.no_steps = control.gather;
+  if (!control.quiet && !control.gather) {
     hooks.progress_seconds = 15;
     hooks.on_progress = [&](const Progress& p) { print_progress(program, control.label, p); };
   }
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<Metrics> rows = run_training(trainer, train, test, hooks);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (control.gather) return rows;  // its files were written when it finished
   write_file_atomic(dir + "/metrics.csv", metrics_csv(rows));
   Json j;
   j.merge(provenance(program)).add("settings", settings).add("trainer", trainer.name())

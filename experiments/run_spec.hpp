@@ -61,6 +61,7 @@ struct RunControl {
   bool quiet = false;       // no progress lines
   std::string label;        // names the run in progress lines
   bool lock = true;         // lock the run's directory (false when the caller holds that lock already)
+  bool gather = false;      // take no step: read the finished run from its checkpoint (RunIncomplete otherwise)
 };
 
 // Trains r.trainer as `spec` says in `dir` (created, and locked for the run's life: a second run into it is
@@ -75,6 +76,9 @@ template <typename T>
 std::vector<Metrics> train_in(const std::string& program, const Json& settings, Trainer<T>& trainer,
                               const Dataset<T>& train, const Dataset<T>* test, std::vector<std::size_t> schedule,
                               const std::string& dir, const RunControl& control, RunOptions hooks = {});
+
+// The training time a finished run's run.json records (its last session's), or NaN when there is none.
+double run_seconds(const std::string& dir);
 
 // A progress line: "<program>: <label>: step 1200/20000 (6.0%), 54 steps/s, 5m48s left".
 void print_progress(const std::string& program, const std::string& label, const Progress& p);

@@ -88,6 +88,9 @@ std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
 
   if (stop_requested()) stop();  // a signal during the set-up
   if (opt.finished && !rows.empty() && rows.back().step == t && opt.finished(rows)) return rows;
+  if (opt.no_steps && t < total)
+    throw RunIncomplete(fmt::format("{}: the run is at step {} of {}{}", opt.checkpoint.empty() ? "run" : opt.checkpoint, t,
+                                    total, rows.empty() ? " (no checkpoint)" : ""));
   for (;;) {
     if (next_eval != opt.schedule.end() && *next_eval == t) {
       rows.push_back(evaluate(t, trainer, train, test, work));

@@ -33,6 +33,7 @@ struct RunOptions {
   std::string fingerprint;             // every setting that changes the run's numbers or outputs, on one line
   double progress_seconds = 10;        // how often on_progress is called (0: never)
   std::size_t stop_at = 0;             // if > 0: stop at this step as a signal would (checkpoint, then throw)
+  bool no_steps = false;               // take no step: the checkpoint must hold the finished run (else RunIncomplete)
   // Called at each evaluation, with the trainer at that step.
   std::function<void(const Metrics&)> on_eval;
   // Called after each evaluation with the metrics so far: true ends the run at that step, as if it were the last
@@ -53,6 +54,10 @@ struct TrainingDiverged : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 struct TrainingInterrupted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// Thrown with RunOptions::no_steps when the run is not finished (no checkpoint, or one short of the end).
+struct RunIncomplete : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 

@@ -4,6 +4,7 @@
 // uninterrupted one.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -359,4 +360,45 @@ TEST_CASE("rfa-grouping quick: once the network has learned, its neurons' patter
   CHECK(num(last, "references") <= 8);
   CHECK(num(last, "shared_cost_over_whole") < 0.5);
   CHECK(num(last, "test_acc") > 0.8);
+}
+
+TEST_CASE("a multi-run program in parts: --list-runs, --run-only, --gather and --jobs give the whole run's outputs") {
+  test::TempDir dir("multirun");
+  const std::string args = "--profile quick --seeds 2 --quiet ";
+  const auto list = run_program("rfa-fig2", args + "--list-runs --out " + dir / "never");
+  REQUIRE(list.code == 0);
+  CHECK(list.output.find("0\thigh/seed-1\t{") == 0);
+  CHECK(list.output.find("\n3\tlow/seed-2\t{") != std::string::npos);
+  CHECK(std::count(list.output.begin(), list.output.end(), '\n') == 4);
+  CHECK_FALSE(fs::exists(dir / "never"));
+  // Whole, on one thread; in parts, each run alone and then gathered; in two processes of one thread each.
+  REQUIRE(run_program("rfa-fig2", args + "--threads 1 --out " + dir / "whole").code == 0);
+  for (int i = 0; i < 4; ++i)
+    REQUIRE(run_program("rfa-fig2", args + "--threads 1 --run-only " + std::to_string(i) + " --out " + dir / "parts")
+                .code == 0);
+  CHECK_FALSE(fs::exists(dir / "parts/high.csv"));  // --run-only trains its run and writes nothing else
+  REQUIRE(run_program("rfa-fig2", args + "--gather --out " + dir / "parts").code == 0);
+  REQUIRE(run_program("rfa-fig2", args + "--threads 2 --jobs 2 --out " + dir / "jobs").code == 0);
+  for (const char* f : {"high.csv", "low.csv", "high/seed-2/metrics.csv"}) {
+    CAPTURE(f);
+    CHECK(read_file(dir / "parts/" + f) == read_file(dir / "whole/" + f));
+    CHECK(read_file(dir / "jobs/" + f) == read_file(dir / "whole/" + f));
+  }
+  // Gathering with runs missing names each of them, and builds nothing.
+  REQUIRE(run_program("rfa-fig2", args + "--threads 1 --run-only 2 --out " + dir / "some").code == 0);
+  const auto gather = run_program("rfa-fig2", args + "--gather --out " + dir / "some");
+  CHECK(gather.code == 1);
+  CHECK(gather.output.find("3 of 4 runs are missing or unfinished: 0 (high/seed-1), 1 (high/seed-2), 3 (low/seed-2)") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "some/high.csv"));
+  const auto bad = run_program("rfa-fig2", args + "--run-only 4 --out " + dir / "some");
+  CHECK(bad.code == 2);
+  CHECK(bad.output.find("--run-only must be below 4") != std::string::npos);
+  const auto both = run_program("rfa-fig2", args + "--gather --list-runs --out " + dir / "some");
+  CHECK(both.code == 2);
+  // The sweep and the jump grid have the same shape.
+  const std::string sweep = run_program("rfa-sweep", "--profile quick --list-runs").output;
+  CHECK(std::count(sweep.begin(), sweep.end(), '\n') == 13);
+  const std::string jump = run_program("rfa-jump", "--profile quick --list-runs").output;
+  CHECK(std::count(jump.begin(), jump.end(), '\n') == 6);
 }
