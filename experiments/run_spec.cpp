@@ -70,6 +70,11 @@ std::vector<Metrics> train_in(const std::string& program, const Json& settings, 
   hooks.checkpoint_seconds = control.checkpoint_seconds;
   hooks.stop_at = control.stop_at;
   hooks.no_steps = control.gather;
+  if (!control.gather)
+    hooks.on_resume = [&](std::size_t step) {
+      fmt::print(stderr, "{}: {}{}resuming at step {} of {} from {}/checkpoint.rfa\n", program, control.label,
+                 control.label.empty() ? "" : ": ", step, hooks.schedule.back(), dir);
+    };
   if (!control.quiet && !control.gather) {
     hooks.progress_seconds = 15;
     hooks.on_progress = [&](const Progress& p) { print_progress(program, control.label, p); };

@@ -59,6 +59,7 @@ std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
       if (opt.load_extra) opt.load_extra(*c);
       t = c->step;
       rows = std::move(c->metrics);
+      if (opt.on_resume) opt.on_resume(t);
     }
   }
   const std::size_t start = t;

@@ -42,6 +42,8 @@ struct RunOptions {
   std::function<bool(const std::vector<Metrics>&)> finished;
   // Called now and then.
   std::function<void(const Progress&)> on_progress;
+  // Called once when the run resumes from a checkpoint, with the step it resumes at.
+  std::function<void(std::size_t)> on_resume;
   // What an experiment keeps beside the trainer's state (say, measurements taken at each evaluation): added to
   // every checkpoint, and read back from the one a run resumes from.
   std::function<void(Checkpoint&)> save_extra;
