@@ -126,6 +126,7 @@ template Args& Args::option(const std::string&, int&, const std::string&, bool);
 template Args& Args::option(const std::string&, std::size_t&, const std::string&, bool);  // also std::uint64_t
 template Args& Args::option(const std::string&, std::vector<int>&, const std::string&, bool);
 template Args& Args::option(const std::string&, std::vector<double>&, const std::string&, bool);
+template Args& Args::option(const std::string&, std::vector<std::size_t>&, const std::string&, bool);
 template Args& Args::option(const std::string&, std::vector<std::string>&, const std::string&, bool);
 
 Args& Args::flag(const std::string& name, bool& value, const std::string& help) {

@@ -11,6 +11,7 @@
 #include "atomic_file.hpp"
 #include "openblas.hpp"
 #include "parallel.hpp"
+#include "bands.hpp"
 #include "multirun.hpp"
 #include "program.hpp"
 #include "run.hpp"
@@ -37,46 +38,12 @@ struct Options {
   std::size_t seeds = 1, steps = 0, per_decade = 20;
 };
 
-// Per evaluation step: mean, min and max over seeds of train and test accuracy, and the mean clean test accuracy.
-struct Band {
-  double train_mean = 0, train_min = 1, train_max = 0, test_mean = 0, test_min = 1, test_max = 0, clean_mean = 0,
-         loss_mean = 0;
-};
-
-// One panel's runs, aggregated over the seeds (the runs share their evaluation steps).
-struct Panel {
-  std::string key;  // "high" or "low"
-  RunSpec spec;     // of the last seed
-  std::vector<std::size_t> steps;
-  std::vector<Band> bands;
-};
-
-constexpr std::size_t NEVER = static_cast<std::size_t>(-1);
-
 RunSpec spec_for(const Options& o, const std::string& key, std::uint64_t seed) {
   RunSpec s = figure2(key, o.common.profile);
   if (o.steps) s.steps = o.steps;
   s.seed = seed, s.dtype = o.common.dtype, s.grad = o.common.gradient();
   s.dense = 100, s.per_decade = o.per_decade;
   return s;
-}
-
-Panel aggregate(const std::string& key, const RunSpec& spec, const std::vector<std::vector<Metrics>>& runs) {
-  Panel p{key, spec, {}, {}};
-  for (std::size_t e = 0; e < runs[0].size(); ++e) {
-    Band b;
-    for (const auto& r : runs) {
-      const Metrics& m = r[e];
-      const double k = double(runs.size());
-      b.train_mean += m.train_acc / k, b.test_mean += m.test_acc / k;
-      b.clean_mean += m.test_clean_acc / k, b.loss_mean += m.loss / k;
-      b.train_min = std::min(b.train_min, m.train_acc), b.train_max = std::max(b.train_max, m.train_acc);
-      b.test_min = std::min(b.test_min, m.test_acc), b.test_max = std::max(b.test_max, m.test_acc);
-    }
-    p.steps.push_back(runs[0][e].step);
-    p.bands.push_back(b);
-  }
-  return p;
 }
 
 // The panels and seeds of this command, in the order of their run indices (--list-runs).
@@ -110,33 +77,8 @@ Panel run_panel(const Options& o, const std::string& key) {
   std::vector<std::vector<Metrics>> runs;
   for (std::size_t k = 0; k < o.seeds; ++k) runs.push_back(run_seed<T>(o, key, k));
   Panel p = aggregate(key, spec_for(o, key, o.common.seed + o.seeds - 1), runs);
-  std::string csv = "step,train_mean,train_min,train_max,test_mean,test_min,test_max,test_clean_mean,loss_mean\n";
-  for (std::size_t e = 0; e < p.steps.size(); ++e) {
-    const Band& b = p.bands[e];
-    csv += fmt::format("{},{},{},{},{},{},{},{},{}\n", p.steps[e], b.train_mean, b.train_min, b.train_max, b.test_mean,
-                       b.test_min, b.test_max, b.clean_mean, b.loss_mean);
-  }
-  write_file_atomic(fmt::format("{}/{}.csv", o.common.out, key), csv);
+  write_file_atomic(fmt::format("{}/{}.csv", o.common.out, key), bands_csv(p));
   return p;
-}
-
-// The first evaluation step where pick(band) reaches `level` (NEVER if it does not).
-template <typename F>
-std::size_t first_step(const Panel& p, double level, F pick) {
-  for (std::size_t k = 0; k < p.steps.size(); ++k)
-    if (pick(p.bands[k]) >= level) return p.steps[k];
-  return NEVER;
-}
-
-// The jump: the first step at which >= 95% of the test points are classified by their clean label (the XOR rule
-// is learned; the accuracies on noisy labels then sit near 1 - eta).
-std::size_t jump_step(const Panel& p) { return first_step(p, 0.95, [](const Band& b) { return b.clean_mean; }); }
-
-// The band at the last evaluation step at or before `step`.
-const Band& at(const Panel& p, std::size_t step) {
-  std::size_t k = 0;
-  while (k + 1 < p.steps.size() && p.steps[k + 1] <= step) ++k;
-  return p.bands[k];
 }
 
 // The paper's claims about one panel (PAPER.md, as read off the figure).

@@ -3,10 +3,10 @@
 // run, and a least-squares law jump = c (omega / alpha)^k on log-log axes, set beside the first-step estimate
 // (while f is near 0, one step moves a neuron along its mean by about alpha (1 - 2 eta) / (8 sqrt(m)), against an
 // initial projection of about omega, so the jump should come near 8 sqrt(m) omega / ((1 - 2 eta) alpha) steps).
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "atomic_file.hpp"
 #include "multirun.hpp"
@@ -122,10 +122,11 @@ std::vector<Point> run_grid(const Options& o) {
   std::vector<Point> points;
   for (double alpha : o.alphas)
     for (double omega2 : o.omega2s) {
-      const Point p = o.common.dtype == "f32" ? run_point<float>(o, omega2, alpha) : run_point<double>(o, omega2, alpha);
+      const Point p =
+          o.common.dtype == "f32" ? run_point<float>(o, omega2, alpha) : run_point<double>(o, omega2, alpha);
       points.push_back(p);
-      csv += fmt::format("{},{},{},{},{},{},{},{}\n", p.omega2, p.alpha, p.ratio(), p.jumped ? std::to_string(p.jump) : "",
-                         p.jumped ? 1 : 0, p.steps, p.test_clean, p.seconds);
+      csv += fmt::format("{},{},{},{},{},{},{},{}\n", p.omega2, p.alpha, p.ratio(),
+                         p.jumped ? std::to_string(p.jump) : "", p.jumped ? 1 : 0, p.steps, p.test_clean, p.seconds);
       fmt::print("rfa-jump: omega2 {:<9.3g} alpha {:<6.3g} omega/alpha {:<9.3g} jump {:>7}  [{}]\n", p.omega2, p.alpha,
                  p.ratio(), p.jumped ? std::to_string(p.jump) : "> " + std::to_string(p.steps),
                  format_duration(p.seconds));
@@ -144,11 +145,13 @@ bool figure(const Options& o, const Law& law) {
   const RunSpec s = spec_for(o, 1, 1);
   std::string series;
   for (std::size_t k = 0; k < o.alphas.size(); ++k)
-    series += fmt::format("'jump.csv' using ($2 == {a} && $5 == 1 ? $3 : 1/0):4 with points pt 7 ps 1.2 lc {c} "
-                          "title 'alpha = {a}', '' using ($2 == {a} && $5 == 0 ? $3 : 1/0):6 with points pt 6 ps 1.2 "
-                          "lc {c} notitle, ",
-                          fmt::arg("a", o.alphas[k]), fmt::arg("c", k + 1));
-  const std::string body = fmt::format(R"gp(set datafile separator ','
+    series += fmt::format(
+        "'jump.csv' using ($2 == {a} && $5 == 1 ? $3 : 1/0):4 with points pt 7 ps 1.2 lc {c} "
+        "title 'alpha = {a}', '' using ($2 == {a} && $5 == 0 ? $3 : 1/0):6 with points pt 6 ps 1.2 "
+        "lc {c} notitle, ",
+        fmt::arg("a", o.alphas[k]), fmt::arg("c", k + 1));
+  const std::string body =
+      fmt::format(R"gp(set datafile separator ','
 set title "The jump of Figure 2's ({n}, {d}) panel (m = {m}) against omega / alpha (open: no jump within the steps run)"
 set logscale xy
 set offsets graph 0.05, graph 0.05, 0, 0
@@ -161,9 +164,8 @@ set grid
 fit_c = {c}; fit_k = {k}; est_c = {c0}
 plot {series}(fit_c == fit_c ? fit_c * x**fit_k : 1/0) with lines lw 2 lc rgb '#333333' title sprintf('fit: %.3g (omega/alpha)^{{%.2f}}', fit_c, fit_k), est_c * x with lines dt 2 lw 2 lc rgb '#999999' title sprintf('first-step estimate: %.3g omega/alpha', est_c)
 )gp",
-                                       fmt::arg("n", s.n), fmt::arg("d", s.d), fmt::arg("m", s.m),
-                                       fmt::arg("c", gp(law.c)), fmt::arg("k", gp(law.k)), fmt::arg("c0", estimate_c(s)),
-                                       fmt::arg("series", series));
+                  fmt::arg("n", s.n), fmt::arg("d", s.d), fmt::arg("m", s.m), fmt::arg("c", gp(law.c)),
+                  fmt::arg("k", gp(law.k)), fmt::arg("c0", estimate_c(s)), fmt::arg("series", series));
   return plot(o.common.out, "jump", plot_both("jump", 1000, 700, body));
 }
 
@@ -179,16 +181,23 @@ Report report(const Options& o, const std::vector<Point>& points, const Law& law
       hits += fmt::format("{}({:.3g}, {:.3g})", hits.empty() ? "" : ", ", p.omega2, p.alpha);
   }
   rep.section = fmt::format(
-      "## The jump, explained by a law\n\nFigure 2's (n, d) = ({}, {}) panel (m = {}), each run until >= 95% of {} test "
+      "## The jump, explained by a law\n\nFigure 2's (n, d) = ({}, {}) panel (m = {}), each run until >= 95% of {} "
+      "test "
       "points are classified by their clean label or {} steps, over init variances omega^2 and steps alpha.\n\n{}\n",
       s.n, s.d, s.m, s.n_test, s.steps, table);
-  rep.summary.add("profile", o.common.profile).add("fit_c", law.c).add("fit_k", law.k).add("fit_r2", law.r2)
-      .add("fit_points", law.used).add("estimate_c", c0).add("wall_seconds_this_session", wall);
+  rep.summary.add("profile", o.common.profile)
+      .add("fit_c", law.c)
+      .add("fit_k", law.k)
+      .add("fit_r2", law.r2)
+      .add("fit_points", law.used)
+      .add("estimate_c", c0)
+      .add("wall_seconds_this_session", wall);
   const std::string claim = "Figure 2's jump comes at about 2-3 x 10^2 steps (d >> n panel)";
   if (!std::isfinite(law.k) || law.k <= 0) {
-    rep.section += fmt::format("Fewer than two runs jumped at step 3 or later ({}), so no law is fitted.\n\n", law.used);
-    rep.claims.push_back({"jump.law", claim, "jump at 200-300 steps", "no law fitted (too few runs jumped)",
-                          "untested", "widen the grid (--omega2, --alpha) or --max-steps"});
+    rep.section +=
+        fmt::format("Fewer than two runs jumped at step 3 or later ({}), so no law is fitted.\n\n", law.used);
+    rep.claims.push_back({"jump.law", claim, "jump at 200-300 steps", "no law fitted (too few runs jumped)", "untested",
+                          "widen the grid (--omega2, --alpha) or --max-steps"});
     return rep;
   }
   // The omega/alpha that the fit puts at 200 and 300 steps.
@@ -200,7 +209,8 @@ Report report(const Options& o, const std::vector<Point>& points, const Law& law
       "omega) gives {c0:.3g} (omega/alpha)^1. By the fit, the jump comes at 200-300 steps for omega/alpha between "
       "{lo:.3g} and {hi:.3g}: with the paper's omega^2 = 0.01/(m d) (omega = {w0:.3g}) that needs alpha between "
       "{alo:.3g} and {ahi:.3g}, and with its alpha = 0.1 omega^2 between {olo:.3g} and {ohi:.3g}. Grid points with "
-      "the jump in [200, 300]: {hits}. At the stated alpha = 0.1, an init of variance 1 in each entry (what an unscaled "
+      "the jump in [200, 300]: {hits}. At the stated alpha = 0.1, an init of variance 1 in each entry (what an "
+      "unscaled "
       "standard normal init gives) puts the jump at step {unit:.0f} by the fit.\n\n"
       "![the jump against omega/alpha](jump/jump.png)\n\n",
       fmt::arg("used", law.used), fmt::arg("c", law.c), fmt::arg("k", law.k), fmt::arg("r2", law.r2),
@@ -214,7 +224,8 @@ Report report(const Options& o, const std::vector<Point>& points, const Law& law
                    law.c, law.k, law.r2, lo, hi),
        "disagree",
        fmt::format("with the stated omega^2 = 0.01/(m d) and alpha = 0.1 the law puts the jump at {:.2g} steps; the "
-                   "first-step estimate {:.3g} omega/alpha {}", law.c * std::pow(w0 / 0.1, law.k), c0,
+                   "first-step estimate {:.3g} omega/alpha {}",
+                   law.c * std::pow(w0 / 0.1, law.k), c0,
                    linear ? fmt::format("has the fit's exponent and {:.2g} times its constant", c0 / law.c)
                           : std::string("does not have the fit's exponent"))});
   rep.summary.add("omega_over_alpha_200", lo).add("omega_over_alpha_300", hi);
@@ -252,8 +263,10 @@ int main(int argc, char** argv) {
       }
     const auto t0 = std::chrono::steady_clock::now();
     auto train = [&](std::size_t i) {
-      if (o.common.dtype == "f32") run_point<float>(o, grid[i].first, grid[i].second);
-      else run_point<double>(o, grid[i].first, grid[i].second);
+      if (o.common.dtype == "f32")
+        run_point<float>(o, grid[i].first, grid[i].second);
+      else
+        run_point<double>(o, grid[i].first, grid[i].second);
     };
     auto outputs = [&] {
       const std::vector<Point> points = run_grid(o);
@@ -261,9 +274,8 @@ int main(int argc, char** argv) {
       const Law law = fit(points);
       const bool drawn = figure(o, law);
       report(o, points, law, wall).write(o.common.out, "rfa-jump");
-      fmt::print("rfa-jump: {} runs in {}; jump = {:.3g} (omega/alpha)^{:.3f} (r^2 {:.3f}, {} runs){}\n",
-                 points.size(), format_duration(wall), law.c, law.k, law.r2, law.used,
-                 drawn ? "" : " (no figure: gnuplot failed)");
+      fmt::print("rfa-jump: {} runs in {}; jump = {:.3g} (omega/alpha)^{:.3f} (r^2 {:.3f}, {} runs){}\n", points.size(),
+                 format_duration(wall), law.c, law.k, law.r2, law.used, drawn ? "" : " (no figure: gnuplot failed)");
       return drawn ? 0 : EXIT_RUN_FAILED;
     };
     return drive_runs("rfa-jump", multi, o.common, entries, train, outputs, argv);

@@ -1,9 +1,9 @@
 #include "plain_patterns.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "blas.hpp"
 #include "blocks.hpp"
@@ -27,8 +27,13 @@ constexpr std::uint64_t GROUPING_DIFF_COST = 2, DIFF_COST = 4;
 template <typename T>
 PlainPatternDescent<T>::PlainPatternDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a,
                                             Tensor<T> W0, T alpha)
-    : Trainer<T>(X, y, std::move(a)), source_(source), alpha_(alpha), N_(X.rows()), M_(this->a_.size()),
-      D_(X.cols()), W_(std::move(W0)) {
+    : Trainer<T>(X, y, std::move(a)),
+      source_(source),
+      alpha_(alpha),
+      N_(X.rows()),
+      M_(this->a_.size()),
+      D_(X.cols()),
+      W_(std::move(W0)) {
   check_shape("PlainPatternDescent", "W0", W_.shape(), Shape::matrix(M_, D_));
   check_shape("PlainPatternDescent", "y", y.shape(), Shape::vector(N_));
   X_blocks_ = row_blocks(X, block_rows(N_, M_, D_, sizeof(T), threads()));
@@ -77,8 +82,8 @@ double PlainPatternDescent<T>::forward(bool whole) {
     for (double l : loss_parts_) loss += l;
     // dW (M,D) += G_b^T (M,rows) X_b (rows,D), or = for the first block
     if (whole && closed)
-      blas::parallel_gemm(Trans::T, Trans::N, M, D, rows, T(1), Z, M, Xb.data(), D, b == 0 ? T(0) : T(1),
-                          dW_.data(), D);
+      blas::parallel_gemm(Trans::T, Trans::N, M, D, rows, T(1), Z, M, Xb.data(), D, b == 0 ? T(0) : T(1), dW_.data(),
+                          D);
     i0 += rows;
   }
   if (closed) return N ? loss / double(N) : 0.0;
@@ -96,8 +101,8 @@ double PlainPatternDescent<T>::forward(bool whole) {
       T* G = Zb_.data();
       for (std::size_t r = 0; r < rows; ++r)
         for (std::size_t j = 0; j < M; ++j) G[r * M + j] = S_[(i0 + r) * M + j] ? u_[i0 + r] * this->a_[j] : T(0);
-      blas::parallel_gemm(Trans::T, Trans::N, M, D, rows, T(1), G, M, Xb.data(), D, b == 0 ? T(0) : T(1),
-                          dW_.data(), D);
+      blas::parallel_gemm(Trans::T, Trans::N, M, D, rows, T(1), G, M, Xb.data(), D, b == 0 ? T(0) : T(1), dW_.data(),
+                          D);
       i0 += rows;
     }
   }
@@ -175,7 +180,8 @@ void PlainPatternDescent<T>::shared_backward_step() {
   for (std::uint64_t d : diff_parts_) diffs += d;
   stats_.references += R;
   stats_.differences += diffs;
-  next_ = pays(diffs) ? share_next : regroup_next;  // otherwise the next step is whole, and chooses the references again
+  next_ =
+      pays(diffs) ? share_next : regroup_next;  // otherwise the next step is whole, and chooses the references again
 }
 
 template <typename T>
@@ -227,7 +233,8 @@ void PlainPatternDescent<T>::load(const Checkpoint& c) {
   c.get("W_grouped", W_grouped_);
   steps_ = c.get_count("steps");
   const std::uint64_t next = c.get_count("next");
-  if (next > regroup_next) throw CheckpointError(fmt::format("plain shared-pattern state: next is {}, not 0, 1 or 2", next));
+  if (next > regroup_next)
+    throw CheckpointError(fmt::format("plain shared-pattern state: next is {}, not 0, 1 or 2", next));
   next_ = static_cast<Next>(next);
   // The references, chosen again from the patterns of the weights that chose them: the same ones.
   if (steps_ > 0) {

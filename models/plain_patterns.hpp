@@ -15,8 +15,8 @@
 // decided before it, from the previous step: a shared step whose differing entries made sharing no longer pay is
 // followed by a whole step that chooses the references again from its patterns; references are also chosen again
 // every REFRESH steps, and every RETRY steps while they do not pay (at a random init, say), since choosing costs
-// about as much as a step. Every choice depends only on the weights, the weights at the last choice, the step count and the
-// decision for the next step, which the checkpoint holds, so a resumed run takes exactly the uninterrupted run's
+// about as much as a step. Every choice depends only on the weights, the weights at the last choice, the step count and
+// the decision for the next step, which the checkpoint holds, so a resumed run takes exactly the uninterrupted run's
 // steps.
 #pragma once
 
@@ -60,24 +60,24 @@ class PlainPatternDescent final : public Trainer<T> {
   double forward(bool whole);  // f, u, the loss and the patterns S, block by block; with `whole`, also dW = G^T X
   void regroup(const Tensor<T>& W_now);  // references from the current patterns S, which W_now gave
   bool pays(std::uint64_t differing) const;
-  void shared_backward_step();  // W -= alpha dW, dW formed from the references and the differing entries
+  void shared_backward_step();           // W -= alpha dW, dW formed from the references and the differing entries
   void patterns_of(const Tensor<T>& W);  // S from W alone (after a load)
 
   GradSource source_;
   T alpha_;
   std::size_t N_, M_, D_;
-  Tensor<T> W_, W_grouped_;        // (M,D): the weights, and those whose patterns chose the references
+  Tensor<T> W_, W_grouped_;  // (M,D): the weights, and those whose patterns chose the references
   std::vector<Tensor<T>> X_blocks_;
-  Tensor<T> Zb_;                   // (B,M): a block's pre-activations, then its share of G
-  std::vector<std::uint8_t> S_;    // (N,M): 1[z_ij > 0], by point
-  std::vector<std::uint8_t> Pref_; // (N,M): entry (i, j) of neuron j's reference pattern
+  Tensor<T> Zb_;                    // (B,M): a block's pre-activations, then its share of G
+  std::vector<std::uint8_t> S_;     // (N,M): 1[z_ij > 0], by point
+  std::vector<std::uint8_t> Pref_;  // (N,M): entry (i, j) of neuron j's reference pattern
   PatternGrouper grouper_;
-  PatternGroups groups_;           // the reference patterns P (R,N) and each neuron's reference
+  PatternGroups groups_;  // the reference patterns P (R,N) and each neuron's reference
   std::uint64_t steps_ = 0;
   enum Next : std::uint64_t { whole_next = 0, share_next = 1, regroup_next = 2 };
-  Next next_ = whole_next;            // what the next step does (unless it is a REFRESH step, which regroups)
-  Tensor<T> u_, fT_;               // (N): dL/df, and f in T
-  Tensor<T> Pu_, Y_, dW_;          // (R,N) P .* u; (R,D) Pu X; (M,D) for whole steps
+  Next next_ = whole_next;  // what the next step does (unless it is a REFRESH step, which regroups)
+  Tensor<T> u_, fT_;        // (N): dL/df, and f in T
+  Tensor<T> Pu_, Y_, dW_;   // (R,N) P .* u; (R,D) Pu X; (M,D) for whole steps
   std::vector<double> loss_parts_;
   std::vector<std::uint64_t> diff_parts_;
   Tape<T> tape_;

@@ -402,3 +402,20 @@ TEST_CASE("a multi-run program in parts: --list-runs, --run-only, --gather and -
   const std::string jump = run_program("rfa-jump", "--profile quick --list-runs").output;
   CHECK(std::count(jump.begin(), jump.end(), '\n') == 6);
 }
+
+TEST_CASE("rfa-scale quick: every size in double and float, a table at the horizon, and the precision compared") {
+  test::TempDir dir("scale");
+  run_quick("rfa-scale", dir, "scale", "--dtypes f64,f32 --seeds 1");
+  const auto table = read_table(dir / "scale/scale.csv");
+  REQUIRE(table.size() == 4);  // sizes 250 and 500, each in f64 and f32
+  for (const auto& row : table) {
+    CAPTURE(row.at("setting"));
+    CHECK(num(row, "at_step") == 3000);
+    CHECK(num(row, "test_clean_mean") > 0.95);  // the XOR rule learned
+    CHECK(std::abs(num(row, "train_mean") - 0.85) < 0.03);  // on the plateau: the noisy labels not fitted yet
+  }
+  const std::string section = read_file(dir / "scale/section.md");
+  CHECK(section.find("At n = 500 the f32 and f64 curves") != std::string::npos);
+  CHECK(fs::exists(dir / "scale/scale.png"));
+  CHECK(fs::exists(dir / "scale/500x30-f32/seed-1/metrics.csv"));
+}

@@ -1,0 +1,45 @@
+#include "bands.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace rfa::cli {
+
+Panel aggregate(const std::string& key, const RunSpec& spec, const std::vector<std::vector<Metrics>>& runs) {
+  Panel p{key, spec, {}, {}};
+  for (std::size_t e = 0; e < runs[0].size(); ++e) {
+    Band b;
+    for (const auto& r : runs) {
+      const Metrics& m = r[e];
+      const double k = double(runs.size());
+      b.train_mean += m.train_acc / k, b.test_mean += m.test_acc / k;
+      b.clean_mean += m.test_clean_acc / k, b.loss_mean += m.loss / k;
+      b.train_min = std::min(b.train_min, m.train_acc), b.train_max = std::max(b.train_max, m.train_acc);
+      b.test_min = std::min(b.test_min, m.test_acc), b.test_max = std::max(b.test_max, m.test_acc);
+    }
+    p.steps.push_back(runs[0][e].step);
+    p.bands.push_back(b);
+  }
+  return p;
+}
+
+std::string bands_csv(const Panel& p) {
+  std::string csv = "step,train_mean,train_min,train_max,test_mean,test_min,test_max,test_clean_mean,loss_mean\n";
+  for (std::size_t e = 0; e < p.steps.size(); ++e) {
+    const Band& b = p.bands[e];
+    csv += fmt::format("{},{},{},{},{},{},{},{},{}\n", p.steps[e], b.train_mean, b.train_min, b.train_max, b.test_mean,
+                       b.test_min, b.test_max, b.clean_mean, b.loss_mean);
+  }
+  return csv;
+}
+
+std::size_t jump_step(const Panel& p) { return first_step(p, 0.95, [](const Band& b) { return b.clean_mean; }); }
+
+const Band& at(const Panel& p, std::size_t step) {
+  std::size_t k = 0;
+  while (k + 1 < p.steps.size() && p.steps[k + 1] <= step) ++k;
+  return p.bands[k];
+}
+
+}  // namespace rfa::cli

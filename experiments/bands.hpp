@@ -1,0 +1,49 @@
+// A set of runs of one setting over seeds, aggregated per evaluation step: the mean and the min-max band of the
+// accuracies (rfa-fig2's panels, rfa-scale's sizes), and what is read off such curves.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "metrics.hpp"
+#include "run_spec.hpp"
+
+namespace rfa::cli {
+
+// Per evaluation step: mean, min and max over seeds of train and test accuracy, and the mean clean test accuracy.
+struct Band {
+  double train_mean = 0, train_min = 1, train_max = 0, test_mean = 0, test_min = 1, test_max = 0, clean_mean = 0,
+         loss_mean = 0;
+};
+
+// One setting's runs, aggregated over the seeds (the runs share their evaluation steps).
+struct Panel {
+  std::string key;  // names the setting: "high", "low", "500x30", ...
+  RunSpec spec;     // of the last seed
+  std::vector<std::size_t> steps;
+  std::vector<Band> bands;
+};
+
+constexpr std::size_t NEVER = static_cast<std::size_t>(-1);
+
+Panel aggregate(const std::string& key, const RunSpec& spec, const std::vector<std::vector<Metrics>>& runs);
+// step,train_mean,train_min,train_max,test_mean,test_min,test_max,test_clean_mean,loss_mean, one row per step
+std::string bands_csv(const Panel& p);
+
+// The first evaluation step where pick(band) reaches `level` (NEVER if it does not).
+template <typename F>
+std::size_t first_step(const Panel& p, double level, F pick) {
+  for (std::size_t k = 0; k < p.steps.size(); ++k)
+    if (pick(p.bands[k]) >= level) return p.steps[k];
+  return NEVER;
+}
+
+// The jump: the first step at which >= 95% of the test points are classified by their clean label (the XOR rule
+// is learned; the accuracies on noisy labels then sit near 1 - eta).
+std::size_t jump_step(const Panel& p);
+
+// The band at the last evaluation step at or before `step`.
+const Band& at(const Panel& p, std::size_t step);
+
+}  // namespace rfa::cli

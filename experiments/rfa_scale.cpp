@@ -1,0 +1,269 @@
+// rfa-scale: Figure 2's n >> d panel at sizes small enough to reach the paper's 10^7 steps, to answer what the
+// full (5000, 300) panel cannot reach in reasonable time: does training accuracy leave the 85% plateau and climb
+// towards 95% while test accuracy falls (harmful overfitting), and when? The paper's settings at every size
+// (n/d = 50/3, m = 400, sigma^2 = d^-1.2, exact 15% flips, omega_init^2 = 0.01/(m d), alpha = 0.1, 6000 test
+// points), several seeds each; optionally each size in float too, to see whether single precision follows.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "atomic_file.hpp"
+#include "bands.hpp"
+#include "multirun.hpp"
+#include "program.hpp"
+#include "run_spec.hpp"
+
+using namespace rfa;
+using namespace rfa::cli;
+
+namespace {
+
+// What the program does and writes, as --help shows it.
+constexpr const char* ABOUT =
+    "rfa-scale: Figure 2's n >> d panel at several sizes (n, d) with n/d = 50/3 and the paper's other settings, "
+    "several seeds each, to the paper's horizon: when training accuracy leaves the 85% plateau, and train, test and "
+    "clean-test accuracy at 10^5, 10^6 and 10^7 steps (or the horizon reached). With --dtypes f64,f32 every run is "
+    "also made in float, and the report compares the two curves at every evaluation step. Writes scale.csv, "
+    "<size>-<dtype>.csv (mean and min-max over seeds per evaluation step), scale.png / scale.svg, summary.json, "
+    "claims.tsv and section.md in --out, and each run in --out/<size>-<dtype>/seed-<k>/. A multi-run program: "
+    "--list-runs, --run-only, --gather, --jobs (and tools/slurm-submit). Stop with Ctrl-C and run the same command "
+    "again to resume.";
+
+// Training accuracy has left the plateau once its mean over seeds is this far above 85%, after the jump.
+constexpr double LEFT_PLATEAU = 0.875;
+
+struct Options {
+  CommonFlags common;
+  std::vector<std::size_t> ns;  // training set sizes; d = 3 n / 50
+  std::vector<std::string> dtypes = {"f64"};
+  std::size_t seeds = 3, steps = 0, m = 400, n_test = 6000;
+};
+
+struct Setting {
+  std::size_t n;
+  std::string dtype;
+  std::string key() const { return fmt::format("{}x{}-{}", n, 3 * n / 50, dtype); }
+};
+
+void defaults(Options& o) {
+  const bool quick = o.common.quick();
+  if (o.ns.empty()) o.ns = quick ? std::vector<std::size_t>{250, 500} : std::vector<std::size_t>{500, 1000, 2000};
+  if (quick) o.m = 40, o.n_test = 1000;
+  if (!o.steps) o.steps = quick ? 3000 : o.common.profile == "paper" ? 10000000 : 100000;
+}
+
+RunSpec spec_for(const Options& o, const Setting& s, std::uint64_t seed) {
+  RunSpec r = figure2_sized(s.n, 3 * s.n / 50, o.m, o.n_test);
+  r.steps = o.steps, r.seed = seed, r.dtype = s.dtype, r.grad = o.common.gradient();
+  r.dense = 100, r.per_decade = 20;
+  return r;
+}
+
+std::vector<Setting> settings_of(const Options& o) {
+  std::vector<Setting> v;
+  for (std::size_t n : o.ns)
+    for (const std::string& t : o.dtypes) v.push_back({n, t});
+  return v;
+}
+
+template <typename T>
+std::vector<Metrics> run_seed(const Options& o, const Setting& s, std::size_t k) {
+  const RunSpec spec = spec_for(o, s, o.common.seed + k);
+  RunControl control = o.common.control;
+  control.label = fmt::format("{} seed {}", s.key(), spec.seed);
+  PreparedRun<T> r = prepare_run<T>(spec);
+  return train_in<T>("rfa-scale", spec, r, fmt::format("{}/{}/seed-{}", o.common.out, s.key(), spec.seed), control);
+}
+
+Panel run_setting(const Options& o, const Setting& s) {
+  std::vector<std::vector<Metrics>> runs;
+  for (std::size_t k = 0; k < o.seeds; ++k)
+    runs.push_back(s.dtype == "f32" ? run_seed<float>(o, s, k) : run_seed<double>(o, s, k));
+  Panel p = aggregate(s.key(), spec_for(o, s, o.common.seed), runs);
+  write_file_atomic(fmt::format("{}/{}.csv", o.common.out, s.key()), bands_csv(p));
+  return p;
+}
+
+// The step where training accuracy leaves the plateau: the first evaluation after the jump with its mean above
+// LEFT_PLATEAU (NEVER within the horizon).
+std::size_t leaves_plateau(const Panel& p) {
+  const std::size_t jump = jump_step(p);
+  if (jump == NEVER) return NEVER;
+  for (std::size_t k = 0; k < p.steps.size(); ++k)
+    if (p.steps[k] > jump && p.bands[k].train_mean > LEFT_PLATEAU) return p.steps[k];
+  return NEVER;
+}
+
+std::string step_text(std::size_t s) {
+  return s == NEVER ? std::string("not within the horizon") : "step " + std::to_string(s);
+}
+
+// scale.csv: per setting, the plateau's end and the accuracies at 10^5, 10^6, 10^7 (or the horizon).
+void write_table(const Options& o, const std::vector<Panel>& panels) {
+  std::string csv = "setting,n,d,dtype,seeds,horizon,leaves_plateau_at,at_step,train_mean,test_mean,test_clean_mean\n";
+  for (const Panel& p : panels)
+    for (std::size_t t : {std::size_t(100000), std::size_t(1000000), std::size_t(10000000)}) {
+      if (t > p.spec.steps && t != 100000) continue;
+      const std::size_t s = std::min(t, p.spec.steps);
+      const Band& b = at(p, s);
+      const std::size_t left = leaves_plateau(p);
+      csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", p.key, p.spec.n, p.spec.d, p.spec.dtype, o.seeds,
+                         p.spec.steps, left == NEVER ? std::string() : std::to_string(left), s, b.train_mean,
+                         b.test_mean, b.clean_mean);
+    }
+  write_file_atomic(o.common.out + "/scale.csv", csv);
+}
+
+bool figure(const Options& o, const std::vector<Panel>& panels) {
+  std::string plots;
+  for (std::size_t k = 0; k < panels.size(); ++k)
+    plots += fmt::format(
+        "'{p}.csv' using (x0($1)):2 with lines lw 2 lc {c} title '{p} train', "
+        "'{p}.csv' using (x0($1)):5 with lines lw 2 dt 2 lc {c} title '{p} test', ",
+        fmt::arg("p", panels[k].key), fmt::arg("c", k + 1));
+  plots.resize(plots.size() - 2);
+  const std::string body =
+      fmt::format(R"gp(set datafile separator ','
+set title "Figure 2's n >> d panel at several sizes (n/d = 50/3, m = {m}; mean over {seeds} seed(s))"
+set logscale x
+x0(t) = t == 0 ? 0.5 : t
+set xrange [0.5:{steps}]
+set yrange [0.45:1.02]
+set format x '10^{{%T}}'
+set xlabel 'gradient descent steps (step 0 drawn at the left edge)'
+set ylabel 'accuracy (solid: train, dashed: test)'
+set key bottom left
+set grid
+plot {plots}
+)gp",
+                  fmt::arg("m", o.m), fmt::arg("seeds", o.seeds), fmt::arg("steps", o.steps), fmt::arg("plots", plots));
+  return plot(o.common.out, "scale", plot_both("scale", 1100, 700, body));
+}
+
+// The largest difference over every evaluation step between the f32 and f64 curves of one size (mean train and
+// test accuracy), or NaN when the size was not run in both.
+double precision_gap(const std::vector<Panel>& panels, std::size_t n) {
+  const Panel *d = nullptr, *f = nullptr;
+  for (const Panel& p : panels)
+    if (p.spec.n == n) (p.spec.dtype == "f32" ? f : d) = &p;
+  if (!d || !f || d->steps != f->steps) return NAN;
+  double gap = 0;
+  for (std::size_t k = 0; k < d->steps.size(); ++k)
+    gap = std::max({gap, std::abs(d->bands[k].train_mean - f->bands[k].train_mean),
+                    std::abs(d->bands[k].test_mean - f->bands[k].test_mean)});
+  return gap;
+}
+
+Report report(const Options& o, const std::vector<Panel>& panels, double wall) {
+  Report rep("rfa-scale");
+  std::string table =
+      "| size (n, d) | dtype | horizon | leaves the plateau | train / test / clean test at 10^5 (or "
+      "the horizon) | at the horizon |\n|---|---|---|---|---|---|\n";
+  for (const Panel& p : panels) {
+    const Band &a = at(p, 100000), &e = p.bands.back();
+    table +=
+        fmt::format("| ({}, {}) | {} | {} | {} | {:.1f}% / {:.1f}% / {:.1f}% | {:.1f}% / {:.1f}% / {:.1f}% |\n",
+                    p.spec.n, p.spec.d, p.spec.dtype, p.spec.steps, step_text(leaves_plateau(p)), 100 * a.train_mean,
+                    100 * a.test_mean, 100 * a.clean_mean, 100 * e.train_mean, 100 * e.test_mean, 100 * e.clean_mean);
+  }
+  std::string precision;
+  for (std::size_t n : o.ns) {
+    const double gap = precision_gap(panels, n);
+    if (std::isfinite(gap))
+      precision += fmt::format(
+          "At n = {} the f32 and f64 curves (mean train and test accuracy) differ by at most {:.2f} "
+          "points over every evaluation step: {}.\n",
+          n, 100 * gap,
+          gap <= 0.005 ? "within half a point, so f32 may stand in for f64 here"
+                       : "more than half a point, so f32 does not follow f64 here");
+  }
+  rep.section = fmt::format(
+      "## Figure 2's n >> d panel at smaller sizes\n\nn/d = 50/3 as in the paper's (5000, 300), m = {}, the paper's "
+      "other settings, {} seed(s) per size, to {} steps; 'leaves the plateau' is the first evaluation step after the "
+      "jump with mean training accuracy above {:.1f}%.\n\n{}\n{}\n![the n >> d panel at several sizes](scale/scale.png)"
+      "\n\n",
+      o.m, o.seeds, o.steps, 100 * LEFT_PLATEAU, table, precision);
+  // The paper's n >> d claims, from the largest double-precision size.
+  const Panel* big = nullptr;
+  for (const Panel& p : panels)
+    if (p.spec.dtype == "f64" && (!big || p.spec.n > big->spec.n)) big = &p;
+  if (big) {
+    const Band& e = big->bands.back();
+    const std::string where =
+        fmt::format("(n, d) = ({}, {}), {} seed(s), at step {}", big->spec.n, big->spec.d, o.seeds, big->spec.steps);
+    const bool full = big->spec.steps >= 10000000;
+    rep.claims.push_back({"scale.train", "n >> d: training accuracy climbs to about 95% by 10^7 steps", "about 95%",
+                          fmt::format("{:.1f}% {}", 100 * e.train_mean, where),
+                          full ? (std::abs(e.train_mean - 0.95) <= 0.02 ? "agree" : "disagree") : "untested",
+                          full ? "within 2 points, at a smaller size than the paper's" : "horizon short of 10^7"});
+    rep.claims.push_back({"scale.test", "n >> d: test accuracy falls to about 79% by 10^7 steps", "about 79%",
+                          fmt::format("{:.1f}% {}", 100 * e.test_mean, where),
+                          full ? (std::abs(e.test_mean - 0.79) <= 0.02 ? "agree" : "disagree") : "untested",
+                          full ? "within 2 points, at a smaller size than the paper's" : "horizon short of 10^7"});
+    const std::size_t left = leaves_plateau(*big);
+    rep.claims.push_back(
+        {"scale.onset", "n >> d: both accuracies stay near 85% until about 2 x 10^5 steps", "until about 2 x 10^5",
+         fmt::format("training accuracy leaves the plateau: {}, {}", step_text(left), where),
+         left == NEVER ? (full ? "disagree" : "untested") : (left >= 50000 && left <= 1000000 ? "agree" : "disagree"),
+         "agree: between 5 x 10^4 and 10^6 steps"});
+  }
+  rep.summary.add("profile", o.common.profile)
+      .add("seeds", o.seeds)
+      .add("steps", o.steps)
+      .add("wall_seconds_this_session", wall);
+  return rep;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  start_program(argv, Trains::yes);
+  Options o;
+  Args app{ABOUT, "rfa-scale"};
+  o.common.add_to(app, "results/scale",
+                  "quick (tiny sizes, m = 40, 3000 steps, for tests), default (sizes 500, 1000, 2000, 10^5 steps) or "
+                  "paper (the same to 10^7 steps: well under an hour per run at n = 500 on 2 cores, hours at 2000)",
+                  CommonFlags::GRAD);
+  app.option("--n", o.ns, "training set sizes (d = 3 n / 50) [default: 500,1000,2000; quick 250,500]", false);
+  app.option("--dtypes", o.dtypes, "precisions to run each size in: f64, f32 or both (f64,f32)");
+  app.option("--seeds", o.seeds, "runs per size (seeds --seed, --seed + 1, ...)");
+  app.option("--steps", o.steps, "steps per run [default: by profile]", false);
+  MultiRunFlags multi;
+  multi.add_to(app);
+  if (auto rc = app.parse(argc, argv)) return *rc;
+  return guarded_main("rfa-scale", [&] {
+    for (const std::string& t : o.dtypes) require_one_of("--dtypes", t, {"f32", "f64"});
+    for (std::size_t n : o.ns) require_size("--n", n, 50);
+    require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
+    multi.apply(app);
+    o.common.apply(!multi.list_runs);
+    defaults(o);
+    const std::vector<Setting> settings = settings_of(o);
+    std::vector<std::pair<Setting, std::size_t>> runs;
+    std::vector<RunEntry> entries;
+    for (const Setting& s : settings)
+      for (std::size_t k = 0; k < o.seeds; ++k) {
+        const RunSpec spec = spec_for(o, s, o.common.seed + k);
+        runs.emplace_back(s, k);
+        entries.push_back({fmt::format("{}/seed-{}", s.key(), spec.seed), spec.fingerprint()});
+      }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto train = [&](std::size_t i) {
+      if (runs[i].first.dtype == "f32")
+        run_seed<float>(o, runs[i].first, runs[i].second);
+      else
+        run_seed<double>(o, runs[i].first, runs[i].second);
+    };
+    auto outputs = [&] {
+      std::vector<Panel> panels;
+      for (const Setting& s : settings) panels.push_back(run_setting(o, s));
+      write_table(o, panels);
+      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const bool drawn = figure(o, panels);
+      report(o, panels, wall).write(o.common.out, "rfa-scale");
+      return drawn ? 0 : EXIT_RUN_FAILED;
+    };
+    return drive_runs("rfa-scale", multi, o.common, entries, train, outputs, argv);
+  });
+}
