@@ -76,9 +76,9 @@ Problem make_problem(const Instance& in) {
   return p;
 }
 
-double loss_at(const Problem& p, const Tensor<double>& W) {
+double loss_at(const Problem& p, const Tensor<double>& W, const Tensor<double>& a) {
   Tensor<double> f, work;
-  network_outputs(f, p.X, W, p.a, work);
+  network_outputs(f, p.X, W, a, work);
   return logistic_head(f.data(), p.y.data(), f.size());
 }
 
@@ -91,6 +91,45 @@ double min_abs_preactivation(const Problem& p) {
       lo = std::min(lo, std::abs(z));
     }
   return lo;
+}
+
+// One gradient (of W, or of a) three ways: prints its table row and, when it fails, the comparisons' reports.
+bool check_row(const std::string& name, const Instance& in, const Problem& p, const Tensor<double>& g_tape,
+               const Tensor<double>& g_cf, const Tensor<double>& g_num, double loss_tape, double loss_cf) {
+  double gmax = 0;
+  for (double v : g_cf) gmax = std::max(gmax, std::abs(v));
+  const Comparison tc = compare("tape vs closed form", g_tape, g_cf, Tolerance{1e-12 * gmax, 0});
+  const Comparison tn = compare("tape vs central differences", g_tape, g_num);
+  const Comparison cn = compare("closed form vs central differences", g_cf, g_num);
+  const bool loss_ok = std::abs(loss_tape - loss_cf) <= 1e-14 * std::max(1.0, loss_cf);
+  const bool ok = tc.ok() && tn.ok() && cn.ok() && loss_ok;
+  fmt::print("{:<20} {:>4} {:>4} {:>4} {:>9.2e} {:>9.2e} | {:>9.2e} {:>9.2e} | {:>9.2e} {:>9.2e} | {:>9.2e} | {}\n",
+             name, in.n, in.d, in.m, min_abs_preactivation(p), gmax, tc.max_abs, tc.max_abs / gmax, tn.max_abs,
+             tn.max_abs / gmax, cn.max_abs, ok ? "OK" : "NOT OK");
+  if (!ok) {
+    for (const Comparison* c : {&tc, &tn, &cn})
+      if (!c->ok()) fmt::print("{}\n", c->report());
+    if (!loss_ok) fmt::print("  losses differ: tape {:.17g}, closed form {:.17g}\n", loss_tape, loss_cf);
+  }
+  return ok;
+}
+
+// The gradients of L(W, a) in W (the paper's) and in a (when the second layer is trained), on the tape, by the
+// closed form and by central differences. `sabotage` corrupts one entry of each closed-form gradient.
+bool check_instance(const Instance& in, const Problem& p, bool sabotage, Tensor<double>& g_cf, double& loss_cf) {
+  Tape<double> tape;
+  const TapeNetwork<double> net = record_network_loss(tape, p.X, p.y, p.W, p.a, true);
+  tape.backward(net.loss);
+  Tensor<double> da_cf;
+  ClosedFormWork<double> work;
+  loss_cf = closed_form_gradient(g_cf, p.X, p.y, p.W, p.a, work, &da_cf);
+  if (sabotage) g_cf[g_cf.size() / 2] *= 1.001, da_cf[da_cf.size() / 2] *= 1.001;
+  const double loss_tape = net.loss.value().item();
+  const Tensor<double> gW = numeric_gradient([&](const Tensor<double>& W) { return loss_at(p, W, p.a); }, p.W);
+  const Tensor<double> ga = numeric_gradient([&](const Tensor<double>& a) { return loss_at(p, p.W, a); }, p.a);
+  const bool w_ok = check_row(in.name, in, p, tape.grad(net.W), g_cf, gW, loss_tape, loss_cf);
+  const bool a_ok = check_row(std::string(in.name) + " (a)", in, p, tape.grad(net.a), da_cf, ga, loss_tape, loss_cf);
+  return w_ok && a_ok;
 }
 
 }  // namespace
@@ -106,48 +145,21 @@ int main(int argc, char** argv) {
                  "instance to this directory, for checking with numpy or PyTorch", false);
   app.option("--dump-instance", dump_instance, "which instance to dump (0-based)");
   app.flag("--sabotage", sabotage,
-               "corrupt the closed-form gradient (one entry scaled by 1.001) to see the checker fail");
+               "corrupt the closed-form gradients (one entry of each scaled by 1.001) to see the checker fail");
   if (auto rc = app.parse(argc, argv)) return *rc;
 
   return cli::guarded_main("rfa-gradcheck", [&] {
     if (dump_instance >= DEFAULT_INSTANCES.size())
       throw cli::UsageError(fmt::format("--dump-instance must be < {}, got {}", DEFAULT_INSTANCES.size(), dump_instance));
-    fmt::print("{:<18} {:>4} {:>4} {:>4} {:>9} {:>9} | {:>9} {:>9} | {:>9} {:>9} | {:>9} | {}\n", "instance", "n",
+    fmt::print("{:<20} {:>4} {:>4} {:>4} {:>9} {:>9} | {:>9} {:>9} | {:>9} {:>9} | {:>9} | {}\n", "instance", "n",
                "d", "m", "min|z|", "max|g|", "tape-cf", "rel", "tape-num", "rel", "cf-num", "result");
     bool all_ok = true;
     for (std::size_t k = 0; k < DEFAULT_INSTANCES.size(); ++k) {
       const Instance& in = DEFAULT_INSTANCES[k];
       const Problem p = make_problem(in);
-
-      Tape<double> tape;
-      const TapeNetwork<double> net = record_network_loss(tape, p.X, p.y, p.W, p.a);
-      tape.backward(net.loss);
-      const Tensor<double> g_tape = tape.grad(net.W);
-
       Tensor<double> g_cf;
-      ClosedFormWork<double> work;
-      const double loss_cf = closed_form_gradient(g_cf, p.X, p.y, p.W, p.a, work);
-      if (sabotage) g_cf[g_cf.size() / 2] *= 1.001;
-
-      const Tensor<double> g_num = numeric_gradient([&](const Tensor<double>& W) { return loss_at(p, W); }, p.W);
-
-      double gmax = 0;
-      for (double v : g_cf) gmax = std::max(gmax, std::abs(v));
-      const Comparison tc = compare("tape vs closed form", g_tape, g_cf, Tolerance{1e-12 * gmax, 0});
-      const Comparison tn = compare("tape vs central differences", g_tape, g_num);
-      const Comparison cn = compare("closed form vs central differences", g_cf, g_num);
-      const bool loss_ok = std::abs(net.loss.value().item() - loss_cf) <= 1e-14 * std::max(1.0, loss_cf);
-      const bool ok = tc.ok() && tn.ok() && cn.ok() && loss_ok;
-      all_ok = all_ok && ok;
-      fmt::print("{:<18} {:>4} {:>4} {:>4} {:>9.2e} {:>9.2e} | {:>9.2e} {:>9.2e} | {:>9.2e} {:>9.2e} | {:>9.2e} | {}\n",
-                 in.name, in.n, in.d, in.m, min_abs_preactivation(p), gmax, tc.max_abs, tc.max_abs / gmax,
-                 tn.max_abs, tn.max_abs / gmax, cn.max_abs, ok ? "OK" : "NOT OK");
-      if (!ok) {
-        for (const Comparison* c : {&tc, &tn, &cn})
-          if (!c->ok()) fmt::print("{}\n", c->report());
-        if (!loss_ok) fmt::print("  losses differ: tape {:.17g}, closed form {:.17g}\n", net.loss.value().item(), loss_cf);
-      }
-
+      double loss_cf = 0;
+      all_ok = check_instance(in, p, sabotage, g_cf, loss_cf) && all_ok;
       if (!dump.empty() && k == dump_instance) {
         cli::prepare_out_dir(dump);
         write_npy(dump + "/X.npy", p.X);
@@ -158,8 +170,9 @@ int main(int argc, char** argv) {
         write_file_atomic(dump + "/loss.txt", fmt::format("{:.17g}\n", loss_cf));
       }
     }
-    fmt::print("columns: max |difference| over the m x d gradient, and that over max|g| (rel); tolerances: tape-cf "
-               "1e-12 * max|g|, against central differences atol 1e-5 + rtol 1e-3 |g| per entry\n");
+    fmt::print("columns: max |difference| over the m x d gradient in W (rows '(a)': the m gradient in the second "
+               "layer a, for training both layers), and that over max|g| (rel); tolerances: tape-cf 1e-12 * max|g|, "
+               "against central differences atol 1e-5 + rtol 1e-3 |g| per entry\n");
     fmt::print("{}\n", all_ok ? "all instances OK" : "SOME INSTANCES NOT OK");
     return all_ok ? 0 : cli::EXIT_RUN_FAILED;
   });

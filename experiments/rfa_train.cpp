@@ -17,6 +17,7 @@
 #include "linear.hpp"
 #include "network.hpp"
 #include "parallel.hpp"
+#include "plain.hpp"
 #include "tensor_npy.hpp"
 #include "run.hpp"
 #include "run_lock.hpp"
@@ -125,6 +126,7 @@ void write_results(const TrainSettings& s, const Inputs<T>& in, Trainer<T>& trai
   write_file_atomic(s.out + "/metrics.csv", cli::metrics_csv(rows));
   if (s.model == "relu") {
     write_npy(s.out + "/W.npy", trainer.weights());
+    if (s.train_second_layer) write_npy(s.out + "/a.npy", static_cast<PlainDescent<T>&>(trainer).second_layer());
   } else {
     const Tensor<T>& w = trainer.weights();
     Tensor<T> wb(w.size() + 1);
@@ -138,7 +140,8 @@ void write_results(const TrainSettings& s, const Inputs<T>& in, Trainer<T>& trai
       .add("wall_seconds_this_session", wall).add("peak_rss_mb", cli::peak_rss_mb())
       .add("final", cli::metrics_json(rows.back()))
       .add("files", "metrics.csv (metrics at the evaluation steps), W.npy (final weights, m x d; w.npy for linear "
-                    "models: w then b), checkpoint.rfa (for resuming)");
+                    "models: w then b; a.npy, the trained second layer, with --train-second-layer), checkpoint.rfa "
+                    "(for resuming)");
   write_file_atomic(s.out + "/manifest.json", manifest.str() + "\n");
 }
 
@@ -149,7 +152,7 @@ int train(TrainSettings s) {
   std::unique_ptr<Trainer<T>> trainer;
   if (s.model == "relu")
     trainer = make_trainer<T>(parse_method(s.method), parse_grad_source(s.grad), in.train.X, in.train.y, in.a, in.W0,
-                              T(s.alpha));
+                              T(s.alpha), s.train_second_layer);
   else
     trainer = std::make_unique<LinearDescent<T>>(in.train.X, in.train.y, s.model == "linear-bias", T(s.alpha));
   // The files' contents too: a checkpoint made from other data or another init is not resumed.

@@ -33,6 +33,8 @@ std::optional<int> parse_train_settings(int argc, char** argv, TrainSettings& s)
              "the step shared among neurons with the same activation pattern, exact), plain-patterns (the plain step "
              "with its backward product shared the same way, exact) or auto (patterns when n < 2d, plain-patterns "
              "when n >= 2d and d >= 32, plain otherwise)");
+  app.flag("--train-second-layer", s.train_second_layer,
+           "train the second layer a too (plain step only; the paper keeps a fixed); W.npy is then joined by a.npy");
   app.option("--model", s.model, "relu (the paper's network), linear (sgn <w,x>) or linear-bias (sgn(<w,x> + b))");
   app.option("--threads", s.threads, "worker threads; OpenBLAS runs single-threaded inside them [default: all cores]",
              false);
@@ -67,6 +69,11 @@ std::optional<int> parse_train_settings(int argc, char** argv, TrainSettings& s)
   require_at_least("--threads", s.threads, 1);
   require_one_of("--dtype", s.dtype, {"f32", "f64"});
   require_one_of("--model", s.model, {"relu", "linear", "linear-bias"});
+  if (s.train_second_layer && s.model != "relu")
+    throw UsageError("--train-second-layer needs --model relu (the linear models have no second layer)");
+  if (s.train_second_layer && s.method != "auto" && s.method != "plain")
+    throw UsageError("--train-second-layer works with --method plain (or auto) only; " + s.method +
+                     " keeps the second layer fixed");
   require_one_of("--means", s.means, {"axes", "random"});
   require_one_of("--flip", s.flip, {"prob", "exact", "adversarial"});
   require_one_of("--noise", s.noise, {"gaussian", "laplace", "uniform"});

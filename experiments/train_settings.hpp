@@ -20,6 +20,7 @@ struct TrainSettings {
   double checkpoint_seconds = 60;
   std::size_t stop_at = 0;
   bool quiet = false;
+  bool train_second_layer = false;  // a trained too (the paper keeps it fixed)
 
   // Every setting that changes the run's numbers or outputs, as the manifest records them; on one line, the same
   // is the checkpoint's fingerprint. Left out, because they change neither: where the results go (--out), how
@@ -31,7 +32,8 @@ struct TrainSettings {
         .add("noise", noise).add("means", means).add("alpha", alpha).add("steps", steps).add("omega2", omega2)
         .add("seed", static_cast<unsigned long long>(seed)).add("dtype", dtype).add("grad", grad).add("method", method)
         .add("n_test", n_test).add("dense", dense).add("per_decade", per_decade).add("x", x).add("y", y)
-        .add("x_test", x_test).add("y_test", y_test).add("w0", w0).add("a", a);
+        .add("x_test", x_test).add("y_test", y_test).add("w0", w0).add("a", a)
+        .add("train_second_layer", train_second_layer);
     return j;
   }
 };

@@ -28,8 +28,14 @@ Method resolve_method(Method m, std::size_t N, std::size_t D) {
 
 template <typename T>
 std::unique_ptr<Trainer<T>> make_trainer(Method method, GradSource source, const Tensor<T>& X, const Tensor<T>& y,
-                                         Tensor<T> a, Tensor<T> W0, T alpha) {
-  const Method m = resolve_method(method, X.rows(), X.cols());
+                                         Tensor<T> a, Tensor<T> W0, T alpha, bool train_second_layer) {
+  const Method m = train_second_layer && method == Method::automatic ? Method::plain
+                                                                      : resolve_method(method, X.rows(), X.cols());
+  if (train_second_layer && m != Method::plain)
+    throw InputError(fmt::format("training the second layer works with the plain step only; method {} keeps a fixed "
+                                 "(use --method plain or auto)", to_string(m)));
+  if (m == Method::plain)
+    return std::make_unique<PlainDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha, train_second_layer);
   if (m == Method::patterns)
     return std::make_unique<PatternDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
   if (m == Method::plain_patterns)
@@ -40,8 +46,9 @@ std::unique_ptr<Trainer<T>> make_trainer(Method method, GradSource source, const
 }
 
 template std::unique_ptr<Trainer<float>> make_trainer(Method, GradSource, const Tensor<float>&, const Tensor<float>&,
-                                                      Tensor<float>, Tensor<float>, float);
+                                                      Tensor<float>, Tensor<float>, float, bool);
 template std::unique_ptr<Trainer<double>> make_trainer(Method, GradSource, const Tensor<double>&,
-                                                       const Tensor<double>&, Tensor<double>, Tensor<double>, double);
+                                                       const Tensor<double>&, Tensor<double>, Tensor<double>, double,
+                                                       bool);
 
 }  // namespace rfa

@@ -21,9 +21,11 @@ const char* to_string(Method m);
 constexpr std::size_t SHARED_BACKWARD_MIN_D = 32;
 Method resolve_method(Method m, std::size_t N, std::size_t D);
 
-// A trainer for the paper's network with the given method and gradient source.
+// A trainer for the paper's network with the given method and gradient source. With train_second_layer, a is
+// trained too: only the plain step does that (auto then means plain); the others keep a fixed and refuse it
+// (InputError).
 template <typename T>
 std::unique_ptr<Trainer<T>> make_trainer(Method method, GradSource source, const Tensor<T>& X, const Tensor<T>& y,
-                                         Tensor<T> a, Tensor<T> W0, T alpha);
+                                         Tensor<T> a, Tensor<T> W0, T alpha, bool train_second_layer = false);
 
 }  // namespace rfa

@@ -220,9 +220,20 @@ TEST_CASE("rfa-gradcheck passes its default set, fails loudly on a broken gradie
   CHECK(ok.code == 0);
   CHECK(ok.output.find("all instances OK") != std::string::npos);
   for (const char* f : {"X.npy", "y.npy", "W.npy", "a.npy", "grad.npy", "loss.txt"}) CHECK(fs::exists(dir / "dump/" + std::string(f)));
+  // Every row, the W gradients' and the second layer's, checked: six instances, two rows each.
+  CHECK(std::count(ok.output.begin(), ok.output.end(), '\n') >= 14);
+  CHECK(ok.output.find("near kinks, d=2 (a)") != std::string::npos);
   const auto bad = run_program("rfa-gradcheck", "--sabotage");
   CHECK(bad.code == 1);
-  CHECK(bad.output.find("NOT OK") != std::string::npos);
+  // Both the W gradient and the second layer's gradient are caught.
+  CHECK(bad.output.find("fig1-like d=2          40") != std::string::npos);
+  std::istringstream lines(bad.output);
+  int w_bad = 0, a_bad = 0;
+  for (std::string line; std::getline(lines, line);)
+    if (line.size() > 6 && line.compare(line.size() - 6, 6, "NOT OK") == 0 && line.find('|') != std::string::npos)
+      (line.find(" (a) ") != std::string::npos ? a_bad : w_bad) += 1;
+  CHECK(w_bad == 6);
+  CHECK(a_bad == 6);
 }
 
 namespace {
@@ -312,7 +323,7 @@ TEST_CASE("rfa-train resumes only under the same settings: each setting changed 
       {"--n", "41"}, {"--d", "6"}, {"--m", "5"}, {"--sigma2", "0.03"}, {"--eta", "0.1"}, {"--flip", "exact"},
       {"--noise", "laplace"}, {"--means", "random"}, {"--alpha", "0.06"}, {"--steps", "21"}, {"--omega2", "0.01"},
       {"--seed", "2"}, {"--dtype", "f32"}, {"--grad", "tape"}, {"--method", "rowspace"}, {"--model", "linear"},
-      {"--n-test", "31"}, {"--dense", "3"}, {"--per-decade", "10"}};
+      {"--n-test", "31"}, {"--dense", "3"}, {"--per-decade", "10"}, {"--train-second-layer", ""}};
   const std::set<std::string> neutral = {"--help", "--version", "--out", "--threads", "--checkpoint-seconds",
                                          "--stop-at", "--quiet"};
   const std::set<std::string> files = {"--x", "--y", "--w0", "--a", "--x-test", "--y-test"};

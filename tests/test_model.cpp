@@ -15,7 +15,9 @@
 #include "run.hpp"
 #include "tape_model.hpp"
 #include "test_util.hpp"
+#include "logistic.hpp"
 #include "methods.hpp"
+#include "parallel.hpp"
 #include "plain.hpp"
 #include "xor_data.hpp"
 
@@ -195,8 +197,13 @@ TEST_CASE("a run stopped midway and resumed gives exactly the uninterrupted run'
     }
     return true;
   };
-  for (Method method : {Method::plain, Method::rowspace, Method::patterns, Method::plain_patterns}) {
-    auto make = [&] { return make_trainer<double>(method, GradSource::closed, train.X, train.y, p.a, p.W, 0.2); };
+  const std::pair<Method, bool> trainers[] = {{Method::plain, false}, {Method::rowspace, false},
+                                              {Method::patterns, false}, {Method::plain_patterns, false},
+                                              {Method::plain, true}};  // true: both layers trained
+  for (const auto& [method, both] : trainers) {
+    auto make = [&, method = method, both = both] {
+      return make_trainer<double>(method, GradSource::closed, train.X, train.y, p.a, p.W, 0.2, both);
+    };
     CAPTURE(make()->name());
     RunOptions opt;
     opt.schedule = eval_schedule(300, 10, 10);
@@ -291,4 +298,62 @@ TEST_CASE("a run that ends at an event: it stops at the first evaluation that me
   CHECK(std::memcmp(second.weights().data(), first.weights().data(), first.weights().size() * sizeof(double)) == 0);
   std::filesystem::remove(ckpt);
   std::filesystem::remove(previous_checkpoint(ckpt));
+}
+
+TEST_CASE("both layers: grad_a L from the tape = the closed form's to 1e-12, and both pass the gradient checker") {
+  for (std::uint64_t seed : {1, 2, 3}) {
+    CAPTURE(seed);
+    const Instance p = make_instance(90, 12, 8, seed);
+    Tape<double> tape;
+    const TapeNetwork<double> net = record_network_loss(tape, p.X, p.y, p.W, p.a, true);
+    tape.backward(net.loss);
+    Tensor<double> dW, da;
+    ClosedFormWork<double> work;
+    closed_form_gradient(dW, p.X, p.y, p.W, p.a, work, &da);
+    CHECK(max_abs(da) > 1e-4);
+    CHECK(relative_difference(tape.grad(net.a), da) < 1e-12);
+    CHECK(relative_difference(tape.grad(net.W), dW) < 1e-12);
+    // grad_a L = relu(Z)^T u by hand, as a third check of the closed form's sum over parts
+    Tensor<double> f, scratch, want(8);
+    network_outputs(f, p.X, p.W, p.a, scratch);
+    want.fill(0);
+    for (std::size_t i = 0; i < 90; ++i) {
+      const double u = logistic_term(f[i], p.y[i]).dloss_df / 90.0;
+      for (std::size_t j = 0; j < 8; ++j) {
+        double z = 0;
+        for (std::size_t k = 0; k < 12; ++k) z += p.W(j, k) * p.X(i, k);
+        want[j] += u * std::max(z, 0.0);
+      }
+    }
+    CHECK(relative_difference(da, want) < 1e-12);
+  }
+  const Instance p = make_instance(25, 6, 7, 4);
+  const Comparison c = gradcheck(
+      "network loss in W and a",
+      [&](Tape<double>& t, const std::vector<Var<double>>& v) {
+        auto Z = matmul(t.constant(p.X), v[0], Trans::N, Trans::T);
+        return logistic_loss(t.constant(p.y) * matvec(relu(Z), v[1]));
+      },
+      {p.W, p.a});
+  INFO(c.report());
+  CHECK(c.ok());
+}
+
+TEST_CASE("both layers trained: the tape and the closed form take the same steps, a moves, and only plain does it") {
+  const Instance p = make_instance(600, 30, 12, 7, 0.01 / (12 * 30));  // several blocks of rows
+  for (int threads : {1, 2}) {
+    CAPTURE(threads);
+    set_threads(threads);
+    PlainDescent<double> tape(GradSource::tape, p.X, p.y, p.a, p.W, 0.1, true);
+    PlainDescent<double> closed(GradSource::closed, p.X, p.y, p.a, p.W, 0.1, true);
+    for (int t = 0; t < 60; ++t) CHECK(test::close(tape.step(), closed.step(), 1e-12));
+    CHECK(relative_difference(tape.weights(), closed.weights()) < 1e-10);
+    CHECK(relative_difference(tape.second_layer(), closed.second_layer()) < 1e-10);
+    CHECK(relative_difference(closed.second_layer(), p.a) > 1e-3);  // a did move
+  }
+  set_threads(1);
+  CHECK_THROWS_WITH_AS(make_trainer<double>(Method::rowspace, GradSource::closed, p.X, p.y, p.a, p.W, 0.1, true),
+                       doctest::Contains("works with the plain step only"), InputError);
+  CHECK(make_trainer<double>(Method::automatic, GradSource::closed, p.X, p.y, p.a, p.W, 0.1, true)->name() ==
+        "gd-closed-both");
 }
