@@ -20,7 +20,9 @@ Json RunSpec::json() const {
       .add("eta", eta).add("alpha", alpha).add("omega2", omega2).add("flip", to_string(flip))
       .add("noise", to_string(noise)).add("means", random_means ? "random" : "axes")
       .add("seed", static_cast<unsigned long long>(seed)).add("dtype", dtype).add("grad", to_string(grad))
-      .add("method", to_string(resolve_method(method, n, d))).add("dense", dense).add("per_decade", per_decade);
+      .add("method", to_string(train_second_layer ? Method::plain : resolve_method(method, n, d)))
+      .add("dense", dense).add("per_decade", per_decade);
+  if (train_second_layer) j.add("train_second_layer", true);  // absent otherwise: earlier runs keep their fingerprint
   return j;
 }
 
@@ -40,7 +42,7 @@ PreparedRun<T> prepare_run(const RunSpec& s) {
   static_cast<RunData<T>&>(r) = make_data<T>(s);
   r.a = second_layer<T>(s.m);
   r.W0 = init_weights<T>(s.m, s.d, s.omega2, s.seed);
-  r.trainer = make_trainer<T>(s.method, s.grad, r.train.X, r.train.y, r.a, r.W0, T(s.alpha));
+  r.trainer = make_trainer<T>(s.method, s.grad, r.train.X, r.train.y, r.a, r.W0, T(s.alpha), s.train_second_layer);
   return r;
 }
 

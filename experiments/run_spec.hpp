@@ -28,6 +28,7 @@ struct RunSpec {
   GradSource grad = GradSource::tape;
   Method method = Method::automatic;
   std::size_t dense = 100, per_decade = 20;  // the evaluation schedule (metrics.hpp)
+  bool train_second_layer = false;           // a trained too (plain step only; the paper keeps it fixed)
 
   // Every setting, for manifests; fingerprint() is the same on one line, for checkpoints.
   Json json() const;

@@ -304,6 +304,7 @@ TEST_CASE("every setting of a generated run is part of its fingerprint") {
       {"method", [](cli::RunSpec& s) { s.method = Method::plain; }},
       {"dense", [](cli::RunSpec& s) { s.dense = 101; }},
       {"per_decade", [](cli::RunSpec& s) { s.per_decade = 21; }},
+      {"train_second_layer", [](cli::RunSpec& s) { s.train_second_layer = true; }},
   };
   std::set<std::string> seen = {base.fingerprint()};
   for (const auto& [name, change] : changes) {
@@ -418,4 +419,23 @@ TEST_CASE("rfa-scale quick: every size in double and float, a table at the horiz
   CHECK(section.find("At n = 500 the f32 and f64 curves") != std::string::npos);
   CHECK(fs::exists(dir / "scale/scale.png"));
   CHECK(fs::exists(dir / "scale/500x30-f32/seed-1/metrics.csv"));
+}
+
+TEST_CASE("rfa-both quick: each setting with the second layer fixed and trained; the trained a moved") {
+  test::TempDir dir("both");
+  run_quick("rfa-both", dir, "both");
+  const auto table = read_table(dir / "both/both.csv");
+  REQUIRE(table.size() == 4);
+  for (const auto& row : table) {
+    CAPTURE(row.at("setting"));
+    CAPTURE(row.at("second_layer"));
+    CHECK(num(row, "test_clean_end") > 0.95);
+    CHECK(num(row, "aligned_end") >= 0);
+  }
+  // The trained runs are the plain step with a trained: their run.json names that trainer, and their a moved, so
+  // their curves are not the fixed runs' (to the last digit).
+  CHECK(read_file(dir / "both/fig1-both/run.json").find("gd-closed-both") != std::string::npos);
+  CHECK(read_file(dir / "both/fig1-fixed/run.json").find("gd-closed\"") != std::string::npos);
+  CHECK(read_file(dir / "both/fig1-both/metrics.csv") != read_file(dir / "both/fig1-fixed/metrics.csv"));
+  CHECK(fs::exists(dir / "both/both.png"));
 }
