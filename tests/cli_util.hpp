@@ -10,6 +10,14 @@
 
 namespace rfa::test {
 
+// True in the AddressSanitizer build (tools/test's build-asan/), where programs run several times slower and
+// shadow memory inflates the resident set.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool SANITIZED = true;
+#else
+constexpr bool SANITIZED = false;
+#endif
+
 struct CommandResult {
   int code = -1;       // exit code (128 + signal number when killed)
   std::string output;  // stdout and stderr together

@@ -74,14 +74,8 @@ TEST_CASE("rfa-train: the tape and the closed form give the same trajectory") {
     }
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool SANITIZED = true;  // AddressSanitizer's shadow memory and redzones inflate the resident set
-#else
-constexpr bool SANITIZED = false;
-#endif
-
 TEST_CASE("rfa-train at (5000, 1000, 400) on the tape peaks below 1.5x its data and parameters (1.6x shared)" *
-          doctest::skip(SANITIZED)) {
+          doctest::skip(test::SANITIZED)) {
   test::TempDir dir("cli_memory");
   // Training and test inputs and labels (5000 and 6000 rows), W (400, 1000) and a (400), in double.
   const double data_mib = 8.0 * (5000.0 * 1001 + 6000.0 * 1001 + 400.0 * 1001) / (1024.0 * 1024.0);
