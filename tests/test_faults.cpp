@@ -32,7 +32,7 @@ bool wait_for(const std::string& path) {
 }
 
 // Waits (up to 60 s) until a checkpoint.rfa exists anywhere under `dir`: a run is past its first periodic checkpoint,
-// so it is training (the runs below last a second or more after it).
+// so it is training (the signal tests below make that come early in the run).
 bool wait_for_checkpoint(const std::string& dir) {
   for (int k = 0; k < 6000; ++k) {
     std::error_code ec;
@@ -100,11 +100,16 @@ TEST_CASE("Ctrl-C and SIGTERM in every program that trains: a checkpoint, exit 1
     if (test::SANITIZED && c.program != "rfa-train" && c.program != "rfa-fig2") continue;
     CAPTURE(c.program);
     const std::string whole = dir / (c.program + "-whole");
+    const auto start = std::chrono::steady_clock::now();
     REQUIRE(run_program(c.program, command(c, whole)).code == 0);
+    // The first periodic checkpoint comes after a tenth of the uninterrupted run's time on this machine, so the
+    // signal lands mid-run on a faster or slower machine alike.
+    const double length = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::string every = " --checkpoint-seconds " + std::to_string(0.1 * length);
     for (int sig : {SIGINT, SIGTERM}) {
       CAPTURE(sig);
       const std::string out = dir / (c.program + "-" + std::to_string(sig));
-      const auto p = test::spawn_program(c.program, command(c, out) + " --checkpoint-seconds 0.2", dir / "log");
+      const auto p = test::spawn_program(c.program, command(c, out) + every, dir / "log");
       REQUIRE(wait_for_checkpoint(out));
       ::kill(p.pid, sig);
       const int code = test::wait_program(p);
@@ -122,18 +127,21 @@ TEST_CASE("Ctrl-C and SIGTERM in every program that trains: a checkpoint, exit 1
 TEST_CASE("kill -9 at random moments, ten times, then a resume: the uninterrupted run's bytes") {
   test::TempDir dir("kill_soak");
   std::mt19937 rng(20261129);  // fixed, so that a failure can be replayed
-  // Runs of about 3.5 s, killed after 0.05-0.4 s each time: ten kills land before the run is done.
+  // Runs of about 3.5 s here. Each kill comes after 1.5-8% of the time the uninterrupted run took on this
+  // machine, so the ten together stay short of its length on a faster or slower machine alike: all land mid-run.
   const std::vector<Case> cases = {{"rfa-train", "--n 2000 --d 40 --m 60 --steps 5000", {"metrics.csv", "W.npy"}},
                                    {"rfa-fig2", "--profile quick --steps 9000", TRAINING_PROGRAMS[2].results}};
   for (const Case& c : cases) {
     CAPTURE(c.program);
     const std::string whole = dir / (c.program + "-whole"), out = dir / (c.program + "-killed");
+    const auto start = std::chrono::steady_clock::now();
     REQUIRE(run_program(c.program, command(c, whole)).code == 0);
+    const double length = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const std::string args = command(c, out) + " --checkpoint-seconds 0.1";
     int killed_mid_run = 0;
     for (int k = 0; k < 10; ++k) {
       const auto p = test::spawn_program(c.program, args, dir / "log");
-      sleep_seconds(std::uniform_real_distribution<double>(0.05, 0.4)(rng));
+      sleep_seconds(std::uniform_real_distribution<double>(0.015, 0.08)(rng) * length);
       ::kill(p.pid, SIGKILL);
       killed_mid_run += test::wait_program(p) == 128 + SIGKILL;
     }
