@@ -54,7 +54,7 @@ template <typename T>
 Inputs<T> read_data(TrainSettings& s) {
   Inputs<T> in;
   if (s.x.empty()) {
-    const DataSpec spec{s.d, s.sigma2, s.eta, parse_flip_mode(s.flip), parse_noise(s.noise)};
+    const DataSpec spec{s.d, s.sigma2, s.eta, parse_flip_mode(s.flip), parse_noise(s.noise), s.mean_norm};
     const Means means = s.means == "axes" ? axis_means(s.d) : random_means(s.d, s.seed);
     in.train = make_dataset<T>(sample_xor(spec, means, s.n, s.seed, Stream::train_data));
     in.test = make_dataset<T>(sample_xor(spec, means, s.n_test, s.seed, Stream::test_data));
@@ -95,7 +95,7 @@ void read_network(TrainSettings& s, Inputs<T>& in) {
     s.m = in.W0.rows();
   }
   if (s.omega2 == 0) s.omega2 = 1.0 / (32.0 * double(s.m));
-  if (in.a.size() == 0) in.a = second_layer<T>(s.m);
+  if (in.a.size() == 0) in.a = s.second_layer == "random" ? random_second_layer<T>(s.m, s.seed) : second_layer<T>(s.m);
   if (in.W0.size() == 0) in.W0 = init_weights<T>(s.m, s.d, s.omega2, s.seed);
 }
 

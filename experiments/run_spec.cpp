@@ -22,7 +22,10 @@ Json RunSpec::json() const {
       .add("seed", static_cast<unsigned long long>(seed)).add("dtype", dtype).add("grad", to_string(grad))
       .add("method", to_string(train_second_layer ? Method::plain : resolve_method(method, n, d)))
       .add("dense", dense).add("per_decade", per_decade);
-  if (train_second_layer) j.add("train_second_layer", true);  // absent otherwise: earlier runs keep their fingerprint
+  // Absent at their defaults, so that earlier runs keep their fingerprints.
+  if (train_second_layer) j.add("train_second_layer", true);
+  if (mean_norm != 1) j.add("mean_norm", mean_norm);
+  if (random_signs) j.add("second_layer", "random");
   return j;
 }
 
@@ -30,7 +33,7 @@ template <typename T>
 RunData<T> make_data(const RunSpec& s) {
   RunData<T> r;
   r.means = s.random_means ? random_means(s.d, s.seed) : axis_means(s.d);
-  const DataSpec spec{s.d, s.sigma2, s.eta, s.flip, s.noise};
+  const DataSpec spec{s.d, s.sigma2, s.eta, s.flip, s.noise, s.mean_norm};
   r.train = make_dataset<T>(sample_xor(spec, r.means, s.n, s.seed, Stream::train_data));
   r.test = make_dataset<T>(sample_xor(spec, r.means, s.n_test, s.seed, Stream::test_data));
   return r;
@@ -40,7 +43,7 @@ template <typename T>
 PreparedRun<T> prepare_run(const RunSpec& s) {
   PreparedRun<T> r;
   static_cast<RunData<T>&>(r) = make_data<T>(s);
-  r.a = second_layer<T>(s.m);
+  r.a = s.random_signs ? random_second_layer<T>(s.m, s.seed) : second_layer<T>(s.m);
   r.W0 = init_weights<T>(s.m, s.d, s.omega2, s.seed);
   r.trainer = make_trainer<T>(s.method, s.grad, r.train.X, r.train.y, r.a, r.W0, T(s.alpha), s.train_second_layer);
   return r;

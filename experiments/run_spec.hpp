@@ -29,6 +29,8 @@ struct RunSpec {
   Method method = Method::automatic;
   std::size_t dense = 100, per_decade = 20;  // the evaluation schedule (metrics.hpp)
   bool train_second_layer = false;           // a trained too (plain step only; the paper keeps it fixed)
+  double mean_norm = 1;                      // the clusters at +-r mu (the grokking follow-up's r; 1 in the paper)
+  bool random_signs = false;                 // a_j with i.i.d. signs (the follow-up) instead of half and half
 
   // Every setting, for manifests; fingerprint() is the same on one line, for checkpoints.
   Json json() const;

@@ -22,6 +22,12 @@ std::optional<int> parse_train_settings(int argc, char** argv, TrainSettings& s)
                                    "cluster), adversarial (per cluster, the points nearest the other class)");
   app.option("--noise", s.noise, "within-cluster law: gaussian, laplace or uniform (all variance sigma2)");
   app.option("--means", s.means, "cluster means: axes (e1, e2) or random (a random orthonormal pair)");
+  app.option("--mean-norm", s.mean_norm,
+             "r: the clusters sit at +-r mu1, +-r mu2 (1 in the paper). Scaling x by 1/r gives the same predictions "
+             "with sigma2 / r^2, omega2 r^2 and alpha r^2");
+  app.option("--second-layer", s.second_layer,
+             "balanced (a_j = +1/sqrt(m) for the first half, -1/sqrt(m) for the second, the paper's) or random "
+             "(i.i.d. signs, the grokking follow-up's)");
   app.option("--alpha", s.alpha, "gradient descent step size");
   app.option("--steps", s.steps, "gradient descent steps");
   app.option("--omega2", s.omega2, "init variance omega_init^2 of W's entries [default: 1/(32 m)]", false);
@@ -54,7 +60,9 @@ std::optional<int> parse_train_settings(int argc, char** argv, TrainSettings& s)
   app.flag("--quiet", s.quiet, "print only the final summary");
   app.needs("--x", "--y").needs("--y", "--x").needs("--x-test", "--y-test").needs("--x-test", "--x");
   app.needs("--y-test", "--x-test");
-  for (const char* generated_only : {"--n", "--d", "--sigma2", "--eta", "--flip", "--noise", "--means", "--n-test"})
+  app.excludes("--second-layer", "--a");
+  for (const char* generated_only :
+       {"--n", "--d", "--sigma2", "--eta", "--flip", "--noise", "--means", "--mean-norm", "--n-test"})
     app.excludes(generated_only, "--x");
   if (auto rc = app.parse(argc, argv)) return rc;
   require_size("--n", s.n, 1);
@@ -62,6 +70,8 @@ std::optional<int> parse_train_settings(int argc, char** argv, TrainSettings& s)
   require_size("--m", s.m, 1);
   require_size("--n-test", s.n_test, 1);
   require_nonnegative("--sigma2", s.sigma2);
+  require_positive("--mean-norm", s.mean_norm);
+  require_one_of("--second-layer", s.second_layer, {"balanced", "random"});
   require_eta("--eta", s.eta);
   require_positive("--alpha", s.alpha);
   if (app.given("--omega2")) require_positive("--omega2", s.omega2);

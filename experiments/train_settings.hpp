@@ -21,6 +21,8 @@ struct TrainSettings {
   std::size_t stop_at = 0;
   bool quiet = false;
   bool train_second_layer = false;  // a trained too (the paper keeps it fixed)
+  double mean_norm = 1;             // clusters at +-r mu (1 in the paper; the grokking follow-up's r is larger)
+  std::string second_layer = "balanced";  // balanced (the paper's half and half) or random (i.i.d. signs)
 
   // Every setting that changes the run's numbers or outputs, as the manifest records them; on one line, the same
   // is the checkpoint's fingerprint. Left out, because they change neither: where the results go (--out), how
@@ -34,6 +36,9 @@ struct TrainSettings {
         .add("n_test", n_test).add("dense", dense).add("per_decade", per_decade).add("x", x).add("y", y)
         .add("x_test", x_test).add("y_test", y_test).add("w0", w0).add("a", a)
         .add("train_second_layer", train_second_layer);
+    // Absent at their defaults, so that earlier runs keep their fingerprints.
+    if (mean_norm != 1) j.add("mean_norm", mean_norm);
+    if (second_layer != "balanced") j.add("second_layer", second_layer);
     return j;
   }
 };

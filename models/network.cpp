@@ -25,6 +25,16 @@ Tensor<T> second_layer(std::size_t M) {
 }
 
 template <typename T>
+Tensor<T> random_second_layer(std::size_t M, std::uint64_t seed) {
+  if (M == 0) throw InputError("random_second_layer: the width m must be >= 1");
+  Rng rng(seed, Stream::signs);
+  Tensor<T> a(M);
+  const T v = T(1 / std::sqrt(double(M)));
+  for (T& x : a) x = rng.bits() >> 63 ? v : -v;
+  return a;
+}
+
+template <typename T>
 Tensor<T> init_weights(std::size_t M, std::size_t D, double omega2, std::uint64_t seed) {
   if (!(omega2 > 0) || !std::isfinite(omega2))
     throw InputError(fmt::format("omega2 (the init variance) must be finite and > 0, got {}", omega2));
@@ -69,6 +79,7 @@ double frobenius_norm(const Tensor<T>& W) {
 
 #define RFA_INSTANTIATE(T)                                                                             \
   template Tensor<T> second_layer<T>(std::size_t);                                                     \
+  template Tensor<T> random_second_layer<T>(std::size_t, std::uint64_t);                               \
   template Tensor<T> init_weights<T>(std::size_t, std::size_t, double, std::uint64_t);                 \
   template void network_outputs(Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, Tensor<T>&); \
   template double frobenius_norm(const Tensor<T>&);

@@ -14,6 +14,11 @@ namespace rfa {
 template <typename T>
 Tensor<T> second_layer(std::size_t M);
 
+// a (M) with i.i.d. signs: each a_j is +1/sqrt(M) or -1/sqrt(M) with probability 1/2 (the top bit of one draw from
+// Stream::signs of `seed`), as in the grokking follow-up. Never trained.
+template <typename T>
+Tensor<T> random_second_layer(std::size_t M, std::uint64_t seed);
+
 // W_0 (M, D) with i.i.d. N(0, omega2) entries, row by row from Stream::init of `seed`.
 template <typename T>
 Tensor<T> init_weights(std::size_t M, std::size_t D, double omega2, std::uint64_t seed);

@@ -24,6 +24,7 @@ enum class Stream : std::uint64_t {
   init = 3,        // the first-layer weights W_0
   means = 4,       // a random orthonormal pair of cluster means
   extra = 5,       // anything else an experiment needs
+  signs = 6,       // random second-layer signs (random_second_layer)
 };
 
 // log(x) for finite x > 0 from +, -, *, / and frexp only: the same bits on every IEEE-754 machine.

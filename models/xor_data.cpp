@@ -119,6 +119,8 @@ XorSample sample_xor(const DataSpec& spec, const Means& means, std::size_t N, st
     throw InputError(fmt::format("sigma2 must be finite and >= 0, got {}", spec.sigma2));
   if (means.mu1.size() != D || means.mu2.size() != D)
     throw InputError(fmt::format("cluster means have length {}, data dimension is {}", means.mu1.size(), D));
+  if (!(spec.mean_norm > 0) || !std::isfinite(spec.mean_norm))
+    throw InputError(fmt::format("the means' norm must be finite and > 0, got {}", spec.mean_norm));
 
   Rng rng(seed, stream);
   const double sigma = std::sqrt(spec.sigma2);
@@ -127,7 +129,7 @@ XorSample sample_xor(const DataSpec& spec, const Means& means, std::size_t N, st
   for (std::size_t i = 0; i < N; ++i) {
     const int c = int(rng.below(4));
     const Tensor<double>& mu = c < 2 ? means.mu1 : means.mu2;
-    const double sign = (c % 2 == 0) ? 1 : -1;
+    const double sign = (c % 2 == 0) ? spec.mean_norm : -spec.mean_norm;
     double* x = s.X.data() + i * D;
     for (std::size_t j = 0; j < D; ++j) x[j] = sign * mu[j] + noise_coordinate(rng, spec.noise, sigma);
     s.cluster[i] = std::uint8_t(c);

@@ -1,7 +1,7 @@
 // The noisy XOR cluster distribution of the paper (see ../shared/PAPER.md, "Data").
 //
 // Sizes: N samples, D input dimension. A clean sample picks a cluster c uniformly from {+mu1, -mu1, +mu2, -mu2},
-// draws x = c + z with z from a log-concave law of mean 0 and covariance sigma^2 I_D, and gets the clean label
+// draws x = r c + z (r the means' norm, 1 in the paper; the grokking follow-up's is 2.5 sqrt(D / N)) with z from a log-concave law of mean 0 and covariance sigma^2 I_D, and gets the clean label
 // +1 for +-mu1 and -1 for +-mu2 (opposite clusters share a label: XOR). Then some labels are flipped.
 #pragma once
 
@@ -51,6 +51,7 @@ struct DataSpec {
   double eta = 0.15;     // noise rate
   FlipMode flip = FlipMode::prob;
   Noise noise = Noise::gaussian;
+  double mean_norm = 1;  // r: the clusters sit at +-r mu1, +-r mu2 (Means are unit vectors)
 };
 
 // Cluster indices: 0 = +mu1, 1 = -mu1 (clean label +1), 2 = +mu2, 3 = -mu2 (clean label -1).
@@ -63,7 +64,7 @@ struct XorSample {
 };
 
 // Draws N samples from the stream `stream` of `seed`. The same arguments give the same bytes on every machine.
-// Throws InputError for eta outside [0, 0.5), sigma2 < 0 or non-finite, or D < 2.
+// Throws InputError for eta outside [0, 0.5), sigma2 < 0 or non-finite, mean_norm <= 0 or non-finite, or D < 2.
 XorSample sample_xor(const DataSpec& spec, const Means& means, std::size_t N, std::uint64_t seed, Stream stream);
 
 // Casts a double tensor to T (data are generated in double and rounded once).

@@ -175,6 +175,21 @@ TEST_CASE("the same seed gives the same bytes; streams and seeds are independent
   // (That the test set does not depend on n is checked where runs are set up: test_experiments.cpp.)
 }
 
+TEST_CASE("a mean norm r puts the clusters at +-r mu with the same noise draws") {
+  const Means means = random_means(20, 3);
+  DataSpec spec{20, 0.5, 0.1, FlipMode::prob, Noise::gaussian};
+  const XorSample one = sample_xor(spec, means, 200, 5, Stream::train_data);
+  spec.mean_norm = 7;
+  const XorSample r = sample_xor(spec, means, 200, 5, Stream::train_data);
+  CHECK(r.cluster == one.cluster);
+  CHECK(r.flipped == one.flipped);
+  for (std::size_t i = 0; i < 200; ++i) {
+    const Tensor<double>& mu = one.cluster[i] < 2 ? means.mu1 : means.mu2;
+    const double sign = one.cluster[i] % 2 == 0 ? 1 : -1;
+    for (std::size_t k = 0; k < 20; ++k) CHECK(r.X(i, k) - one.X(i, k) == doctest::Approx(6 * sign * mu[k]).epsilon(1e-12));
+  }
+}
+
 TEST_CASE("bad settings are refused") {
   const Means means = axis_means(4);
   CHECK_THROWS_AS(sample_xor({4, 0.1, 0.5, FlipMode::prob, Noise::gaussian}, means, 10, 1, Stream::train_data),
@@ -183,6 +198,11 @@ TEST_CASE("bad settings are refused") {
                   InputError);
   CHECK_THROWS_AS(sample_xor({4, NAN, 0.1, FlipMode::prob, Noise::gaussian}, means, 10, 1, Stream::train_data),
                   InputError);
+  for (double r : {0.0, -1.0, double(NAN), double(INFINITY)}) {
+    DataSpec spec{4, 0.1, 0.1, FlipMode::prob, Noise::gaussian};
+    spec.mean_norm = r;
+    CHECK_THROWS_AS(sample_xor(spec, means, 10, 1, Stream::train_data), InputError);
+  }
   CHECK_THROWS_AS(axis_means(1), InputError);
   CHECK_THROWS_AS(parse_flip_mode("sometimes"), InputError);
 }

@@ -305,6 +305,8 @@ TEST_CASE("every setting of a generated run is part of its fingerprint") {
       {"dense", [](cli::RunSpec& s) { s.dense = 101; }},
       {"per_decade", [](cli::RunSpec& s) { s.per_decade = 21; }},
       {"train_second_layer", [](cli::RunSpec& s) { s.train_second_layer = true; }},
+      {"mean_norm", [](cli::RunSpec& s) { s.mean_norm = 2; }},
+      {"random_signs", [](cli::RunSpec& s) { s.random_signs = true; }},
   };
   std::set<std::string> seen = {base.fingerprint()};
   for (const auto& [name, change] : changes) {
@@ -313,6 +315,40 @@ TEST_CASE("every setting of a generated run is part of its fingerprint") {
     change(s);
     CHECK(seen.insert(s.fingerprint()).second);
   }
+}
+
+TEST_CASE("the means' norm r maps onto unit means: sigma2 / r^2, omega2 r^2, alpha r^2 give the same predictions") {
+  // ReLU without bias is positively homogeneous: scaling x by 1/r and W by r leaves every <w_j, x_i> unchanged, and
+  // then the gradient in W scales by 1/r, so the step must scale by r^2 for W to stay r times the other run's.
+  const double r = 6;
+  cli::RunSpec big;
+  big.n = 40, big.d = 300, big.m = 30, big.n_test = 200, big.steps = 40, big.eta = 0.05, big.flip = FlipMode::prob;
+  big.sigma2 = 1, big.mean_norm = r, big.omega2 = 1e-24, big.alpha = 1e-4, big.random_signs = true;
+  big.method = Method::plain, big.grad = GradSource::closed, big.dense = 40;
+  cli::RunSpec unit = big;
+  unit.mean_norm = 1, unit.sigma2 = big.sigma2 / (r * r), unit.omega2 = big.omega2 * r * r, unit.alpha = big.alpha * r * r;
+  auto train = [](const cli::RunSpec& s) {
+    cli::PreparedRun<double> p = cli::prepare_run<double>(s);
+    RunOptions opt;
+    opt.schedule = s.schedule();
+    std::vector<Metrics> rows = run_training(*p.trainer, p.train, &p.test, opt);
+    return std::pair{rows, p.trainer->weights()};
+  };
+  const auto [rows_big, W_big] = train(big);
+  const auto [rows_unit, W_unit] = train(unit);
+  REQUIRE(rows_big.size() == rows_unit.size());
+  bool learned = false;
+  for (std::size_t k = 0; k < rows_big.size(); ++k) {
+    CAPTURE(rows_big[k].step);
+    CHECK(rows_big[k].train_acc == rows_unit[k].train_acc);
+    CHECK(rows_big[k].test_clean_acc == rows_unit[k].test_clean_acc);
+    learned |= rows_big[k].train_acc != rows_big[0].train_acc;
+  }
+  CHECK(learned);  // the runs move: the comparison is not between two frozen networks
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < W_big.size(); ++i)
+    diff = std::max(diff, std::abs(W_unit.data()[i] - r * W_big.data()[i])), norm = std::max(norm, std::abs(W_unit.data()[i]));
+  CHECK(diff <= 1e-9 * norm);
 }
 
 TEST_CASE("rfa-jump quick: every grid point run; within a step size the jump comes later for a larger init; a law") {
@@ -419,6 +455,35 @@ TEST_CASE("rfa-scale quick: every size in double and float, a table at the horiz
   CHECK(section.find("At n = 500 the f32 and f64 curves") != std::string::npos);
   CHECK(fs::exists(dir / "scale/scale.png"));
   CHECK(fs::exists(dir / "scale/500x30-f32/seed-1/metrics.csv"));
+}
+
+TEST_CASE("rfa-grokking quick: overfitting first, grokking later, later for the smaller step, float beside double") {
+  test::TempDir dir("grokking");
+  run_quick("rfa-grokking", dir, "grokking");
+  const auto claims = read_claims(dir / "grokking/claims.tsv");
+  // The scaled-down runs show both phases (the point of the quick profile): every training label fitted after one
+  // step with the test accuracy at chance, then the clean rule; the neurons split along their own mean only.
+  check_verdict(claims, "grok.t1", "agree");
+  check_verdict(claims, "grok.persists", "agree");
+  check_verdict(claims, "grok.fast", "agree");
+  check_verdict(claims, "grok.split", "agree");
+  // The smaller step delays both phases.
+  auto first_at = [&](const std::string& file, const std::string& column, double level) {
+    for (const auto& row : read_table(dir / ("grokking/" + file)))
+      if (num(row, column) >= level) return num(row, "step");
+    return -1.0;
+  };
+  const double fast = first_at("curve-1e-12.csv", "test_median", 0.9), slow = first_at("curve-1e-16.csv", "test_median", 0.9);
+  CHECK(fast >= 1);
+  CHECK(slow > 10 * fast);
+  CHECK(first_at("curve-1e-16.csv", "train_median", 1.0) > first_at("curve-1e-12.csv", "train_median", 1.0));
+  // The runs use i.i.d. second-layer signs, and their records say so.
+  const std::string summary = read_file(dir / "grokking/summary.json");
+  CHECK(summary.find("precision_gap_test_1e-16") != std::string::npos);
+  for (const char* f : {"grokking.png", "boundary.png", "hist-1e-12.png", "hist-1e-16.png", "boundary.csv", "neurons.csv",
+                        "points.csv", "section.md", "alpha=1e-16/f32-seed-1/metrics.csv", "alpha=1e-12/f64-seed-3/run.json"})
+    CHECK_MESSAGE(fs::exists(dir / ("grokking/" + std::string(f))), f);
+  CHECK(read_file(dir / "grokking/alpha=1e-12/f64-seed-1/run.json").find("\"second_layer\": \"random\"") != std::string::npos);
 }
 
 TEST_CASE("rfa-both quick: each setting with the second layer fixed and trained; the trained a moved") {

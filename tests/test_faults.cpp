@@ -65,6 +65,7 @@ const std::vector<Case> TRAINING_PROGRAMS = {
     {"rfa-jump", "--profile quick --omega2 1 --alpha 0.0003 --max-steps 100000", {"1,0.0003/metrics.csv"}},
     {"rfa-grouping", "--profile quick --steps 5000", {"grouping.csv", "run/metrics.csv"}},
     {"rfa-scale", "--profile quick --n 250 --seeds 1 --steps 30000", {"scale.csv", "250x15-f64/seed-1/metrics.csv"}},
+    {"rfa-grokking", "--profile quick --runs 2", {"grokking.csv", "alpha=1e-16/f64-seed-2/metrics.csv"}},
     {"rfa-both", "--profile quick --steps 2500", {"both.csv", "fig1-both/metrics.csv", "fig2-both/metrics.csv"}},
 };
 

@@ -70,6 +70,26 @@ TEST_CASE("the second layer: +1/sqrt(m), then -1/sqrt(m), and 0 for the odd one 
   CHECK(b[2] == -0.5f);
 }
 
+TEST_CASE("random second-layer signs: +-1/sqrt(m), each sign about half the time, in no fixed order, by seed") {
+  const std::size_t m = 2000;
+  const Tensor<double> a = random_second_layer<double>(m, 4);
+  const double v = 1 / std::sqrt(double(m));
+  std::size_t positive = 0, positive_first_half = 0;
+  for (std::size_t j = 0; j < m; ++j) {
+    REQUIRE((a[j] == v || a[j] == -v));
+    positive += a[j] > 0;
+    positive_first_half += j < m / 2 && a[j] > 0;
+  }
+  // Binomial(2000, 1/2): sd 22; within 5 sd. The first half is not all positive (the balanced layer's order).
+  CHECK(std::abs(double(positive) - 1000.0) < 110);
+  CHECK(std::abs(double(positive_first_half) - 500.0) < 80);
+  const Tensor<double> same = random_second_layer<double>(m, 4), other = random_second_layer<double>(m, 5);
+  CHECK(std::memcmp(same.data(), a.data(), m * sizeof(double)) == 0);
+  CHECK(std::memcmp(other.data(), a.data(), m * sizeof(double)) != 0);
+  const Tensor<float> f = random_second_layer<float>(m, 4);
+  for (std::size_t j = 0; j < m; ++j) CHECK((f[j] > 0) == (a[j] > 0));
+}
+
 TEST_CASE("tape gradient = closed-form gradient to 1e-12 relative, in double, on random instances") {
   struct Shape3 {
     std::size_t N, D, M;

@@ -1,0 +1,468 @@
+// rfa-grokking: the follow-up paper on the same XOR clusters (Xu, Wang, Frei, Vardi, Hu, ICLR 2024; see
+// ../shared/FOLLOWUPS.md). With a smaller signal-to-noise ratio than the amplification paper's, the network first
+// fits every training label, flipped ones too, while its test accuracy is at chance, and generalizes only later.
+// Its settings exactly: means of norm r = 2.5 sqrt(p / n), unit noise, labels flipped with probability 0.05,
+// i.i.d. second-layer signs, omega_init = 1e-15 (a standard deviation), alpha = 1e-12 and 1e-16; accuracy against
+// clean test labels; many runs, each with its own data, signs and init (seed, seed + 1, ...).
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "atomic_file.hpp"
+#include "bands.hpp"
+#include "checkpoint.hpp"
+#include "multirun.hpp"
+#include "program.hpp"
+#include "run_spec.hpp"
+
+using namespace rfa;
+using namespace rfa::cli;
+
+namespace {
+
+// What the program does and writes, as --help shows it.
+constexpr const char* ABOUT =
+    "rfa-grokking: benign overfitting and grokking on XOR clusters (Xu, Wang, Frei, Vardi, Hu, ICLR 2024), at its "
+    "settings: dimension p, n training points, means of norm 2.5 sqrt(p / n), unit noise, labels flipped with "
+    "probability 0.05, m neurons with i.i.d. second-layer signs, init N(0, 1e-30), steps alpha = 1e-12 (50 steps) and "
+    "1e-16 (5000 steps); accuracy against clean test labels. Its Figure 1 (median and 20-80% band of train and test "
+    "accuracy over the runs, against t + 1), Figure 2 (the decision regions and the training points in the plane of "
+    "mu1 and mu2, and the neurons projected on it), Figures 3-4 (histograms of <w_j, mu1> and <w_j, mu2> over the "
+    "neurons with a_j > 0, pooled over runs), claims rows, and one float run per step size set beside the double run "
+    "of the same seed (the paper's values live at 1e-15 to 1e-10). Writes grokking.csv, hist-<alpha>.csv, "
+    "boundary.csv, points.csv, neurons.csv, grokking.png, boundary.png, hist-<alpha>.png (and .svg), summary.json, "
+    "claims.tsv and section.md in --out, each run in --out/alpha=<alpha>/<dtype>-seed-<k>/. A multi-run program "
+    "(--list-runs, --run-only, --gather, --jobs). Stop with Ctrl-C and run the same command again to resume.";
+
+struct Options {
+  CommonFlags common;
+  std::size_t runs = 0, p = 0, n = 0, m = 0;  // 0: the profile's
+};
+
+// The two step sizes of the paper, with their horizons and the steps its Figures 2-4 look at.
+struct StepSize {
+  double alpha;
+  const char* key;
+  std::size_t steps;
+  std::vector<std::size_t> snapshots;
+};
+const std::vector<StepSize> STEP_SIZES = {{1e-12, "1e-12", 50, {0, 1, 2, 3, 10, 15}},
+                                          {1e-16, "1e-16", 5000, {0, 25, 100, 1000, 2000, 5000}}};
+
+struct Sizes {
+  std::size_t p, n, m, runs;
+};
+// The paper's sizes (100 runs); default: 10 runs; quick: small enough for the tests and still in the regime
+// (p / n = 50, where the paper's is 200).
+Sizes sizes(const Options& o) {
+  Sizes s = o.common.quick() ? Sizes{2000, 40, 100, 3} : Sizes{40000, 200, 1000, o.common.profile == "paper" ? 100u : 10u};
+  if (o.p) s.p = o.p;
+  if (o.n) s.n = o.n;
+  if (o.m) s.m = o.m;
+  if (o.runs) s.runs = o.runs;
+  return s;
+}
+
+// One run: a step size, a seed offset and a precision (double for the runs behind the figures; one float run per
+// step size, at the first seed, for the precision check).
+struct Case {
+  std::size_t step_size, run;
+  std::string dtype;
+  std::string dir() const { return fmt::format("alpha={}/{}-seed-{}", STEP_SIZES[step_size].key, dtype, run + 1); }
+};
+
+std::vector<Case> cases(const Options& o) {
+  std::vector<Case> all;
+  for (std::size_t k = 0; k < STEP_SIZES.size(); ++k) {
+    for (std::size_t r = 0; r < sizes(o).runs; ++r) all.push_back({k, r, "f64"});
+    all.push_back({k, 0, "f32"});
+  }
+  return all;
+}
+
+RunSpec spec_for(const Options& o, const Case& c) {
+  const Sizes z = sizes(o);
+  const StepSize& a = STEP_SIZES[c.step_size];
+  RunSpec s;
+  s.n = z.n, s.d = z.p, s.m = z.m, s.n_test = 200, s.steps = a.steps;
+  s.sigma2 = 1, s.mean_norm = 2.5 * std::sqrt(double(z.p) / double(z.n)), s.eta = 0.05, s.flip = FlipMode::prob;
+  s.omega2 = 1e-30, s.alpha = a.alpha, s.random_signs = true, s.random_means = true;
+  s.seed = o.common.seed + c.run, s.dtype = c.dtype, s.grad = o.common.gradient();
+  s.dense = 100, s.per_decade = 50;
+  return s;
+}
+
+// The evaluation steps: the spec's schedule and the snapshot steps.
+std::vector<std::size_t> schedule(const RunSpec& s, const StepSize& a) {
+  std::vector<std::size_t> steps = s.schedule();
+  for (std::size_t t : a.snapshots)
+    if (t <= s.steps) steps.push_back(t);
+  std::sort(steps.begin(), steps.end());
+  steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
+  return steps;
+}
+
+struct Outcome {
+  Case c;
+  RunSpec spec;
+  std::vector<Metrics> rows;
+  Tensor<double> a;     // (m) the second layer
+  Tensor<double> proj;  // (snapshots, 2, m): <w_j, mu1>, <w_j, mu2> at each snapshot step (NaN until reached)
+  std::vector<double> x_mu1, x_mu2, y;  // the training points in the plane of the means (first run only)
+  double max_output = NAN;               // max_i |f(x_i)| over the training points at the end
+};
+
+template <typename T>
+Outcome run_case(const Options& o, const Case& c) {
+  const StepSize& size = STEP_SIZES[c.step_size];
+  Outcome out{c, spec_for(o, c), {}, {}, Tensor<double>(size.snapshots.size() * 2 * sizes(o).m), {}, {}, {}};
+  out.proj.fill(NAN);
+  PreparedRun<T> r = prepare_run<T>(out.spec);
+  out.a = Tensor<double>(r.a.size());
+  for (std::size_t j = 0; j < r.a.size(); ++j) out.a[j] = double(r.a[j]);
+  const std::size_t m = out.spec.m, d = out.spec.d;
+  RunOptions hooks;
+  hooks.on_eval = [&](const Metrics& met) {
+    const auto at = std::find(size.snapshots.begin(), size.snapshots.end(), met.step);
+    if (at == size.snapshots.end()) return;
+    const Tensor<T>& W = r.trainer->weights();
+    double* p = out.proj.data() + std::size_t(at - size.snapshots.begin()) * 2 * m;
+    for (std::size_t j = 0; j < m; ++j) {
+      double d1 = 0, d2 = 0;
+      for (std::size_t k = 0; k < d; ++k) d1 += double(W(j, k)) * r.means.mu1[k], d2 += double(W(j, k)) * r.means.mu2[k];
+      p[j] = d1, p[m + j] = d2;
+    }
+  };
+  // The projections are kept with the checkpoint, so that a resumed run (or --gather) still has the earlier ones.
+  hooks.save_extra = [&](Checkpoint& ck) { ck.put("projections", out.proj); };
+  hooks.load_extra = [&](const Checkpoint& ck) { ck.get("projections", out.proj); };
+  RunControl control = o.common.control;
+  control.label = c.dir();
+  Json settings = out.spec.json();
+  settings.add("snapshots", std::vector<double>(size.snapshots.begin(), size.snapshots.end()));
+  out.rows = train_in<T>("rfa-grokking", settings, *r.trainer, r.train, &r.test, schedule(out.spec, size),
+                         o.common.out + "/" + c.dir(), control, std::move(hooks));
+  Tensor<T> f;
+  r.trainer->train_outputs(f);
+  out.max_output = 0;
+  for (std::size_t i = 0; i < f.size(); ++i) out.max_output = std::max(out.max_output, std::abs(double(f[i])));
+  if (c.run == 0 && c.dtype == "f64")
+    for (std::size_t i = 0; i < out.spec.n; ++i) {
+      double d1 = 0, d2 = 0;
+      for (std::size_t k = 0; k < d; ++k) d1 += double(r.train.X(i, k)) * r.means.mu1[k], d2 += double(r.train.X(i, k)) * r.means.mu2[k];
+      out.x_mu1.push_back(d1), out.x_mu2.push_back(d2), out.y.push_back(double(r.train.y[i]));
+    }
+  return out;
+}
+
+double quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double at = q * double(v.size() - 1);
+  const std::size_t lo = std::size_t(at);
+  return lo + 1 < v.size() ? v[lo] + (at - double(lo)) * (v[lo + 1] - v[lo]) : v[lo];
+}
+
+// One step size's double runs per evaluation step: median and 20-80% band of train and clean test accuracy.
+struct Curve {
+  std::vector<std::size_t> steps;
+  std::vector<std::array<double, 6>> q;  // train p20, p50, p80, test p20, p50, p80
+};
+Curve curve(const std::vector<Outcome>& outs, std::size_t step_size) {
+  Curve c;
+  std::vector<const Outcome*> runs;
+  for (const Outcome& o : outs)
+    if (o.c.step_size == step_size && o.c.dtype == "f64") runs.push_back(&o);
+  for (std::size_t k = 0; k < runs[0]->rows.size(); ++k) {
+    std::vector<double> train, test;
+    for (const Outcome* r : runs) train.push_back(r->rows[k].train_acc), test.push_back(r->rows[k].test_clean_acc);
+    c.steps.push_back(runs[0]->rows[k].step);
+    c.q.push_back({quantile(train, 0.2), quantile(train, 0.5), quantile(train, 0.8), quantile(test, 0.2),
+                   quantile(test, 0.5), quantile(test, 0.8)});
+  }
+  return c;
+}
+
+std::size_t first(const Curve& c, std::size_t column, double level) {
+  for (std::size_t k = 0; k < c.steps.size(); ++k)
+    if (c.q[k][column] >= level) return c.steps[k];
+  return NEVER;
+}
+
+// The neurons with a_j > 0 of one step size's double runs, pooled: <w_j, mu> at snapshot s (which: 0 mu1, 1 mu2).
+std::vector<double> pooled(const std::vector<Outcome>& outs, std::size_t step_size, std::size_t s, std::size_t which) {
+  std::vector<double> v;
+  for (const Outcome& o : outs) {
+    if (o.c.step_size != step_size || o.c.dtype != "f64") continue;
+    const std::size_t m = o.a.size();
+    for (std::size_t j = 0; j < m; ++j)
+      if (o.a[j] > 0) v.push_back(o.proj[(s * 2 + which) * m + j]);
+  }
+  return v;
+}
+
+// How far the a_j > 0 neurons have split along mu1 against mu2: median |<w_j, mu1>| over median |<w_j, mu2>|.
+double split_ratio(const std::vector<Outcome>& outs, std::size_t step_size, std::size_t s) {
+  auto abs_median = [](std::vector<double> v) {
+    for (double& x : v) x = std::abs(x);
+    return quantile(v, 0.5);
+  };
+  return abs_median(pooled(outs, step_size, s, 0)) / abs_median(pooled(outs, step_size, s, 1));
+}
+
+// grokking.csv (Figure 1's curves), hist-<alpha>.csv (Figures 3-4: one gnuplot data block per panel, mu1's row
+// first), and for the first double run at alpha = 1e-12: boundary.csv (the sign of f on a grid of the plane of the
+// means at t = 0, 1, 15), points.csv (the training points in that plane) and neurons.csv (the neurons projected on it).
+void write_tables(const Options& o, const std::vector<Outcome>& outs) {
+  std::string csv = "alpha,step,train_p20,train_median,train_p80,test_p20,test_median,test_p80\n";
+  for (std::size_t k = 0; k < STEP_SIZES.size(); ++k) {
+    const Curve c = curve(outs, k);
+    std::string one = "step,train_p20,train_median,train_p80,test_p20,test_median,test_p80\n";
+    for (std::size_t i = 0; i < c.steps.size(); ++i)
+      one += fmt::format("{},{},{},{},{},{},{}\n", c.steps[i], c.q[i][0], c.q[i][1], c.q[i][2], c.q[i][3], c.q[i][4],
+                         c.q[i][5]);
+    write_file_atomic(o.common.out + "/curve-" + STEP_SIZES[k].key + ".csv", one);
+    for (std::size_t i = 0; i < c.steps.size(); ++i)
+      csv += fmt::format("{},{},{},{},{},{},{},{}\n", STEP_SIZES[k].key, c.steps[i], c.q[i][0], c.q[i][1], c.q[i][2],
+                         c.q[i][3], c.q[i][4], c.q[i][5]);
+    // Both rows of a column share their bins, so that a narrow peak shows as narrow beside a split.
+    std::string hist;
+    for (std::size_t which : {0u, 1u})
+      for (std::size_t s = 0; s < STEP_SIZES[k].snapshots.size(); ++s) {
+        const std::vector<double> v = pooled(outs, k, s, which), v1 = pooled(outs, k, s, 0), v2 = pooled(outs, k, s, 1);
+        const double lo = std::min(*std::min_element(v1.begin(), v1.end()), *std::min_element(v2.begin(), v2.end()));
+        const double hi = std::max(*std::max_element(v1.begin(), v1.end()), *std::max_element(v2.begin(), v2.end()));
+        const double width = (hi - lo) / 30 + 1e-300;
+        std::vector<std::size_t> count(30, 0);
+        for (double x : v) ++count[std::min<std::size_t>(29, std::size_t((x - lo) / width))];
+        hist += fmt::format("# t = {}, <w_j, mu{}>\n", STEP_SIZES[k].snapshots[s], which + 1);
+        for (std::size_t b = 0; b < 30; ++b) hist += fmt::format("{} {}\n", lo + (double(b) + 0.5) * width, count[b]);
+        hist += "\n\n";
+      }
+    write_file_atomic(o.common.out + "/hist-" + STEP_SIZES[k].key + ".csv", hist);
+  }
+  write_file_atomic(o.common.out + "/grokking.csv", csv);
+
+  const Outcome& first_run = outs[0];  // alpha = 1e-12, double, the first seed
+  const std::size_t m = first_run.a.size();
+  const double reach = 1.6 * first_run.spec.mean_norm;
+  std::string boundary = "t,u,v,sign_f\n", neurons = "t,j,a_sign,w_mu1,w_mu2\n", points = "x_mu1,x_mu2,label\n";
+  for (std::size_t s : {0u, 1u, 5u}) {  // t = 0, 1, 15
+    const double* p = first_run.proj.data() + s * 2 * m;
+    for (int iu = 0; iu <= 80; ++iu)
+      for (int iv = 0; iv <= 80; ++iv) {
+        const double u = reach * (iu / 40.0 - 1), v = reach * (iv / 40.0 - 1);
+        double f = 0;
+        for (std::size_t j = 0; j < m; ++j) f += first_run.a[j] * std::max(0.0, u * p[j] + v * p[m + j]);
+        boundary += fmt::format("{},{},{},{}\n", STEP_SIZES[0].snapshots[s], u, v, f > 0 ? 1 : -1);
+      }
+    for (std::size_t j = 0; j < m; ++j)
+      neurons += fmt::format("{},{},{},{},{}\n", STEP_SIZES[0].snapshots[s], j, first_run.a[j] > 0 ? 1 : -1, p[j], p[m + j]);
+  }
+  for (std::size_t i = 0; i < first_run.y.size(); ++i)
+    points += fmt::format("{},{},{}\n", first_run.x_mu1[i], first_run.x_mu2[i], first_run.y[i]);
+  write_file_atomic(o.common.out + "/boundary.csv", boundary);
+  write_file_atomic(o.common.out + "/neurons.csv", neurons);
+  write_file_atomic(o.common.out + "/points.csv", points);
+}
+
+// Figure 1 (grokking.png), Figure 2 (boundary.png) and Figures 3-4 (hist-<alpha>.png), drawn by gnuplot.
+bool figures(const Options& o) {
+  std::string curves;
+  for (const StepSize& a : STEP_SIZES)
+    curves += fmt::format(
+        "set title 'alpha = {k} (median and 20-80% band over the runs)'\nset xrange [1:{end}]\n"
+        "plot 'curve-{k}.csv' using ($1+1):2:4 with filledcurves fs transparent solid 0.25 lc rgb '#1f4e9c' notitle, "
+        "'' using ($1+1):3 with lines lw 2 lc rgb '#1f4e9c' title 'train', "
+        "'' using ($1+1):5:7 with filledcurves fs transparent solid 0.25 lc rgb '#c0392b' notitle, "
+        "'' using ($1+1):6 with lines lw 2 lc rgb '#c0392b' title 'test (clean labels)'\n",
+        fmt::arg("k", a.key), fmt::arg("end", a.steps + 1));
+  bool ok = plot(o.common.out, "grokking", plot_both("grokking", 1200, 480, fmt::format(R"gp(set datafile separator ','
+set multiplot layout 1,2 title 'Grokking on XOR clusters (Xu et al. 2024, Figure 1), from our runs'
+set logscale x
+set xlabel 't + 1'
+set ylabel 'accuracy'
+set yrange [0.4:1.02]
+set key bottom right
+set grid
+{}unset multiplot
+)gp", curves)));
+
+  std::string planes;
+  for (int t : {0, 1, 15})
+    planes += fmt::format(
+        "set title 't = {t}: sign of f (blue +, red -) and the training points'\n"
+        "plot 'boundary.csv' using ($1=={t} ? $2 : 1/0):3:($4 > 0 ? 0xc8d8f0 : 0xf3d0cb) with points pt 5 ps 0.45 "
+        "lc rgb variable notitle, 'points.csv' using 1:2:($3 > 0 ? 0x1f4e9c : 0xc0392b) with points pt 7 ps 0.6 lc rgb "
+        "variable notitle\n", fmt::arg("t", t));
+  for (int t : {0, 1, 15})
+    planes += fmt::format(
+        "set title 't = {t}: the neurons (<w_j, mu1>, <w_j, mu2>)'\nset autoscale\n"
+        "plot 'neurons.csv' using ($1=={t} ? $4 : 1/0):5:($3 > 0 ? 0x1f4e9c : 0xc0392b) with points pt 7 ps 0.4 lc rgb "
+        "variable notitle\n", fmt::arg("t", t));
+  ok &= plot(o.common.out, "boundary", plot_both("boundary", 1400, 900, fmt::format(R"gp(set datafile separator ','
+set multiplot layout 2,3 title 'alpha = 1e-12, first run: the plane of mu1 (x) and mu2 (y); neurons blue where a_j > 0, red where a_j < 0 (Xu et al. 2024, Figure 2)'
+set size ratio -1
+set format x '%.2g'
+set format y '%.2g'
+{}unset multiplot
+)gp", planes)));
+
+  for (const StepSize& a : STEP_SIZES) {
+    std::string panels;
+    for (std::size_t which = 0; which < 2; ++which)
+      for (std::size_t s = 0; s < a.snapshots.size(); ++s)
+        panels += fmt::format("set title '<w_j, mu{}>, t = {}'\nplot 'hist-{}.csv' index {} using 1:2 with boxes fs solid "
+                              "0.6 lc rgb '{}' notitle\n", which + 1, a.snapshots[s], a.key,
+                              which * a.snapshots.size() + s, which ? "#c0392b" : "#1f4e9c");
+    ok &= plot(o.common.out, std::string("hist-") + a.key,
+               plot_both(std::string("hist-") + a.key, 1600, 620, fmt::format(R"gp(set multiplot layout 2,{} title 'alpha = {}: neurons with a_j > 0, pooled over the runs (Xu et al. 2024, Figures 3-4)'
+set format x '%.0e'
+set xtics rotate by -45 font ',8'
+set style fill solid
+{}unset multiplot
+)gp", a.snapshots.size(), a.key, panels)));
+  }
+  return ok;
+}
+
+std::string step_text(std::size_t t) { return t == NEVER ? std::string("never") : fmt::format("t = {}", t); }
+
+double at_step(const Curve& c, std::size_t t, std::size_t column) {
+  std::size_t k = 0;
+  while (k + 1 < c.steps.size() && c.steps[k + 1] <= t) ++k;
+  return c.q[k][column];
+}
+
+// The float run against the double run of the same seed: the largest gap in train and clean test accuracy.
+std::pair<double, double> precision_gap(const std::vector<Outcome>& outs, std::size_t step_size) {
+  const Outcome *f64 = nullptr, *f32 = nullptr;
+  for (const Outcome& o : outs)
+    if (o.c.step_size == step_size && o.c.run == 0) (o.c.dtype == "f64" ? f64 : f32) = &o;
+  double train = 0, test = 0;
+  for (std::size_t k = 0; k < f64->rows.size(); ++k) {
+    train = std::max(train, std::abs(f64->rows[k].train_acc - f32->rows[k].train_acc));
+    test = std::max(test, std::abs(f64->rows[k].test_clean_acc - f32->rows[k].test_clean_acc));
+  }
+  return {train, test};
+}
+
+Report report(const Options& o, const std::vector<Outcome>& outs, double wall) {
+  Report rep("rfa-grokking");
+  const Sizes z = sizes(o);
+  const Curve fast = curve(outs, 0), slow = curve(outs, 1);
+  const double t1_train = at_step(fast, 1, 1), t1_test = at_step(fast, 1, 4);
+  rep.claims.push_back({"grok.t1", "After one step (alpha = 1e-12) every training point, flipped ones too, has the sign "
+                        "of its label, while the clean test accuracy is at chance",
+                        "train 1.00, test 0.505 (medians)", fmt::format("train {:.3f}, test {:.3f} (medians)", t1_train, t1_test),
+                        t1_train >= 0.99 && t1_test <= 0.6 ? "agree" : "disagree", "medians over the double runs"});
+  double low = 1;
+  for (std::size_t k = 0; k < fast.steps.size(); ++k)
+    if (fast.steps[k] >= 1 && double(fast.steps[k]) <= std::sqrt(double(z.n))) low = std::min(low, fast.q[k][1]);
+  rep.claims.push_back({"grok.persists", "The interpolation persists for 1 <= t <= sqrt(n) (alpha = 1e-12)",
+                        "train 1.00 throughout", fmt::format("lowest median train accuracy {:.3f}", low),
+                        low >= 0.99 ? "agree" : "disagree", fmt::format("t = 1 to {}", std::size_t(std::sqrt(double(z.n))))});
+  const std::size_t fast90 = first(fast, 4, 0.9);
+  rep.claims.push_back({"grok.fast", "With alpha = 1e-12 the network then generalizes (grokking): test >= 90% by about t = 5",
+                        "0.82 at t = 2, 0.96 at t = 5, 1.00 from t = 10",
+                        fmt::format("{:.2f} at t = 2, {:.2f} at t = 5, {:.2f} at t = 10; >= 90% from {}", at_step(fast, 2, 4),
+                                    at_step(fast, 5, 4), at_step(fast, 10, 4), step_text(fast90)),
+                        fast90 <= 10 ? "agree" : fast90 <= 50 ? "partly" : "disagree", "median clean test accuracy"});
+  const std::size_t slow_train = first(slow, 1, 1.0), slow90 = first(slow, 4, 0.9), slow99 = first(slow, 4, 0.99);
+  rep.claims.push_back({"grok.slow", "A smaller step (alpha = 1e-16) delays both phases",
+                        "train 1.00 from about t = 39; test >= 0.9 from about t = 1550, >= 0.99 from about t = 2350",
+                        fmt::format("train 1.00 from {}; test >= 0.9 from {}, >= 0.99 from {}", step_text(slow_train),
+                                    step_text(slow90), step_text(slow99)),
+                        slow90 != NEVER && slow90 >= 775 && slow90 <= 3100 ? "agree" : "disagree",
+                        "medians; agree when test >= 0.9 comes within a factor 2 of t = 1550"});
+  const double split1 = split_ratio(outs, 0, 1), split10 = split_ratio(outs, 0, 4);
+  rep.claims.push_back({"grok.split", "The neurons with a_j > 0 split along their own mean only: <w_j, mu1> splits in "
+                        "two from t = 2 while <w_j, mu2> stays a narrow peak at 0 (alpha = 1e-12)",
+                        "alike at t = 1; at t = 10 mu1 at about +-5e-11, mu2 near 0",
+                        fmt::format("median |<w_j, mu1>| / median |<w_j, mu2>|: {:.1f} at t = 1, {:.1f} at t = 10", split1, split10),
+                        split10 >= 5 && split1 < 2 ? "agree" : "disagree", "pooled over the double runs"});
+
+  std::string table = "| alpha | t | train (median, 20-80%) | clean test (median, 20-80%) |\n|---|---|---|---|\n";
+  for (std::size_t k = 0; k < STEP_SIZES.size(); ++k) {
+    const Curve& c = k == 0 ? fast : slow;
+    const std::vector<std::size_t> show = k == 0 ? std::vector<std::size_t>{0, 1, 2, 5, 10, 50}
+                                                 : std::vector<std::size_t>{0, 1, 40, 100, 1000, 1550, 2350, 5000};
+    for (std::size_t t : show)
+      table += fmt::format("| {} | {} | {:.3f} ({:.3f}-{:.3f}) | {:.3f} ({:.3f}-{:.3f}) |\n", STEP_SIZES[k].key, t,
+                           at_step(c, t, 1), at_step(c, t, 0), at_step(c, t, 2), at_step(c, t, 4), at_step(c, t, 3),
+                           at_step(c, t, 5));
+  }
+  double largest = 0;
+  for (const Outcome& r : outs) largest = std::max(largest, r.max_output);
+  const std::string outputs = fmt::format("At the end of every run |f(x_i)| <= {:.2g} on the training points. ", largest);
+  std::string precision;
+  rep.summary.add("max_abs_output", largest);
+  for (std::size_t k = 0; k < STEP_SIZES.size(); ++k) {
+    const auto [train, test] = precision_gap(outs, k);
+    precision += fmt::format("alpha = {}: the float run differs from the double run of the same seed by at most {:.3f} "
+                             "in train and {:.3f} in clean test accuracy over every evaluation step. ",
+                             STEP_SIZES[k].key, train, test);
+    rep.summary.add(fmt::format("precision_gap_train_{}", STEP_SIZES[k].key), train);
+    rep.summary.add(fmt::format("precision_gap_test_{}", STEP_SIZES[k].key), test);
+  }
+  rep.section = fmt::format(
+      "## Follow-up: benign overfitting and grokking (Xu, Wang, Frei, Vardi, Hu, ICLR 2024)\n\n"
+      "p = {}, n = {}, m = {}, 200 test points (accuracy against their clean labels), {} runs per step size (seeds "
+      "{} to {}; each draws its own means, data, signs and init), means of norm 2.5 sqrt(p / n) = {:.2f}, unit noise, "
+      "labels flipped with probability 0.05, omega_init = 1e-15. The median and the 20-80% band over the runs:\n\n{}\n"
+      "![Figure 1](grokking/grokking.png)\n\n![Figure 2](grokking/boundary.png)\n\n"
+      "![Figure 3](grokking/hist-1e-12.png)\n\n![Figure 4](grokking/hist-1e-16.png)\n\n"
+      "**Precision.** {}So sigmoid(-y f) = 1/2 - y f / 4 + ... differs from 1/2 by less than float's resolution "
+      "there (6e-8) wherever |f| < 2e-7: in float the loss derivative is then exactly -y/2 and the dynamics run on the "
+      "activation patterns alone, while double keeps f's effect wherever |f| > 4e-16. Whether that changes anything "
+      "shows in the float runs: {}\n\n",
+      z.p, z.n, z.m, z.runs, o.common.seed, o.common.seed + z.runs - 1, 2.5 * std::sqrt(double(z.p) / double(z.n)),
+      table, outputs, precision);
+  rep.summary.add("wall_seconds_this_session", wall);
+  return rep;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  start_program(argv, Trains::yes);
+  Options o;
+  Args app{ABOUT, "rfa-grokking"};
+  o.common.add_to(app, "results/grokking",
+                  "quick (p = 2000, n = 40, m = 100, 3 runs: for the tests, both phases still show), default (the "
+                  "paper's p = 40000, n = 200, m = 1000, 10 runs per step size) or paper (100 runs per step size)",
+                  CommonFlags::GRAD);
+  app.option("--runs", o.runs, "double runs per step size (overrides the profile)", false);
+  app.option("--p", o.p, "dimension (overrides the profile)", false);
+  app.option("--n", o.n, "training points (overrides the profile)", false);
+  app.option("--m", o.m, "neurons (overrides the profile)", false);
+  MultiRunFlags multi;
+  multi.add_to(app);
+  if (auto rc = app.parse(argc, argv)) return *rc;
+  return guarded_main("rfa-grokking", [&] {
+    multi.apply(app);
+    if (app.given("--runs")) require_size("--runs", o.runs, 1);
+    if (app.given("--p")) require_size("--p", o.p, 2);
+    if (app.given("--n")) require_size("--n", o.n, 1);
+    if (app.given("--m")) require_size("--m", o.m, 1);
+    o.common.apply(!multi.list_runs);
+    const std::vector<Case> all = cases(o);
+    std::vector<RunEntry> entries;
+    for (const Case& c : all) entries.push_back({c.dir(), spec_for(o, c).fingerprint()});
+    const auto t0 = std::chrono::steady_clock::now();
+    auto run = [&](const Case& c) { return c.dtype == "f32" ? run_case<float>(o, c) : run_case<double>(o, c); };
+    auto train = [&](std::size_t i) { run(all[i]); };
+    auto outputs = [&] {
+      std::vector<Outcome> outs;
+      for (const Case& c : all) outs.push_back(run(c));
+      write_tables(o, outs);
+      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const bool drawn = figures(o);
+      report(o, outs, wall).write(o.common.out, "rfa-grokking");
+      return drawn ? 0 : EXIT_RUN_FAILED;
+    };
+    return drive_runs("rfa-grokking", multi, o.common, entries, train, outputs, argv);
+  });
+}
