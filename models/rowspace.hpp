@@ -88,6 +88,7 @@ class RowSpaceDescent final : public Trainer<T> {
   Tensor<T> C_;      // (M,N), starts at 0
   Tensor<T> Zt_;     // (M,N) pre-activations of the step
   std::vector<double> f_, f_parts_;  // (N), (parts, N): outputs, and each part's share
+  std::vector<T> step_parts_;        // (parts, N): each part's share of f in the closed-form step
   Tensor<T> fT_, u_;                 // (N) f in T, and u = dL/df
   Tensor<T> W_, work_;
   bool W_current_ = false;
