@@ -5,11 +5,14 @@
 // feature the mechanism amplifies), and whether the overfitting stays benign.
 #include <chrono>
 #include <cmath>
+#include <optional>
+#include <type_traits>
 
 #include <fmt/format.h>
 
 #include "atomic_file.hpp"
 #include "checkpoint.hpp"
+#include "mechanism.hpp"
 #include "multirun.hpp"
 #include "program.hpp"
 #include "run_spec.hpp"
@@ -77,7 +80,13 @@ struct Outcome {
   RunSpec spec;
   std::vector<Metrics> rows;
   double aligned_T = NAN, aligned_end = NAN;
+  // The paper's mechanism at T (rfa-amplification's measurements; in double runs only): the median alignment
+  // <w_j/||w_j||, +-mu> over the sets J of init, and the share of J neurons meeting Condition 9.
+  double j_align_T = NAN, cond9_T = NAN;
 };
+
+// The sets J's threshold c / sqrt(d), as rfa-amplification's default.
+constexpr double J_C = 0.1;
 
 template <typename T>
 Outcome run_case(const Options& o, const Case& c) {
@@ -85,21 +94,36 @@ Outcome run_case(const Options& o, const Case& c) {
   PreparedRun<T> r = prepare_run<T>(out.spec);
   const Tensor<T> a0 = r.a;
   const std::size_t Tstep = theorem_T(out.spec);
+  // The mechanism's measurements follow the run in double (the tracker reads double data and weights).
+  std::optional<AtInit> init;
+  std::optional<Tracker> tracker;
+  if constexpr (std::is_same_v<T, double>) {
+    init.emplace(at_init(r.W0, a0, r.means, std::sqrt(out.spec.omega2), J_C));
+    tracker.emplace(out.spec, r.train, a0, r.means, r.W0, *init);
+  }
   RunOptions hooks;
   hooks.on_eval = [&](const Metrics& m) {
     if (m.step == Tstep) out.aligned_T = aligned_share(r.trainer->weights(), a0, r.means);
+    if constexpr (std::is_same_v<T, double>) tracker->observe(r.trainer->weights(), m);
   };
-  // The measurement at T is kept with the checkpoint, so that a resumed run (or --gather) still has it.
-  hooks.save_extra = [&](Checkpoint& ck) { ck.put("aligned_at_T", Tensor<double>{out.aligned_T}); };
+  // The measurements are kept with the checkpoint, so that a resumed run (or --gather) still has them.
+  hooks.save_extra = [&](Checkpoint& ck) {
+    ck.put("aligned_at_T", Tensor<double>{out.aligned_T});
+    if (tracker) tracker->save(ck);
+  };
   hooks.load_extra = [&](const Checkpoint& ck) {
     Tensor<double> t;
     ck.get("aligned_at_T", t);
     out.aligned_T = t.item();
+    if (tracker) tracker->load(ck);
   };
   RunControl control = o.common.control;
   control.label = c.dir();
   out.rows = train_in<T>("rfa-both", out.spec, r, o.common.out + "/" + c.dir(), control, std::move(hooks));
   out.aligned_end = aligned_share(r.trainer->weights(), a0, r.means);
+  if (tracker)
+    for (const StepRow& row : tracker->rows())
+      if (row.t == Tstep) out.j_align_T = row.align_median, out.cond9_T = row.cond9_share;
   return out;
 }
 
@@ -110,13 +134,14 @@ const Metrics& at(const std::vector<Metrics>& rows, std::size_t step) {
 }
 
 void write_table(const Options& o, const std::vector<Outcome>& outs) {
-  std::string csv = "setting,second_layer,steps,T,test_clean_at_T,aligned_at_T,train_end,test_end,test_clean_end,"
-                    "aligned_end\n";
+  std::string csv = "setting,second_layer,steps,T,test_clean_at_T,aligned_at_T,j_alignment_at_T,condition9_at_T,"
+                    "train_end,test_end,test_clean_end,aligned_end\n";
   for (const Outcome& r : outs) {
     const std::size_t T = theorem_T(r.spec);
     const Metrics &mt = at(r.rows, T), &me = r.rows.back();
-    csv += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", r.c.setting, r.c.both ? "trained" : "fixed", r.spec.steps, T,
-                       mt.test_clean_acc, r.aligned_T, me.train_acc, me.test_acc, me.test_clean_acc, r.aligned_end);
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", r.c.setting, r.c.both ? "trained" : "fixed", r.spec.steps,
+                       T, mt.test_clean_acc, r.aligned_T, r.j_align_T, r.cond9_T, me.train_acc, me.test_acc,
+                       me.test_clean_acc, r.aligned_end);
     write_file_atomic(o.common.out + "/" + r.c.dir() + ".csv", metrics_csv(r.rows));
   }
   write_file_atomic(o.common.out + "/both.csv", csv);
@@ -155,22 +180,27 @@ set grid
 
 Report report(const std::vector<Outcome>& outs, double wall) {
   Report rep("rfa-both");
-  std::string table = "| setting | second layer | steps | clean test at T | aligned at T | train / test / clean test at "
-                      "the end | aligned at the end |\n|---|---|---|---|---|---|---|\n";
+  std::string table = "| setting | second layer | steps | clean test at T | aligned at T | J alignment at T (median) | "
+                      "Condition 9 at T | train / test / clean test at the end | aligned at the end |\n"
+                      "|---|---|---|---|---|---|---|---|---|\n";
   for (const Outcome& r : outs) {
     const std::size_t T = theorem_T(r.spec);
     const Metrics &mt = at(r.rows, T), &me = r.rows.back();
-    table += fmt::format("| {} | {} | {} | {:.1f}% (T = {}) | {:.0f}% | {:.1f}% / {:.1f}% / {:.1f}% | {:.0f}% |\n",
+    table += fmt::format("| {} | {} | {} | {:.1f}% (T = {}) | {:.0f}% | {:.3f} | {:.0f}% | {:.1f}% / {:.1f}% / {:.1f}% | "
+                         "{:.0f}% |\n",
                          r.c.setting == "fig1" ? "Figure 1" : "Figure 2 (300, 5000)", r.c.both ? "trained" : "fixed",
-                         r.spec.steps, 100 * mt.test_clean_acc, T, 100 * r.aligned_T, 100 * me.train_acc,
-                         100 * me.test_acc, 100 * me.test_clean_acc, 100 * r.aligned_end);
+                         r.spec.steps, 100 * mt.test_clean_acc, T, 100 * r.aligned_T, r.j_align_T, 100 * r.cond9_T,
+                         100 * me.train_acc, 100 * me.test_acc, 100 * me.test_clean_acc, 100 * r.aligned_end);
   }
   rep.section = fmt::format(
       "## Beyond the paper: both layers trained\n\nThe same data and init, with the second layer fixed at +-1/sqrt(m) "
       "(the paper) and trained by the same gradient descent. 'Aligned' is the share of neurons with |cos(w_j, mu)| "
       ">= {:.1f} for one of their class's cluster means (+-mu1 when a_j > 0 at init, +-mu2 when a_j < 0); T = 1 + "
-      "1/(4 alpha) is Theorem 1's horizon.\n\n{}\n![both layers trained](both/both.png)\n\n",
-      ALIGNED, table);
+      "1/(4 alpha) is Theorem 1's horizon. 'J alignment' and 'Condition 9' are rfa-amplification's measurements of the "
+      "paper's mechanism on the sets J of init (c = {}): the median <w_j/||w_j||, +-mu> over their neurons, and the "
+      "share of them active on all of their own cluster's training points and none of the opposite one's (double "
+      "runs only).\n\n{}\n![both layers trained](both/both.png)\n\n",
+      ALIGNED, J_C, table);
   // The trained runs' claims (ours, not the paper's: it keeps a fixed), each beside the fixed run of its setting.
   for (std::size_t k = 0; k + 1 < outs.size(); k += 2) {
     const Outcome &fixed = outs[k], &r = outs[k + 1];
@@ -182,8 +212,10 @@ Report report(const std::vector<Outcome>& outs, double wall) {
          name + " with both layers trained: the XOR rule is learned by T = 1 + 1/(4 alpha) (Theorem 1, proved with a "
                 "fixed)",
          ">= 95% clean test accuracy at T",
-         fmt::format("{:.1f}% at step {} (a fixed: {:.1f}%); {:.0f}% of neurons aligned (a fixed: {:.0f}%)",
-                     100 * mt.test_clean_acc, T, 100 * ft.test_clean_acc, 100 * r.aligned_T, 100 * fixed.aligned_T),
+         fmt::format("{:.1f}% at step {} (a fixed: {:.1f}%); {:.0f}% of neurons aligned (a fixed: {:.0f}%); J "
+                     "alignment {:.3f} (a fixed: {:.3f}); Condition 9 for {:.0f}% of J (a fixed: {:.0f}%)",
+                     100 * mt.test_clean_acc, T, 100 * ft.test_clean_acc, 100 * r.aligned_T, 100 * fixed.aligned_T,
+                     r.j_align_T, fixed.j_align_T, 100 * r.cond9_T, 100 * fixed.cond9_T),
          mt.test_clean_acc >= 0.95 ? "agree" : "disagree", "beyond the paper: a is trained"});
     rep.claims.push_back(
         {"both." + r.c.setting + ".benign",

@@ -496,6 +496,12 @@ TEST_CASE("rfa-both quick: each setting with the second layer fixed and trained;
     CAPTURE(row.at("second_layer"));
     CHECK(num(row, "test_clean_end") > 0.95);
     CHECK(num(row, "aligned_end") >= 0);
+    // The paper's mechanism measured at T on the sets J (double runs): an alignment of order 1, not the 1/sqrt(d)
+    // of init, and Condition 9 for most of J.
+    CHECK(num(row, "j_alignment_at_T") > 0.2);
+    CHECK(num(row, "j_alignment_at_T") <= 1);
+    CHECK(num(row, "condition9_at_T") > 0.5);
+    CHECK(num(row, "condition9_at_T") <= 1);
   }
   // The trained runs are the plain step with a trained: their run.json names that trainer, and their a moved, so
   // their curves are not the fixed runs' (to the last digit).
