@@ -85,7 +85,25 @@ std::vector<Metrics> train_in(const std::string& program, const Json& settings, 
     hooks.on_progress = [&](const Progress& p) { print_progress(program, control.label, p); };
   }
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<Metrics> rows = run_training(trainer, train, test, hooks);
+  std::vector<Metrics> rows;
+  try {
+    rows = run_training(trainer, train, test, hooks);
+  } catch (const TrainingInterrupted&) {
+    // A long run stopped is still worth looking at: its evaluations so far, from the checkpoint just written.
+    // (Best effort: the stop itself, already checkpointed, is what the caller must hear of.)
+    try {
+      if (const auto c = load_checkpoint(hooks.checkpoint); c && !c->metrics.empty()) {
+        write_file_atomic(dir + "/metrics-so-far.csv", metrics_csv(c->metrics));
+        Json j;
+        j.merge(provenance(program)).add("settings", settings).add("trainer", trainer.name())
+            .add("stopped_at_step", static_cast<std::size_t>(c->step)).add("last", metrics_json(c->metrics.back()));
+        write_file_atomic(dir + "/run-so-far.json", j.str() + "\n");
+      }
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "{}: could not write {}/metrics-so-far.csv: {}\n", program, dir, e.what());
+    }
+    throw;
+  }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (control.gather) return rows;  // its files were written when it finished
   write_file_atomic(dir + "/metrics.csv", metrics_csv(rows));
@@ -93,6 +111,7 @@ std::vector<Metrics> train_in(const std::string& program, const Json& settings, 
   j.merge(provenance(program)).add("settings", settings).add("trainer", trainer.name())
       .add("wall_seconds_this_session", wall).add("final", metrics_json(rows.back()));
   write_file_atomic(dir + "/run.json", j.str() + "\n");
+  for (const char* f : {"/metrics-so-far.csv", "/run-so-far.json"}) std::filesystem::remove(dir + f);
   return rows;
 }
 

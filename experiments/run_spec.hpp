@@ -69,7 +69,9 @@ struct RunControl {
 
 // Trains r.trainer as `spec` says in `dir` (created, and locked for the run's life: a second run into it is
 // refused): checkpoints to dir/checkpoint.rfa under the fingerprint "<program> <spec.fingerprint()>", prints
-// progress unless quiet, and writes dir/metrics.csv and dir/run.json at the end. `hooks` may add on_eval and
+// progress unless quiet, and writes dir/metrics.csv and dir/run.json at the end. A run stopped by Ctrl-C, SIGTERM
+// or --stop-at leaves its evaluations so far in dir/metrics-so-far.csv and dir/run-so-far.json (the step it reached;
+// removed when the run finishes). `hooks` may add on_eval and
 // save_extra/load_extra (run.hpp). Returns the metrics at every evaluation step.
 template <typename T>
 std::vector<Metrics> train_in(const std::string& program, const RunSpec& spec, PreparedRun<T>& r,

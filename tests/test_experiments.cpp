@@ -153,9 +153,22 @@ TEST_CASE("rfa-fig2: a run stopped midway and started again ends with the uninte
   CHECK(stopped.code == 130);
   CHECK_FALSE(fs::exists(dir / "parts/high.csv"));  // no result file from an unfinished run
   CHECK(fs::exists(dir / "parts/high/seed-1/checkpoint.rfa"));
+  // The stopped run's evaluations so far: the uninterrupted run's rows up to step 170, and the step it reached.
+  const std::string whole = read_file(dir / "whole/high/seed-1/metrics.csv");
+  std::string upto;  // the header and the rows of the steps <= 170
+  for (std::size_t at = 0, next; at < whole.size(); at = next) {
+    next = whole.find('\n', at) + 1;
+    if (at > 0 && std::stoul(whole.substr(at)) > 170) break;
+    upto += whole.substr(at, next - at);
+  }
+  CHECK(std::count(upto.begin(), upto.end(), '\n') > 2);
+  CHECK(read_file(dir / "parts/high/seed-1/metrics-so-far.csv") == upto);
+  CHECK(json_number(dir / "parts/high/seed-1/run-so-far.json", "stopped_at_step") == 170);
   REQUIRE(run_program("rfa-fig2", args + dir / "parts").code == 0);
   CHECK(read_file(dir / "parts/high.csv") == read_file(dir / "whole/high.csv"));
-  CHECK(read_file(dir / "parts/high/seed-1/metrics.csv") == read_file(dir / "whole/high/seed-1/metrics.csv"));
+  CHECK(read_file(dir / "parts/high/seed-1/metrics.csv") == whole);
+  CHECK_FALSE(fs::exists(dir / "parts/high/seed-1/metrics-so-far.csv"));  // the finished run's files replace it
+  CHECK_FALSE(fs::exists(dir / "parts/high/seed-1/run-so-far.json"));
 }
 
 TEST_CASE("rfa-amplification quick: J sets as a Gaussian init predicts, one step amplifies, Theorem 1 holds") {
