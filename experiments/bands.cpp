@@ -7,7 +7,7 @@
 namespace rfa::cli {
 
 Panel aggregate(const std::string& key, const RunSpec& spec, const std::vector<std::vector<Metrics>>& runs) {
-  Panel p{key, spec, {}, {}};
+  Panel p{key, spec, runs.size(), {}, {}};
   for (std::size_t e = 0; e < runs[0].size(); ++e) {
     Band b;
     for (const auto& r : runs) {

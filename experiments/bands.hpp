@@ -21,6 +21,7 @@ struct Band {
 struct Panel {
   std::string key;  // names the setting: "high", "low", "500x30", ...
   RunSpec spec;     // of the last seed
+  std::size_t runs = 0;  // how many it aggregates
   std::vector<std::size_t> steps;
   std::vector<Band> bands;
 };

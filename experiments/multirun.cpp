@@ -90,6 +90,10 @@ int drive_runs(const std::string&, const MultiRunFlags& flags, CommonFlags& comm
     return 0;
   }
   DirLock lock(common.out);
+  if (flags.so_far) {  // the program reads each run as far as it has got
+    common.control.gather = true;
+    return outputs();
+  }
   if (!flags.gather) {
     if (flags.jobs > 1) {
       std::vector<std::size_t> todo;

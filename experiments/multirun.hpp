@@ -4,6 +4,8 @@
 //   --run-only I    trains run I alone in its directory (resumable; a finished run is a no-op)
 //   --gather        builds the program's outputs from the finished runs without training, and names every run
 //                   that is missing or unfinished
+//   (so_far)        the same from every run as far as it has got, for programs whose outputs read stopped runs
+//                   (rfa-scale's --gather-so-far)
 //   (neither)       trains every run, then gathers (the program's outputs are the same as after --gather);
 //                   --jobs N trains N runs at once, each in a child process with threads / N threads
 // A run's directory holds its checkpoint, metrics.csv and run.json; run.json appears when the run has finished.
@@ -25,7 +27,7 @@ struct RunEntry {
 };
 
 struct MultiRunFlags {
-  bool list_runs = false, gather = false;
+  bool list_runs = false, gather = false, so_far = false;
   std::size_t run_only = 0;
   bool run_only_given = false;
   int jobs = 1;

@@ -5,8 +5,10 @@
 // points), several seeds each; optionally each size in float too, to see whether single precision follows.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "atomic_file.hpp"
 #include "bands.hpp"
@@ -27,7 +29,8 @@ constexpr const char* ABOUT =
     "also made in float, and the report compares the two curves at every evaluation step. Writes scale.csv, "
     "<size>-<dtype>.csv (mean and min-max over seeds per evaluation step), scale.png / scale.svg, summary.json, "
     "claims.tsv and section.md in --out, and each run in --out/<size>-<dtype>/seed-<k>/. A multi-run program: "
-    "--list-runs, --run-only, --gather, --jobs (and tools/slurm-submit). Stop with Ctrl-C and run the same command "
+    "--list-runs, --run-only, --gather, --jobs (and tools/slurm-submit); --gather-so-far builds the outputs from runs "
+    "stopped short or still under way in --run-only tasks, each size to the step its runs reached. Stop with Ctrl-C and run the same command "
     "again to resume.";
 
 // Training accuracy has left the plateau once its mean over seeds is this far above 85%, after the jump.
@@ -38,6 +41,7 @@ struct Options {
   std::vector<std::size_t> ns;  // training set sizes; d = 3 n / 50
   std::vector<std::string> dtypes = {"f64"};
   std::size_t seeds = 3, steps = 0, m = 400, n_test = 6000;
+  bool so_far = false;  // --gather-so-far: every run as far as it has got
 };
 
 struct Setting {
@@ -67,20 +71,40 @@ std::vector<Setting> settings_of(const Options& o) {
   return v;
 }
 
+std::string run_dir(const Options& o, const Setting& s, const RunSpec& spec) {
+  return fmt::format("{}/{}/seed-{}", o.common.out, s.key(), spec.seed);
+}
+
 template <typename T>
 std::vector<Metrics> run_seed(const Options& o, const Setting& s, std::size_t k) {
   const RunSpec spec = spec_for(o, s, o.common.seed + k);
   RunControl control = o.common.control;
   control.label = fmt::format("{} seed {}", s.key(), spec.seed);
   PreparedRun<T> r = prepare_run<T>(spec);
-  return train_in<T>("rfa-scale", spec, r, fmt::format("{}/{}/seed-{}", o.common.out, s.key(), spec.seed), control);
+  return train_in<T>("rfa-scale", spec, r, run_dir(o, s, spec), control);
 }
 
-Panel run_setting(const Options& o, const Setting& s) {
+// One size in one precision over its seeds; its spec's steps are the horizon reached. Gathering so far, each seed
+// counts as far as it has got, cut to the step every counted seed reached, and seeds not started are left out
+// (nothing when none has started).
+std::optional<Panel> run_setting(const Options& o, const Setting& s) {
   std::vector<std::vector<Metrics>> runs;
-  for (std::size_t k = 0; k < o.seeds; ++k)
-    runs.push_back(s.dtype == "f32" ? run_seed<float>(o, s, k) : run_seed<double>(o, s, k));
-  Panel p = aggregate(s.key(), spec_for(o, s, o.common.seed), runs);
+  for (std::size_t k = 0; k < o.seeds; ++k) {
+    if (!o.so_far) {
+      runs.push_back(s.dtype == "f32" ? run_seed<float>(o, s, k) : run_seed<double>(o, s, k));
+      continue;
+    }
+    const RunSpec spec = spec_for(o, s, o.common.seed + k);
+    std::vector<Metrics> rows = metrics_reached(run_dir(o, s, spec), spec);
+    if (!rows.empty()) runs.push_back(std::move(rows));
+  }
+  if (runs.empty()) return std::nullopt;
+  std::size_t common = runs[0].size();
+  for (const auto& r : runs) common = std::min(common, r.size());
+  for (auto& r : runs) r.resize(common);  // the seeds share their evaluation steps: a prefix is the same steps
+  RunSpec spec = spec_for(o, s, o.common.seed);
+  spec.steps = runs[0].back().step;
+  Panel p = aggregate(s.key(), spec, runs);
   write_file_atomic(fmt::format("{}/{}.csv", o.common.out, s.key()), bands_csv(p));
   return p;
 }
@@ -99,16 +123,25 @@ std::string step_text(std::size_t s) {
   return s == NEVER ? std::string("not within the horizon") : "step " + std::to_string(s);
 }
 
-// scale.csv: per setting, the plateau's end and the accuracies at 10^5, 10^6, 10^7 (or the horizon).
+constexpr std::size_t MARKS[] = {100000, 1000000, 10000000};  // the steps the paper's claims speak of
+
+// The steps a size's row reports: 10^5, 10^6 and 10^7 as far as its horizon, and the horizon.
+std::vector<std::size_t> marks_of(const Panel& p) {
+  std::vector<std::size_t> v;
+  for (std::size_t t : MARKS)
+    if (t <= p.spec.steps) v.push_back(t);
+  if (v.empty() || v.back() != p.spec.steps) v.push_back(p.spec.steps);
+  return v;
+}
+
+// scale.csv: per setting, its seeds, the horizon reached, the plateau's end and the accuracies at marks_of().
 void write_table(const Options& o, const std::vector<Panel>& panels) {
   std::string csv = "setting,n,d,dtype,seeds,horizon,leaves_plateau_at,at_step,train_mean,test_mean,test_clean_mean\n";
   for (const Panel& p : panels)
-    for (std::size_t t : {std::size_t(100000), std::size_t(1000000), std::size_t(10000000)}) {
-      if (t > p.spec.steps && t != 100000) continue;
-      const std::size_t s = std::min(t, p.spec.steps);
+    for (std::size_t s : marks_of(p)) {
       const Band& b = at(p, s);
       const std::size_t left = leaves_plateau(p);
-      csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", p.key, p.spec.n, p.spec.d, p.spec.dtype, o.seeds,
+      csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", p.key, p.spec.n, p.spec.d, p.spec.dtype, p.runs,
                          p.spec.steps, left == NEVER ? std::string() : std::to_string(left), s, b.train_mean,
                          b.test_mean, b.clean_mean);
     }
@@ -117,15 +150,19 @@ void write_table(const Options& o, const std::vector<Panel>& panels) {
 
 bool figure(const Options& o, const std::vector<Panel>& panels) {
   std::string plots;
-  for (std::size_t k = 0; k < panels.size(); ++k)
+  std::size_t longest = 1;
+  for (std::size_t k = 0; k < panels.size(); ++k) {
     plots += fmt::format(
-        "'{p}.csv' using (x0($1)):2 with lines lw 2 lc {c} title '{p} train', "
+        "'{p}.csv' using (x0($1)):2 with lines lw 2 lc {c} title '{p} train ({r} seed{s})', "
         "'{p}.csv' using (x0($1)):5 with lines lw 2 dt 2 lc {c} title '{p} test', ",
-        fmt::arg("p", panels[k].key), fmt::arg("c", k + 1));
+        fmt::arg("p", panels[k].key), fmt::arg("c", k + 1), fmt::arg("r", panels[k].runs),
+        fmt::arg("s", panels[k].runs == 1 ? "" : "s"));
+    longest = std::max(longest, panels[k].spec.steps);
+  }
   plots.resize(plots.size() - 2);
   const std::string body =
       fmt::format(R"gp(set datafile separator ','
-set title "Figure 2's n >> d panel at several sizes (n/d = 50/3, m = {m}; mean over {seeds} seed(s))"
+set title "Figure 2's n >> d panel at several sizes (n/d = 50/3, m = {m}; mean over each size's seeds)"
 set logscale x
 x0(t) = t == 0 ? 0.5 : t
 set xrange [0.5:{steps}]
@@ -137,7 +174,7 @@ set key bottom left
 set grid
 plot {plots}
 )gp",
-                  fmt::arg("m", o.m), fmt::arg("seeds", o.seeds), fmt::arg("steps", o.steps), fmt::arg("plots", plots));
+                  fmt::arg("m", o.m), fmt::arg("steps", longest), fmt::arg("plots", plots));
   return plot(o.common.out, "scale", plot_both("scale", 1100, 700, body));
 }
 
@@ -153,9 +190,9 @@ PrecisionGap precision_gap(const std::vector<Panel>& panels, std::size_t n) {
   for (const Panel& p : panels)
     if (p.spec.n == n) (p.spec.dtype == "f32" ? f : d) = &p;
   PrecisionGap g;
-  if (!d || !f || d->steps != f->steps) return g;
-  g.gap = 0, g.evaluations = d->steps.size();
-  for (std::size_t k = 0; k < d->steps.size(); ++k) {
+  if (!d || !f) return g;
+  g.gap = 0, g.evaluations = std::min(d->steps.size(), f->steps.size());  // gathered so far, one may be shorter
+  for (std::size_t k = 0; k < g.evaluations; ++k) {
     const double here = std::max(std::abs(d->bands[k].train_mean - f->bands[k].train_mean),
                                  std::abs(d->bands[k].test_mean - f->bands[k].test_mean));
     if (here > 0 && g.first == NEVER) g.first = d->steps[k];
@@ -165,17 +202,66 @@ PrecisionGap precision_gap(const std::vector<Panel>& panels, std::size_t n) {
   return g;
 }
 
-Report report(const Options& o, const std::vector<Panel>& panels, double wall) {
+// "(n, d) = (500, 30), 2 seed(s), at step 10000000": where a number was measured.
+std::string where(const Panel& p) {
+  return fmt::format("(n, d) = ({}, {}), {} seed(s), at step {}", p.spec.n, p.spec.d, p.runs, p.spec.steps);
+}
+
+// The paper's three n >> d claims, each from the largest double-precision size that can decide it (nothing when no
+// size ran in double).
+void claims(Report& rep, const std::vector<Panel>& panels) {
+  auto largest = [&](auto decides) {
+    const Panel* b = nullptr;
+    for (const Panel& p : panels)
+      if (p.spec.dtype == "f64" && decides(p) && (!b || p.spec.n > b->spec.n)) b = &p;
+    return b;
+  };
+  const Panel* any = largest([](const Panel&) { return true; });
+  if (!any) return;
+  const Panel* full = largest([](const Panel& p) { return p.spec.steps >= MARKS[2]; });
+  auto at_horizon = [&](const char* key, const char* text, const char* paper, double value, auto pick) {
+    const Panel& p = full ? *full : *any;
+    const std::string ours = fmt::format("{:.1f}% {}", 100 * pick(p.bands.back()), where(p));
+    if (full)
+      rep.claims.push_back({key, text, paper, ours, std::abs(pick(p.bands.back()) - value) <= 0.02 ? "agree" : "disagree",
+                            "agree means within 2 points; measured at a smaller size than the paper's"});
+    else
+      rep.claims.push_back({key, text, paper, ours, "untested", "every size's horizon is short of 10^7"});
+  };
+  at_horizon("scale.train", "n >> d: training accuracy climbs to about 95% by 10^7 steps", "about 95%", 0.95,
+             [](const Band& b) { return b.train_mean; });
+  at_horizon("scale.test", "n >> d: test accuracy falls to about 79% by 10^7 steps", "about 79%", 0.79,
+             [](const Band& b) { return b.test_mean; });
+  // The onset is decided once training accuracy has left the plateau, or has not by the window's end.
+  const Panel* onset = largest([](const Panel& p) { return leaves_plateau(p) != NEVER || p.spec.steps >= MARKS[1]; });
+  const char* text = "n >> d: both accuracies stay near 85% until about 2 x 10^5 steps";
+  if (onset) {
+    const std::size_t left = leaves_plateau(*onset);
+    rep.claims.push_back({"scale.onset", text, "until about 2 x 10^5",
+                          fmt::format("training accuracy leaves the plateau: {}, {}", step_text(left), where(*onset)),
+                          left >= 50000 && left <= MARKS[1] ? "agree" : "disagree",
+                          "agree: between 5 x 10^4 and 10^6 steps"});
+  } else {
+    rep.claims.push_back({"scale.onset", text, "until about 2 x 10^5",
+                          "training accuracy still on the plateau, " + where(*any), "untested",
+                          "no size has left the plateau or reached 10^6 steps"});
+  }
+}
+
+Report report(const Options& o, const std::vector<Panel>& panels, const std::string& not_started, double wall) {
   Report rep("rfa-scale");
   std::string table =
-      "| size (n, d) | dtype | horizon | leaves the plateau | train / test / clean test at 10^5 (or "
-      "the horizon) | at the horizon |\n|---|---|---|---|---|---|\n";
+      "| size (n, d) | dtype | seeds | horizon | leaves the plateau | train / test / clean test at 10^5 | at 10^6 | "
+      "at 10^7 | at the horizon |\n|---|---|---|---|---|---|---|---|---|\n";
   for (const Panel& p : panels) {
-    const Band &a = at(p, 100000), &e = p.bands.back();
-    table +=
-        fmt::format("| ({}, {}) | {} | {} | {} | {:.1f}% / {:.1f}% / {:.1f}% | {:.1f}% / {:.1f}% / {:.1f}% |\n",
-                    p.spec.n, p.spec.d, p.spec.dtype, p.spec.steps, step_text(leaves_plateau(p)), 100 * a.train_mean,
-                    100 * a.test_mean, 100 * a.clean_mean, 100 * e.train_mean, 100 * e.test_mean, 100 * e.clean_mean);
+    auto cell = [&](std::size_t t) {
+      if (t > p.spec.steps) return std::string("not reached");
+      const Band& b = at(p, t);
+      return fmt::format("{:.1f}% / {:.1f}% / {:.1f}%", 100 * b.train_mean, 100 * b.test_mean, 100 * b.clean_mean);
+    };
+    table += fmt::format("| ({}, {}) | {} | {} | {} | {} | {} | {} | {} | {} |\n", p.spec.n, p.spec.d, p.spec.dtype,
+                         p.runs, p.spec.steps, step_text(leaves_plateau(p)), cell(MARKS[0]), cell(MARKS[1]),
+                         cell(MARKS[2]), cell(p.spec.steps));
   }
   std::string precision;
   for (std::size_t n : o.ns) {
@@ -192,39 +278,21 @@ Report report(const Options& o, const std::vector<Panel>& panels, double wall) {
           g.first == NEVER ? std::string("") : fmt::format(" before step {}", g.first),
           g.at == NEVER ? std::string("none") : std::to_string(g.at), g.over_half, g.evaluations, 100.0 / double(n));
   }
+  const std::string runs =
+      o.so_far ? fmt::format("every run as far as it has got (`--gather-so-far`: a size's horizon is the step all of "
+                             "its counted seeds reached; up to {} seed(s) per size){}",
+                             o.seeds, not_started.empty() ? "" : "; not started: " + not_started)
+               : fmt::format("{} seed(s) per size, to {} steps", o.seeds, o.steps);
   rep.section = fmt::format(
       "## Figure 2's n >> d panel at smaller sizes\n\nn/d = 50/3 as in the paper's (5000, 300), m = {}, the paper's "
-      "other settings, {} seed(s) per size, to {} steps; 'leaves the plateau' is the first evaluation step after the "
-      "jump with mean training accuracy above {:.1f}%.\n\n{}\n{}\n![the n >> d panel at several sizes](scale/scale.png)"
-      "\n\n",
-      o.m, o.seeds, o.steps, 100 * LEFT_PLATEAU, table, precision);
-  // The paper's n >> d claims, from the largest double-precision size.
-  const Panel* big = nullptr;
-  for (const Panel& p : panels)
-    if (p.spec.dtype == "f64" && (!big || p.spec.n > big->spec.n)) big = &p;
-  if (big) {
-    const Band& e = big->bands.back();
-    const std::string where =
-        fmt::format("(n, d) = ({}, {}), {} seed(s), at step {}", big->spec.n, big->spec.d, o.seeds, big->spec.steps);
-    const bool full = big->spec.steps >= 10000000;
-    rep.claims.push_back({"scale.train", "n >> d: training accuracy climbs to about 95% by 10^7 steps", "about 95%",
-                          fmt::format("{:.1f}% {}", 100 * e.train_mean, where),
-                          full ? (std::abs(e.train_mean - 0.95) <= 0.02 ? "agree" : "disagree") : "untested",
-                          full ? "agree means within 2 points; measured at a smaller size than the paper's" : "horizon short of 10^7"});
-    rep.claims.push_back({"scale.test", "n >> d: test accuracy falls to about 79% by 10^7 steps", "about 79%",
-                          fmt::format("{:.1f}% {}", 100 * e.test_mean, where),
-                          full ? (std::abs(e.test_mean - 0.79) <= 0.02 ? "agree" : "disagree") : "untested",
-                          full ? "agree means within 2 points; measured at a smaller size than the paper's" : "horizon short of 10^7"});
-    const std::size_t left = leaves_plateau(*big);
-    rep.claims.push_back(
-        {"scale.onset", "n >> d: both accuracies stay near 85% until about 2 x 10^5 steps", "until about 2 x 10^5",
-         fmt::format("training accuracy leaves the plateau: {}, {}", step_text(left), where),
-         left == NEVER ? (full ? "disagree" : "untested") : (left >= 50000 && left <= 1000000 ? "agree" : "disagree"),
-         "agree: between 5 x 10^4 and 10^6 steps"});
-  }
+      "other settings, {}; 'leaves the plateau' is the first evaluation step after the jump with mean training "
+      "accuracy above {:.1f}%.\n\n{}\n{}\n![the n >> d panel at several sizes](scale/scale.png)\n\n",
+      o.m, runs, 100 * LEFT_PLATEAU, table, precision);
+  claims(rep, panels);
   rep.summary.add("profile", o.common.profile)
       .add("seeds", o.seeds)
       .add("steps", o.steps)
+      .add("gathered_so_far", o.so_far)
       .add("wall_seconds_this_session", wall);
   return rep;
 }
@@ -246,12 +314,18 @@ int main(int argc, char** argv) {
   app.option("--steps", o.steps, "steps per run [default: by profile]", false);
   MultiRunFlags multi;
   multi.add_to(app);
+  app.flag("--gather-so-far", o.so_far,
+           "like --gather, from every run as far as it has got: a stopped run counts to its step (a size to the step "
+           "all its seeds reached), runs not started are left out and named, and a checkpoint of the same settings "
+           "from rfa-fig2 counts (its (5000, 300) panel is --n 5000)");
+  for (const char* other : {"--gather", "--list-runs", "--run-only"}) app.excludes("--gather-so-far", other);
   if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-scale", [&] {
     for (const std::string& t : o.dtypes) require_one_of("--dtypes", t, {"f32", "f64"});
     for (std::size_t n : o.ns) require_size("--n", n, 50);
     require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
     multi.apply(app);
+    multi.so_far = o.so_far;
     o.common.apply(!multi.list_runs);
     defaults(o);
     const std::vector<Setting> settings = settings_of(o);
@@ -272,11 +346,18 @@ int main(int argc, char** argv) {
     };
     auto outputs = [&] {
       std::vector<Panel> panels;
-      for (const Setting& s : settings) panels.push_back(run_setting(o, s));
+      std::string not_started;
+      for (const Setting& s : settings)
+        if (std::optional<Panel> p = run_setting(o, s))
+          panels.push_back(std::move(*p));
+        else
+          not_started += (not_started.empty() ? "" : ", ") + s.key();
+      if (panels.empty())
+        throw RunIncomplete(fmt::format("no run of this command has started in {}; nothing to gather", o.common.out));
       write_table(o, panels);
       const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const bool drawn = figure(o, panels);
-      report(o, panels, wall).write(o.common.out, "rfa-scale");
+      report(o, panels, not_started, wall).write(o.common.out, "rfa-scale");
       return drawn ? 0 : EXIT_RUN_FAILED;
     };
     return drive_runs("rfa-scale", multi, o.common, entries, train, outputs, argv);

@@ -57,6 +57,20 @@ double run_seconds(const std::string& dir) {
   return at == std::string::npos ? NAN : std::atof(text.c_str() + at + 29);
 }
 
+std::vector<Metrics> metrics_reached(const std::string& dir, const RunSpec& spec) {
+  const std::string path = dir + "/checkpoint.rfa";
+  const std::optional<Checkpoint> c = load_checkpoint(path);
+  if (!c) return {};
+  // The fingerprint is "<program> <settings>": the settings decide the run.
+  const std::size_t space = c->fingerprint.find(' ');
+  const std::string settings = space == std::string::npos ? c->fingerprint : c->fingerprint.substr(space + 1);
+  if (settings != spec.fingerprint())
+    throw CheckpointError(fmt::format("{}: this checkpoint was made with other settings than this run's\n  checkpoint: "
+                                      "{}\n  this run:   {}",
+                                      path, c->fingerprint, spec.fingerprint()));
+  return c->metrics;
+}
+
 void print_progress(const std::string& program, const std::string& label, const Progress& p) {
   fmt::print(stderr, "{}: {}{}step {}/{} ({:.1f}%), {:.0f} steps/s, {} left\n", program, label, label.empty() ? "" : ": ",
              p.step, p.total, 100.0 * double(p.step) / double(p.total), p.rate, format_duration(p.left));

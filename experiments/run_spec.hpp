@@ -82,6 +82,12 @@ std::vector<Metrics> train_in(const std::string& program, const Json& settings, 
                               const Dataset<T>& train, const Dataset<T>* test, std::vector<std::size_t> schedule,
                               const std::string& dir, const RunControl& control, RunOptions hooks = {});
 
+// A run's evaluations as far as it has got, read from dir/checkpoint.rfa without training: every one for a finished
+// run, those up to its step for a stopped one, none when it has not started. The checkpoint may come from another
+// program if its settings are `spec`'s (rfa-fig2's (5000, 300) panel is rfa-scale's n = 5000: the same run);
+// other settings throw CheckpointError naming both.
+std::vector<Metrics> metrics_reached(const std::string& dir, const RunSpec& spec);
+
 // The training time a finished run's run.json records (its last session's), or NaN when there is none.
 double run_seconds(const std::string& dir);
 

@@ -470,6 +470,65 @@ TEST_CASE("rfa-scale quick: every size in double and float, a table at the horiz
   CHECK(fs::exists(dir / "scale/500x30-f32/seed-1/metrics.csv"));
 }
 
+TEST_CASE("rfa-scale --gather-so-far: stopped runs count to their step, runs not started are named, rfa-fig2's counts") {
+  test::TempDir dir("scale-so-far");
+  const std::string args = "--profile quick --n 250,500 --seeds 2 --threads 1 --quiet --out " + dir / "s" + " ";
+  // Run 0 (250, seed 1) finishes; run 1 (250, seed 2) stops at step 1000; run 2 (500, seed 1) at 2000; run 3 never
+  // starts.
+  REQUIRE(run_program("rfa-scale", args + "--run-only 0").code == 0);
+  REQUIRE(run_program("rfa-scale", args + "--run-only 1 --stop-at 1000").code == 130);
+  REQUIRE(run_program("rfa-scale", args + "--run-only 2 --stop-at 2000").code == 130);
+  CHECK(run_program("rfa-scale", args + "--gather").code == 1);  // --gather still wants every run finished
+  const auto so_far = run_program("rfa-scale", args + "--gather-so-far");
+  REQUIRE_MESSAGE(so_far.code == 0, so_far.output);
+  const auto table = read_table(dir / "s/scale.csv");
+  REQUIRE(table.size() == 2);  // each size at its horizon only (short of 10^5)
+  // A size's horizon is the last evaluation all its counted seeds reached (a stopped run's last one at or before
+  // its stop), and its mean there is theirs.
+  const double h250 = last_row(dir / "s/250x15-f64/seed-2/metrics-so-far.csv").at(0);
+  const double h500 = last_row(dir / "s/500x30-f64/seed-1/metrics-so-far.csv").at(0);
+  CHECK(h250 > 500);
+  CHECK(h250 <= 1000);
+  CHECK(h500 > 1000);
+  CHECK(h500 <= 2000);
+  CHECK(table[0].at("setting") == "250x15-f64");
+  CHECK(num(table[0], "seeds") == 2);
+  CHECK(num(table[0], "horizon") == h250);
+  CHECK(num(table[1], "seeds") == 1);
+  CHECK(num(table[1], "horizon") == h500);
+  auto train_at = [&](const std::string& file, double step) {
+    for (const auto& row : read_table(dir / ("s/250x15-f64/" + file)))
+      if (num(row, "step") == step) return num(row, "train_acc");
+    return -1.0;
+  };
+  const double one = train_at("seed-1/metrics.csv", h250), two = train_at("seed-2/metrics-so-far.csv", h250);
+  REQUIRE(one > 0);
+  REQUIRE(two > 0);
+  CHECK(num(table[0], "train_mean") == doctest::Approx((one + two) / 2).epsilon(1e-12));
+  const std::string section = read_file(dir / "s/section.md");
+  CHECK(section.find("as far as it has got") != std::string::npos);
+  CHECK(section.find("not started") == std::string::npos);  // every size has a run
+  // A size none of whose runs started is left out and named; with none at all there is nothing to gather.
+  REQUIRE(run_program("rfa-scale", "--profile quick --n 250,1000 --seeds 2 --threads 1 --quiet --gather-so-far --out " +
+                                       dir / "s").code == 0);
+  CHECK(read_file(dir / "s/section.md").find("not started: 1000x60-f64") != std::string::npos);
+  const auto none = run_program("rfa-scale", "--profile quick --gather-so-far --out " + dir / "empty");
+  CHECK(none.code == 1);
+  CHECK(none.output.find("nothing to gather") != std::string::npos);
+  CHECK(run_program("rfa-scale", args + "--gather-so-far --gather").code == 2);
+  // rfa-fig2's quick low panel is rfa-scale's n = 1000 at the same settings: its checkpoint counts, with its numbers;
+  // a checkpoint of other settings is refused, naming both.
+  REQUIRE(run_program("rfa-fig2", "--profile quick --panels low --threads 1 --quiet --out " + dir / "fig2").code == 0);
+  const std::string scale = "--profile quick --n 1000 --seeds 1 --threads 1 --out " + dir / "from-fig2" + " ";
+  fs::create_directories(dir / "from-fig2/1000x60-f64/seed-1");
+  fs::copy_file(dir / "fig2/low/seed-1/checkpoint.rfa", dir / "from-fig2/1000x60-f64/seed-1/checkpoint.rfa");
+  REQUIRE(run_program("rfa-scale", scale + "--steps 300 --gather-so-far").code == 0);
+  CHECK(last_row(dir / "from-fig2/1000x60-f64.csv") == last_row(dir / "fig2/low.csv"));
+  const auto other = run_program("rfa-scale", scale + "--steps 400 --gather-so-far");
+  CHECK(other.code != 0);
+  CHECK(other.output.find("made with other settings") != std::string::npos);
+}
+
 TEST_CASE("rfa-grokking quick: overfitting first, grokking later, later for the smaller step, float beside double") {
   test::TempDir dir("grokking");
   run_quick("rfa-grokking", dir, "grokking");

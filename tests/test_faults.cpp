@@ -176,6 +176,18 @@ TEST_CASE("one run per output directory: a second run is refused at once, a dead
   test::wait_program(fig2);
 }
 
+TEST_CASE("rfa-scale --gather-so-far reads a run still under way, beside it") {
+  test::TempDir dir("so-far-live");
+  const std::string base = "--profile quick --n 250 --seeds 1 --steps 100000000 --threads 1 --out " + dir / "s";
+  const auto run = test::spawn_program("rfa-scale", base + " --run-only 0 --checkpoint-seconds 0.1", dir / "log");
+  REQUIRE(wait_for_checkpoint(dir / "s/250x15-f64/seed-1"));
+  const auto gathered = run_program("rfa-scale", base + " --gather-so-far");
+  CHECK_MESSAGE(gathered.code == 0, gathered.output);
+  CHECK(read_file(dir / "s/section.md").find("| (250, 15) | f64 | 1 |") != std::string::npos);
+  ::kill(run.pid, SIGTERM);
+  CHECK(test::wait_program(run) == 130);
+}
+
 TEST_CASE("a full disk: a clear error naming the file, the last checkpoint intact, and a resume with space") {
   test::TempDir dir("full");
   const StoppedRun run(dir);
