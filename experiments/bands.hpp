@@ -2,8 +2,10 @@
 // accuracies (rfa-fig2's panels, rfa-scale's sizes), and what is read off such curves.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "metrics.hpp"
@@ -11,10 +13,11 @@
 
 namespace rfa::cli {
 
-// Per evaluation step: mean, min and max over seeds of train and test accuracy, and the mean clean test accuracy.
+// Per evaluation step: mean, min and max over seeds of train and test accuracy, and the mean clean test accuracy,
+// loss, and training accuracy on the flipped labels (above 0 once some seed fits one).
 struct Band {
   double train_mean = 0, train_min = 1, train_max = 0, test_mean = 0, test_min = 1, test_max = 0, clean_mean = 0,
-         loss_mean = 0;
+         loss_mean = 0, flipped_mean = 0;
 };
 
 // One setting's runs, aggregated over the seeds (the runs share their evaluation steps).
@@ -29,7 +32,8 @@ struct Panel {
 constexpr std::size_t NEVER = static_cast<std::size_t>(-1);
 
 Panel aggregate(const std::string& key, const RunSpec& spec, const std::vector<std::vector<Metrics>>& runs);
-// step,train_mean,train_min,train_max,test_mean,test_min,test_max,test_clean_mean,loss_mean, one row per step
+// step,train_mean,train_min,train_max,test_mean,test_min,test_max,test_clean_mean,loss_mean,train_flipped_mean, one row
+// per step
 std::string bands_csv(const Panel& p);
 
 // The first evaluation step where pick(band) reaches `level` (NEVER if it does not).
@@ -46,5 +50,13 @@ std::size_t jump_step(const Panel& p);
 
 // The band at the last evaluation step at or before `step`.
 const Band& at(const Panel& p, std::size_t step);
+
+// y = c x^k fitted by least squares on log-log axes (rfa-jump's law, rfa-scale's onset against n): c, k and r^2,
+// NaN with fewer than two points or one x only; `used` is the number of points.
+struct PowerLaw {
+  double c = NAN, k = NAN, r2 = NAN;
+  std::size_t used = 0;
+};
+PowerLaw power_law(const std::vector<std::pair<double, double>>& xy);
 
 }  // namespace rfa::cli

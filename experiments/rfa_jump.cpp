@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "atomic_file.hpp"
+#include "bands.hpp"
 #include "multirun.hpp"
 #include "program.hpp"
 #include "run_lock.hpp"
@@ -92,29 +93,14 @@ Point run_point(const Options& o, double omega2, double alpha) {
   return p;
 }
 
-// log(jump) = log(c) + k log(omega/alpha) by least squares over the runs that jumped at step >= 3 (a jump at step
-// 1 or 2 says only that it came at once). Returns {c, k, r^2, points used}.
-struct Law {
-  double c = NAN, k = NAN, r2 = NAN;
-  std::size_t used = 0;
-};
+// jump = c (omega/alpha)^k over the runs that jumped at step >= 3 (a jump at step 1 or 2 says only that it came at
+// once).
+using Law = PowerLaw;
 Law fit(const std::vector<Point>& points) {
   std::vector<std::pair<double, double>> xy;
   for (const Point& p : points)
-    if (p.jumped && p.jump >= 3) xy.emplace_back(std::log(p.ratio()), std::log(double(p.jump)));
-  Law law;
-  law.used = xy.size();
-  if (xy.size() < 2) return law;
-  double mx = 0, my = 0;
-  for (auto [x, y] : xy) mx += x, my += y;
-  mx /= double(xy.size()), my /= double(xy.size());
-  double sxx = 0, sxy = 0, syy = 0;
-  for (auto [x, y] : xy) sxx += (x - mx) * (x - mx), sxy += (x - mx) * (y - my), syy += (y - my) * (y - my);
-  if (sxx == 0) return law;
-  law.k = sxy / sxx;
-  law.c = std::exp(my - law.k * mx);
-  law.r2 = syy > 0 ? sxy * sxy / (sxx * syy) : 1.0;
-  return law;
+    if (p.jumped && p.jump >= 3) xy.emplace_back(p.ratio(), double(p.jump));
+  return power_law(xy);
 }
 
 std::vector<Point> run_grid(const Options& o) {

@@ -84,10 +84,30 @@ std::vector<Metrics> run_seed(const Options& o, const Setting& s, std::size_t k)
   return train_in<T>("rfa-scale", spec, r, run_dir(o, s, spec), control);
 }
 
+// When a run starts fitting noise: once it has jumped (>= 95% of test points by their clean label) and then fitted
+// no flipped training label, its first evaluation that fits one (NEVER within its rows). More sensitive than
+// leaves_plateau: one label is enough. (Before and around the jump a few flipped labels can be fitted by chance.)
+std::size_t first_flipped_fit(const std::vector<Metrics>& rows) {
+  bool jumped = false, none_fitted = false;
+  for (const Metrics& m : rows) {
+    jumped = jumped || m.test_clean_acc >= 0.95;
+    if (!jumped) continue;
+    if (m.train_flipped_acc == 0) none_fitted = true;
+    else if (none_fitted && m.train_flipped_acc > 0) return m.step;
+  }
+  return NEVER;
+}
+
+// A size in one precision: its seeds aggregated, and the median over them of first_flipped_fit (the later of the
+// two middle ones for an even count; NEVER if that one has not).
+struct Size : Panel {
+  std::size_t first_flip = NEVER;
+};
+
 // One size in one precision over its seeds; its spec's steps are the horizon reached. Gathering so far, each seed
 // counts as far as it has got, cut to the step every counted seed reached, and seeds not started are left out
 // (nothing when none has started).
-std::optional<Panel> run_setting(const Options& o, const Setting& s) {
+std::optional<Size> run_setting(const Options& o, const Setting& s) {
   std::vector<std::vector<Metrics>> runs;
   for (std::size_t k = 0; k < o.seeds; ++k) {
     if (!o.so_far) {
@@ -104,9 +124,13 @@ std::optional<Panel> run_setting(const Options& o, const Setting& s) {
   for (auto& r : runs) r.resize(common);  // the seeds share their evaluation steps: a prefix is the same steps
   RunSpec spec = spec_for(o, s, o.common.seed);
   spec.steps = runs[0].back().step;
-  Panel p = aggregate(s.key(), spec, runs);
-  write_file_atomic(fmt::format("{}/{}.csv", o.common.out, s.key()), bands_csv(p));
-  return p;
+  Size size{aggregate(s.key(), spec, runs)};
+  std::vector<std::size_t> flips;
+  for (const auto& r : runs) flips.push_back(first_flipped_fit(r));
+  std::sort(flips.begin(), flips.end());
+  size.first_flip = flips[flips.size() / 2];
+  write_file_atomic(fmt::format("{}/{}.csv", o.common.out, s.key()), bands_csv(size));
+  return size;
 }
 
 // The step where training accuracy leaves the plateau: the first evaluation after the jump with its mean above
@@ -135,20 +159,22 @@ std::vector<std::size_t> marks_of(const Panel& p) {
 }
 
 // scale.csv: per setting, its seeds, the horizon reached, the plateau's end and the accuracies at marks_of().
-void write_table(const Options& o, const std::vector<Panel>& panels) {
-  std::string csv = "setting,n,d,dtype,seeds,horizon,leaves_plateau_at,at_step,train_mean,test_mean,test_clean_mean\n";
-  for (const Panel& p : panels)
+void write_table(const Options& o, const std::vector<Size>& panels) {
+  std::string csv =
+      "setting,n,d,dtype,seeds,horizon,first_flipped_fit_at,leaves_plateau_at,at_step,train_mean,test_mean,"
+      "test_clean_mean\n";
+  auto cell = [](std::size_t s) { return s == NEVER ? std::string() : std::to_string(s); };
+  for (const Size& p : panels)
     for (std::size_t s : marks_of(p)) {
       const Band& b = at(p, s);
-      const std::size_t left = leaves_plateau(p);
-      csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", p.key, p.spec.n, p.spec.d, p.spec.dtype, p.runs,
-                         p.spec.steps, left == NEVER ? std::string() : std::to_string(left), s, b.train_mean,
+      csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", p.key, p.spec.n, p.spec.d, p.spec.dtype, p.runs,
+                         p.spec.steps, cell(p.first_flip), cell(leaves_plateau(p)), s, b.train_mean,
                          b.test_mean, b.clean_mean);
     }
   write_file_atomic(o.common.out + "/scale.csv", csv);
 }
 
-bool figure(const Options& o, const std::vector<Panel>& panels) {
+bool figure(const Options& o, const std::vector<Size>& panels) {
   std::string plots;
   std::size_t longest = 1;
   for (std::size_t k = 0; k < panels.size(); ++k) {
@@ -185,9 +211,9 @@ struct PrecisionGap {
   double gap = NAN;
   std::size_t at = NEVER, first = NEVER, over_half = 0, evaluations = 0;
 };
-PrecisionGap precision_gap(const std::vector<Panel>& panels, std::size_t n) {
+PrecisionGap precision_gap(const std::vector<Size>& panels, std::size_t n) {
   const Panel *d = nullptr, *f = nullptr;
-  for (const Panel& p : panels)
+  for (const Size& p : panels)
     if (p.spec.n == n) (p.spec.dtype == "f32" ? f : d) = &p;
   PrecisionGap g;
   if (!d || !f) return g;
@@ -209,10 +235,10 @@ std::string where(const Panel& p) {
 
 // The paper's three n >> d claims, each from the largest double-precision size that can decide it (nothing when no
 // size ran in double).
-void claims(Report& rep, const std::vector<Panel>& panels) {
+void claims(Report& rep, const std::vector<Size>& panels) {
   auto largest = [&](auto decides) {
     const Panel* b = nullptr;
-    for (const Panel& p : panels)
+    for (const Size& p : panels)
       if (p.spec.dtype == "f64" && decides(p) && (!b || p.spec.n > b->spec.n)) b = &p;
     return b;
   };
@@ -248,20 +274,21 @@ void claims(Report& rep, const std::vector<Panel>& panels) {
   }
 }
 
-Report report(const Options& o, const std::vector<Panel>& panels, const std::string& not_started, double wall) {
+Report report(const Options& o, const std::vector<Size>& panels, const std::string& not_started, double wall) {
   Report rep("rfa-scale");
   std::string table =
-      "| size (n, d) | dtype | seeds | horizon | leaves the plateau | train / test / clean test at 10^5 | at 10^6 | "
-      "at 10^7 | at the horizon |\n|---|---|---|---|---|---|---|---|---|\n";
-  for (const Panel& p : panels) {
+      "| size (n, d) | dtype | seeds | horizon | first fits a flipped label | leaves the plateau | train / test / clean "
+      "test at 10^5 | at 10^6 | at 10^7 | at the horizon |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const Size& p : panels) {
     auto cell = [&](std::size_t t) {
       if (t > p.spec.steps) return std::string("not reached");
       const Band& b = at(p, t);
       return fmt::format("{:.1f}% / {:.1f}% / {:.1f}%", 100 * b.train_mean, 100 * b.test_mean, 100 * b.clean_mean);
     };
-    table += fmt::format("| ({}, {}) | {} | {} | {} | {} | {} | {} | {} | {} |\n", p.spec.n, p.spec.d, p.spec.dtype,
-                         p.runs, p.spec.steps, step_text(leaves_plateau(p)), cell(MARKS[0]), cell(MARKS[1]),
-                         cell(MARKS[2]), cell(p.spec.steps));
+    table += fmt::format("| ({}, {}) | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", p.spec.n, p.spec.d,
+                         p.spec.dtype, p.runs, p.spec.steps, step_text(p.first_flip),
+                         step_text(leaves_plateau(p)), cell(MARKS[0]), cell(MARKS[1]), cell(MARKS[2]),
+                         cell(p.spec.steps));
   }
   std::string precision;
   for (std::size_t n : o.ns) {
@@ -278,6 +305,22 @@ Report report(const Options& o, const std::vector<Panel>& panels, const std::str
           g.first == NEVER ? std::string("") : fmt::format(" before step {}", g.first),
           g.at == NEVER ? std::string("none") : std::to_string(g.at), g.over_half, g.evaluations, 100.0 / double(n));
   }
+  // How the onset moves with the size: the first flipped label's step against n, over the double-precision sizes
+  // that reached it (n/d fixed, so n stands for the size).
+  std::vector<std::pair<double, double>> onsets;
+  std::string onset_list;
+  for (const Size& p : panels)
+    if (p.spec.dtype == "f64" && p.first_flip != NEVER) {
+      onsets.emplace_back(double(p.spec.n), double(p.first_flip));
+      onset_list += fmt::format("{}{} at n = {}", onset_list.empty() ? "" : ", ", p.first_flip, p.spec.n);
+    }
+  const PowerLaw law = power_law(onsets);
+  const std::string onset_law =
+      onsets.size() >= 3 && std::isfinite(law.k)
+          ? fmt::format("The network first fits a flipped label (median over seeds) at step {}: by least squares on log-log axes, "
+                        "step = {:.3g} n^{:.2f} (r^2 = {:.3f}, {} sizes).\n",
+                        onset_list, law.c, law.k, law.r2, law.used)
+          : std::string();
   const std::string runs =
       o.so_far ? fmt::format("every run as far as it has got (`--gather-so-far`: a size's horizon is the step all of "
                              "its counted seeds reached; up to {} seed(s) per size){}",
@@ -285,14 +328,19 @@ Report report(const Options& o, const std::vector<Panel>& panels, const std::str
                : fmt::format("{} seed(s) per size, to {} steps", o.seeds, o.steps);
   rep.section = fmt::format(
       "## Figure 2's n >> d panel at smaller sizes\n\nn/d = 50/3 as in the paper's (5000, 300), m = {}, the paper's "
-      "other settings, {}; 'leaves the plateau' is the first evaluation step after the jump with mean training "
-      "accuracy above {:.1f}%.\n\n{}\n{}\n![the n >> d panel at several sizes](scale/scale.png)\n\n",
-      o.m, runs, 100 * LEFT_PLATEAU, table, precision);
+      "other settings, {}; 'first fits a flipped label' is the median over seeds of each run's first evaluation "
+      "that fits one once it has jumped and then fitted none, 'leaves the plateau' the first evaluation step after the jump with mean training "
+      "accuracy above {:.1f}%.\n\n{}\n{}{}\n![the n >> d panel at several sizes](scale/scale.png)\n\n",
+      o.m, runs, 100 * LEFT_PLATEAU, table, onset_law, precision);
   claims(rep, panels);
   rep.summary.add("profile", o.common.profile)
       .add("seeds", o.seeds)
       .add("steps", o.steps)
       .add("gathered_so_far", o.so_far)
+      .add("onset_law_c", law.c)
+      .add("onset_law_k", law.k)
+      .add("onset_law_r2", law.r2)
+      .add("onset_law_sizes", law.used)
       .add("wall_seconds_this_session", wall);
   return rep;
 }
@@ -345,10 +393,10 @@ int main(int argc, char** argv) {
         run_seed<double>(o, runs[i].first, runs[i].second);
     };
     auto outputs = [&] {
-      std::vector<Panel> panels;
+      std::vector<Size> panels;
       std::string not_started;
       for (const Setting& s : settings)
-        if (std::optional<Panel> p = run_setting(o, s))
+        if (std::optional<Size> p = run_setting(o, s))
           panels.push_back(std::move(*p));
         else
           not_started += (not_started.empty() ? "" : ", ") + s.key();

@@ -129,9 +129,10 @@ TEST_CASE("rfa-fig2 quick: after the jump the test accuracy sits near 1 - eta in
   run_quick("rfa-fig2", dir, "fig2", "--seeds 2");
   for (const char* panel : {"high", "low"}) {
     CAPTURE(panel);
-    // columns: step, train_mean, train_min, train_max, test_mean, test_min, test_max, test_clean_mean, loss_mean
+    // columns: step, train_mean, train_min, train_max, test_mean, test_min, test_max, test_clean_mean, loss_mean,
+    // train_flipped_mean
     const std::vector<double> end = last_row(dir / ("fig2/" + std::string(panel) + ".csv"));
-    REQUIRE(end.size() == 9);
+    REQUIRE(end.size() == 10);
     CHECK(end[0] == 300);
     CHECK(std::abs(end[4] - 0.85) <= 0.03);
     CHECK(end[7] >= 0.97);
@@ -468,6 +469,32 @@ TEST_CASE("rfa-scale quick: every size in double and float, a table at the horiz
   CHECK(section.find("At n = 500 the f32 and f64 curves") != std::string::npos);
   CHECK(fs::exists(dir / "scale/scale.png"));
   CHECK(fs::exists(dir / "scale/500x30-f32/seed-1/metrics.csv"));
+}
+
+TEST_CASE("rfa-scale's onset: each seed's first flipped label fitted after its jump, the median over the seeds") {
+  test::TempDir dir("scale-onset");
+  REQUIRE(run_program("rfa-scale", "--profile quick --n 200 --seeds 3 --steps 10000 --threads 1 --quiet --out " +
+                                       dir / "s").code == 0);
+  // Read off each run's metrics: after test_clean_acc >= 0.95 and an evaluation with no flipped label fitted, the
+  // first with one.
+  std::vector<double> firsts;
+  for (int seed = 1; seed <= 3; ++seed) {
+    bool jumped = false, none = false;
+    double first = INFINITY;
+    for (const auto& row : read_table(dir / ("s/200x12-f64/seed-" + std::to_string(seed) + "/metrics.csv"))) {
+      jumped = jumped || num(row, "test_clean_acc") >= 0.95;
+      if (!jumped) continue;
+      if (num(row, "train_flipped_acc") == 0) none = true;
+      else if (none) { first = num(row, "step"); break; }
+    }
+    firsts.push_back(first);
+  }
+  std::sort(firsts.begin(), firsts.end());
+  REQUIRE(std::isfinite(firsts[1]));  // at this size and horizon at least two seeds fit one (else the test says less)
+  CHECK(firsts[0] < firsts[1]);        // and not at the same step, so the median is not the earliest
+  const auto table = read_table(dir / "s/scale.csv");
+  REQUIRE(table.size() == 1);
+  CHECK(num(table[0], "first_flipped_fit_at") == firsts[1]);
 }
 
 TEST_CASE("rfa-scale --gather-so-far: stopped runs count to their step, runs not started are named, rfa-fig2's counts") {
