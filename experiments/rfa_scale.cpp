@@ -27,7 +27,8 @@ constexpr const char* ABOUT =
     "several seeds each, to the paper's horizon: when training accuracy leaves the 85% plateau, and train, test and "
     "clean-test accuracy at 10^5, 10^6 and 10^7 steps (or the horizon reached). With --dtypes f64,f32 every run is "
     "also made in float, and the report compares the two curves at every evaluation step. Writes scale.csv, "
-    "<size>-<dtype>.csv (mean and min-max over seeds per evaluation step), scale.png / scale.svg, summary.json, "
+    "<size>-<dtype>.csv (mean and min-max over seeds per evaluation step), onset.csv (when each size starts fitting "
+    "noise), scale.png / scale.svg, summary.json, "
     "claims.tsv and section.md in --out, and each run in --out/<size>-<dtype>/seed-<k>/. A multi-run program: "
     "--list-runs, --run-only, --gather, --jobs (and tools/slurm-submit); --gather-so-far builds the outputs from runs "
     "stopped short or still under way in --run-only tasks, each size to the step its runs reached. Stop with Ctrl-C and run the same command "
@@ -185,7 +186,14 @@ bool figure(const Options& o, const std::vector<Size>& panels) {
         fmt::arg("s", panels[k].runs == 1 ? "" : "s"));
     longest = std::max(longest, panels[k].spec.steps);
   }
-  plots.resize(plots.size() - 2);
+  // Where each size starts fitting noise, marked on its curves' colour (onset.csv: n, d, seeds, step, colour).
+  std::string onsets = "n,d,seeds,first_flipped_fit_at,colour\n";
+  for (std::size_t k = 0; k < panels.size(); ++k)
+    if (panels[k].first_flip != NEVER)
+      onsets += fmt::format("{},{},{},{},{}\n", panels[k].spec.n, panels[k].spec.d, panels[k].runs,
+                            panels[k].first_flip, k + 1);
+  write_file_atomic(o.common.out + "/onset.csv", onsets);
+  plots += "'onset.csv' using 4:(0.83):5 with points pt 9 ps 2 lc variable title 'first flipped label fitted (median)'";
   const std::string body =
       fmt::format(R"gp(set datafile separator ','
 set title "Figure 2's n >> d panel at several sizes (n/d = 50/3, m = {m}; mean over each size's seeds)"
