@@ -106,13 +106,15 @@ std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
       if (opt.finished && opt.finished(rows)) break;
     }
     if (t == total) break;
+    // --stop-at stops after the step's evaluation, if it has one: a run stopped at 10^6 keeps its 10^6 row.
+    if (opt.stop_at > 0 && t == opt.stop_at && t > start) stop();
     const double loss = trainer.step();
     if (!std::isfinite(loss))
       throw TrainingDiverged(fmt::format("training diverged at step {}: the loss is {}; try a smaller step alpha",
                                          t, loss));
     ++t;
     const auto now = clock::now();
-    if (stop_requested() || (opt.stop_at > 0 && t == opt.stop_at && t < total)) stop();
+    if (stop_requested()) stop();
     if (!opt.checkpoint.empty() && seconds(now - last_ckpt) >= opt.checkpoint_seconds) {
       save();
       last_ckpt = now;

@@ -32,7 +32,7 @@ struct RunOptions {
   double checkpoint_seconds = 60;      // how often to write it
   std::string fingerprint;             // every setting that changes the run's numbers or outputs, on one line
   double progress_seconds = 10;        // how often on_progress is called (0: never)
-  std::size_t stop_at = 0;             // if > 0: stop at this step as a signal would (checkpoint, then throw)
+  std::size_t stop_at = 0;             // if > 0: stop at this step, after its evaluation if it has one, as a signal would (checkpoint, then throw)
   bool no_steps = false;               // take no step: the checkpoint must hold the finished run (else RunIncomplete)
   // Called at each evaluation, with the trainer at that step.
   std::function<void(const Metrics&)> on_eval;
