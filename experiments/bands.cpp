@@ -34,7 +34,7 @@ std::string bands_csv(const Panel& p) {
   return csv;
 }
 
-std::size_t jump_step(const Panel& p) { return first_step(p, 0.95, [](const Band& b) { return b.clean_mean; }); }
+std::size_t jump_step(const Panel& p) { return first_step(p, LEARNED, [](const Band& b) { return b.clean_mean; }); }
 
 PowerLaw power_law(const std::vector<std::pair<double, double>>& xy) {
   PowerLaw law;

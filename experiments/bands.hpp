@@ -31,6 +31,10 @@ struct Panel {
 
 constexpr std::size_t NEVER = static_cast<std::size_t>(-1);
 
+// The jump's level: the network classifies this share of the test points by their clean label (it has learned
+// the XOR rule; the noisy-label accuracies then sit near 1 - eta).
+constexpr double LEARNED = 0.95;
+
 Panel aggregate(const std::string& key, const RunSpec& spec, const std::vector<std::vector<Metrics>>& runs);
 // step,train_mean,train_min,train_max,test_mean,test_min,test_max,test_clean_mean,loss_mean,train_flipped_mean, one row
 // per step
@@ -44,8 +48,7 @@ std::size_t first_step(const Panel& p, double level, F pick) {
   return NEVER;
 }
 
-// The jump: the first step at which >= 95% of the test points are classified by their clean label (the XOR rule
-// is learned; the accuracies on noisy labels then sit near 1 - eta).
+// The jump: the first step at which the mean clean test accuracy reaches LEARNED.
 std::size_t jump_step(const Panel& p);
 
 // The band at the last evaluation step at or before `step`.

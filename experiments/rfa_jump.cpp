@@ -30,9 +30,6 @@ constexpr const char* ABOUT =
     "claims.tsv and section.md in --out, and each run in --out/<omega2>,<alpha>/ (metrics.csv, run.json, "
     "checkpoint.rfa). Stop with Ctrl-C and run the same command again to resume.";
 
-// The jump: the first evaluation step with this share of the test points classified by their clean label.
-constexpr double LEARNED = 0.95;
-
 struct Options {
   CommonFlags common;
   std::vector<double> omega2s, alphas;

@@ -85,13 +85,13 @@ std::vector<Metrics> run_seed(const Options& o, const Setting& s, std::size_t k)
   return train_in<T>("rfa-scale", spec, r, run_dir(o, s, spec), control);
 }
 
-// When a run starts fitting noise: once it has jumped (>= 95% of test points by their clean label) and then fitted
+// When a run starts fitting noise: once it has jumped (clean test accuracy >= LEARNED) and then fitted
 // no flipped training label, its first evaluation that fits one (NEVER within its rows). More sensitive than
 // leaves_plateau: one label is enough. (Before and around the jump a few flipped labels can be fitted by chance.)
 std::size_t first_flipped_fit(const std::vector<Metrics>& rows) {
   bool jumped = false, none_fitted = false;
   for (const Metrics& m : rows) {
-    jumped = jumped || m.test_clean_acc >= 0.95;
+    jumped = jumped || m.test_clean_acc >= LEARNED;
     if (!jumped) continue;
     if (m.train_flipped_acc == 0) none_fitted = true;
     else if (none_fitted && m.train_flipped_acc > 0) return m.step;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "atomic_file.hpp"
+#include "bands.hpp"
 #include "blas.hpp"
 #include "openblas.hpp"
 #include "run.hpp"
@@ -33,11 +34,6 @@ struct Variant {
   std::string name, change;
   RunSpec spec;
 };
-
-// The jump: the first evaluation step at which the network classifies >= 95% of the test points by their clean
-// label (it has learned the XOR rule; the noisy-label accuracies then sit near 1 - eta).
-constexpr double LEARNED = 0.95;
-constexpr std::size_t NEVER = static_cast<std::size_t>(-1);
 
 struct Result {
   std::size_t jump;                   // NEVER if the rule was not learned
