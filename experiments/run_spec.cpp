@@ -72,8 +72,9 @@ std::vector<Metrics> metrics_reached(const std::string& dir, const RunSpec& spec
 }
 
 void print_progress(const std::string& program, const std::string& label, const Progress& p) {
-  fmt::print(stderr, "{}: {}{}step {}/{} ({:.1f}%), {:.0f} steps/s, {} left\n", program, label, label.empty() ? "" : ": ",
-             p.step, p.total, 100.0 * double(p.step) / double(p.total), p.rate, format_duration(p.left));
+  fmt::print(stderr, "{}: {}{}step {}/{} ({:.1f}%), {:.0f} steps/s, {} left{}\n", program, label,
+             label.empty() ? "" : ": ", p.step, p.total, 100.0 * double(p.step) / double(p.total), p.rate,
+             format_duration(p.left), p.stop_at > 0 ? fmt::format(" to the stop at step {}", p.stop_at) : "");
 }
 
 template <typename T>

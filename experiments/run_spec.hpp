@@ -91,7 +91,8 @@ std::vector<Metrics> metrics_reached(const std::string& dir, const RunSpec& spec
 // The training time a finished run's run.json records (its last session's), or NaN when there is none.
 double run_seconds(const std::string& dir);
 
-// A progress line: "<program>: <label>: step 1200/20000 (6.0%), 54 steps/s, 5m48s left".
+// A progress line: "<program>: <label>: step 1200/20000 (6.0%), 54 steps/s, 5m48s left", with " to the stop at step
+// S" after it when --stop-at ends the session before the run's end.
 void print_progress(const std::string& program, const std::string& label, const Progress& p);
 
 }  // namespace rfa::cli

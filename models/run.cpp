@@ -120,9 +120,10 @@ std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
       last_ckpt = now;
     }
     if (opt.on_progress && opt.progress_seconds > 0 && seconds(now - last_progress) >= opt.progress_seconds) {
-      Progress p{t, total, seconds(now - t0), 0, 0};
+      Progress p{t, total, seconds(now - t0), 0, 0, 0};
       p.rate = double(t - start) / std::max(p.elapsed, 1e-9);
-      p.left = double(total - t) / std::max(p.rate, 1e-9);
+      if (opt.stop_at > start && opt.stop_at < total) p.stop_at = opt.stop_at;  // the session stops there
+      p.left = double((p.stop_at > 0 ? p.stop_at : total) - t) / std::max(p.rate, 1e-9);
       opt.on_progress(p);
       last_progress = now;
     }

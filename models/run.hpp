@@ -18,12 +18,13 @@
 namespace rfa {
 
 // Where a run is, for progress lines: the rate counts only this session's steps (a resumed run's earlier steps
-// are not this process's work), and the time left follows from it.
+// are not this process's work), and the time left follows from it, counted to where this session will stop.
 struct Progress {
   std::size_t step = 0, total = 0;
   double elapsed = 0;     // seconds in this session
   double rate = 0;        // steps per second in this session
-  double left = 0;        // estimated seconds to the end
+  double left = 0;        // estimated seconds to the end, or to stop_at
+  std::size_t stop_at = 0;  // where this session stops (RunOptions::stop_at, when before the end), else 0
 };
 
 struct RunOptions {

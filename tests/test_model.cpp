@@ -257,7 +257,7 @@ TEST_CASE("a run stopped midway and resumed gives exactly the uninterrupted run'
   std::filesystem::remove(previous_checkpoint(ckpt));
 }
 
-TEST_CASE("progress after a resume: the rate and the time left come from this session's steps") {
+TEST_CASE("progress after a resume: the rate and the time left come from this session's steps, to its stop") {
   const Instance p = make_instance(40, 20, 6, 11, 0.01 / (6 * 20));
   const Dataset<double> train = make_dataset<double>(Tensor<double>(p.X), Tensor<double>(p.y), "test");
   const std::string ckpt =
@@ -267,12 +267,19 @@ TEST_CASE("progress after a resume: the rate and the time left come from this se
   opt.fingerprint = "progress";
   opt.checkpoint = ckpt;
   opt.stop_at = 3000;
-  PlainDescent<double> first(GradSource::closed, train.X, train.y, p.a, p.W, 0.1);
-  CHECK_THROWS_AS(run_training(first, train, nullptr, opt), TrainingInterrupted);
-  opt.stop_at = 0;
   opt.progress_seconds = 1e-9;  // every step
   std::vector<Progress> seen;
   opt.on_progress = [&](const Progress& pr) { seen.push_back(pr); };
+  PlainDescent<double> first(GradSource::closed, train.X, train.y, p.a, p.W, 0.1);
+  CHECK_THROWS_AS(run_training(first, train, nullptr, opt), TrainingInterrupted);
+  // a session that stops early counts the time left to its stop, not to the run's end
+  REQUIRE(seen.size() > 10);
+  for (const Progress& pr : seen) {
+    CHECK(pr.stop_at == 3000);
+    CHECK(test::close(pr.left * pr.rate, double(3000 - pr.step), 1e-9));
+  }
+  seen.clear();
+  opt.stop_at = 0;
   PlainDescent<double> second(GradSource::closed, train.X, train.y, p.a, p.W, 0.1);
   run_training(second, train, nullptr, opt);
   REQUIRE(seen.size() > 10);
@@ -282,6 +289,7 @@ TEST_CASE("progress after a resume: the rate and the time left come from this se
     // steps per second over this session's steps only (3000 were taken by the session before)
     CHECK(test::close(pr.rate * pr.elapsed, double(pr.step - 3000), 1e-9));
     CHECK(test::close(pr.left * pr.rate, double(4000 - pr.step), 1e-9));
+    CHECK(pr.stop_at == 0);
   }
   std::filesystem::remove(ckpt);
   std::filesystem::remove(previous_checkpoint(ckpt));
