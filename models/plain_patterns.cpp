@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstring>
+#include <bit>
 
 #include "blas.hpp"
 #include "blocks.hpp"
@@ -43,7 +43,16 @@ PlainPatternDescent<T>::PlainPatternDescent(GradSource source, const Tensor<T>& 
   fT_.resize(Shape::vector(N_));
   dW_.resize(Shape::matrix(M_, D_));
   loss_parts_.assign(MAX_PARTS, 0.0);
-  diff_parts_.assign(MAX_PARTS, 0);
+  if (N_ > UINT32_MAX || M_ > UINT32_MAX)
+    throw ShapeError(fmt::format("PlainPatternDescent: {} points and {} neurons; at most 2^32 - 1 of each", N_, M_));
+  diff_lists_.resize(MAX_PARTS);
+  diff_seg_.assign((X_blocks_.size() + 1) * MAX_PARTS, 0);
+  diff_start_.assign(M_ + 1, 0);
+  diff_fill_.assign(M_, 0);
+  words_ = (M_ + 63) / 64;
+  Pref_bits_.assign(N_ * words_, 0);
+  pattern_words_.assign(MAX_PARTS * words_, 0);
+  grad_rows_.resize(Shape::matrix(MAX_PARTS, D_));
   W_grouped_ = W_;
 }
 
@@ -60,17 +69,22 @@ double PlainPatternDescent<T>::forward(bool whole) {
     T* Z = Zb_.data();
     // Z_b (rows,M) = X_b (rows,D) W^T (D,M)
     blas::parallel_gemm(Trans::N, Trans::T, rows, M, D, T(1), Xb.data(), D, W_.data(), D, T(0), Z, M);
-    // f_i = sum_j a_j relu(z_ij), u_i = dL/df_i and the loss (closed form), s_ji = 1[z_ij > 0]; with `whole`,
-    // G_ij = u_i a_j s_ij written over z_ij
+    // f_i = sum_j a_j relu(z_ij), u_i = dL/df_i and the loss (closed form); with `whole`, s_ji = 1[z_ij > 0] and
+    // G_ij = u_i a_j s_ij written over z_ij; otherwise only the entries where s_ji differs from the reference.
     std::fill(loss_parts_.begin(), loss_parts_.end(), 0.0);
+    for (std::size_t p = 0; p < MAX_PARTS; ++p) diff_seg_[b * MAX_PARTS + p] = diff_lists_[p].size();
     for_row_parts(rows, [&](std::size_t part, std::size_t r0, std::size_t r1) {
       double l = 0;
       for (std::size_t r = r0; r < r1; ++r) {
         const std::size_t i = i0 + r;
         T* z = Z + r * M;
         fT_[i] = kernels::relu_dot(z, this->a_.data(), M);
-        std::uint8_t* si = S_.data() + i * M;
-        for (std::size_t j = 0; j < M; ++j) si[j] = z[j] > T(0);
+        if (whole) {
+          std::uint8_t* si = S_.data() + i * M;
+          for (std::size_t j = 0; j < M; ++j) si[j] = z[j] > T(0);
+        } else {
+          record_differences(i, z, pattern_words_.data() + part * words_, diff_lists_[part]);
+        }
         if (!closed) continue;
         const LogisticTerm<T> term = logistic_term(fT_[i], y[i]);
         l += term.loss;
@@ -86,6 +100,7 @@ double PlainPatternDescent<T>::forward(bool whole) {
                           D);
     i0 += rows;
   }
+  for (std::size_t p = 0; p < MAX_PARTS; ++p) diff_seg_[X_blocks_.size() * MAX_PARTS + p] = diff_lists_[p].size();
   if (closed) return N ? loss / double(N) : 0.0;
   // The tape: u = dL/df with the loss recorded on f; a whole step then forms dW = G^T X from the patterns.
   tape_.clear();
@@ -109,14 +124,27 @@ double PlainPatternDescent<T>::forward(bool whole) {
   return double(l.value().item());
 }
 
+// Point i's entries that differ from their neurons' references, appended in order of neuron: 1[z_ij > 0] against
+// the reference's entry (i, j), 64 neurons to a word (`s`, words_ words, is the worker's scratch row).
+template <typename T>
+void PlainPatternDescent<T>::record_differences(std::size_t i, const T* z, std::uint64_t* s,
+                                                std::vector<Difference>& out) const {
+  const std::uint64_t* p = Pref_bits_.data() + i * words_;
+  kernels::positive_bits(z, s, M_);
+  for (std::size_t w = 0; w < words_; ++w)
+    for (std::uint64_t x = s[w] ^ p[w]; x != 0; x &= x - 1)
+      out.push_back({std::uint32_t(i), std::uint32_t(64 * w + std::size_t(std::countr_zero(x)))});
+}
+
 template <typename T>
 void PlainPatternDescent<T>::regroup(const Tensor<T>& W_now) {
   const std::size_t N = N_, M = M_;
-  // S is by point (N,M); the step wants each point's reference entries (N,M) too.
+  // S is by point (N,M); a shared step wants each point's reference entries too, as bits (N, words_).
   grouper_.group(S_.data(), M, N, GROUPING_DIFF_COST, groups_, 1, M);
-  Pref_.resize(N * M);
+  std::fill(Pref_bits_.begin(), Pref_bits_.end(), 0);
   for (std::size_t i = 0; i < N; ++i)
-    for (std::size_t j = 0; j < M; ++j) Pref_[i * M + j] = groups_.P[groups_.ref_of[j] * N + i];
+    for (std::size_t j = 0; j < M; ++j)
+      if (groups_.P[groups_.ref_of[j] * N + i]) Pref_bits_[i * words_ + j / 64] |= std::uint64_t(1) << (j % 64);
   W_grouped_ = W_now;
   ++stats_.regroupings;
 }
@@ -138,46 +166,44 @@ void PlainPatternDescent<T>::shared_backward_step() {
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t k = 0; k < N; ++k) Pu_[r * N + k] = groups_.P[r * N + k] ? u[k] : T(0);
   blas::parallel_gemm(Trans::N, Trans::N, R, D, N, T(1), Pu_.data(), N, X, D, T(0), Y_.data(), D);
-  // w_j -= alpha a_j (y_r(j) + sum over differing k of (s_jk - p_r(j)k) u_k x_k), each neuron summed in order of k;
-  // the sums in dW, neurons split over the workers
-  std::fill(diff_parts_.begin(), diff_parts_.end(), 0);
+  // The differing entries by neuron, each neuron's in order of point k: the forward pass recorded them block by
+  // block, each block's rows split into parts, so reading the parts block by block visits the points in order.
+  std::fill(diff_start_.begin(), diff_start_.end(), 0);
+  const std::size_t blocks = X_blocks_.size();
+  std::uint64_t diffs = 0;
+  for (std::size_t p = 0; p < MAX_PARTS; ++p) {
+    for (const Difference& e : diff_lists_[p]) ++diff_start_[e.j + 1];
+    diffs += diff_lists_[p].size();
+  }
+  for (std::size_t j = 0; j < M; ++j) diff_start_[j + 1] += diff_start_[j];
+  diff_points_.resize(diffs);
+  std::copy(diff_start_.begin(), diff_start_.end() - 1, diff_fill_.begin());
+  for (std::size_t b = 0; b < blocks; ++b)
+    for (std::size_t p = 0; p < MAX_PARTS; ++p)
+      for (std::size_t e = diff_seg_[b * MAX_PARTS + p]; e < diff_seg_[(b + 1) * MAX_PARTS + p]; ++e) {
+        const Difference& d = diff_lists_[p][e];
+        diff_points_[diff_fill_[d.j]++] = d.k;
+      }
+  for (auto& list : diff_lists_) list.clear();
+  // w_j -= alpha a_j (y_r(j) + sum over differing k of (s_jk - p_r(j)k) u_k x_k), the sum formed in a buffer per
+  // worker in order of k; neurons split over the workers
   for_row_parts(M, [&](std::size_t part, std::size_t j0, std::size_t j1) {
+    T* g = grad_rows_.data() + part * D;
     for (std::size_t j = j0; j < j1; ++j) {
       const std::size_t r = groups_.ref_of[j];
-      std::copy(Y_.data() + r * D, Y_.data() + (r + 1) * D, dW_.data() + j * D);
-    }
-    std::uint64_t diffs = 0;
-    for (std::size_t k = 0; k < N; ++k) {
-      const std::uint8_t* s = S_.data() + k * M;
-      const std::uint8_t* p = Pref_.data() + k * M;
-      const T* x = X + k * D;
-      for (std::size_t j8 = j0; j8 < j1; j8 += 8) {
-        const std::size_t end = std::min(j1, j8 + 8);
-        if (end - j8 == 8) {  // eight neurons compared at once: most agree with their reference
-          std::uint64_t a8, b8;
-          std::memcpy(&a8, s + j8, 8);
-          std::memcpy(&b8, p + j8, 8);
-          if (a8 == b8) continue;
-        }
-        for (std::size_t j = j8; j < end; ++j) {
-          if (s[j] == p[j]) continue;
-          const T c = s[j] ? u[k] : -u[k];
-          T* g = dW_.data() + j * D;
-          for (std::size_t e = 0; e < D; ++e) g[e] += c * x[e];
-          ++diffs;
-        }
+      std::copy(Y_.data() + r * D, Y_.data() + (r + 1) * D, g);
+      for (std::size_t e = diff_start_[j]; e < diff_start_[j + 1]; ++e) {
+        const std::size_t k = diff_points_[e];
+        const bool p = (Pref_bits_[k * words_ + j / 64] >> (j % 64)) & 1;
+        const T c = p ? -u[k] : u[k];  // s_jk - p_r(j)k is -1 where the reference has a 1
+        const T* x = X + k * D;
+        for (std::size_t q = 0; q < D; ++q) g[q] += c * x[q];
       }
-    }
-    for (std::size_t j = j0; j < j1; ++j) {
       const T step = -alpha_ * this->a_[j];
-      const T* g = dW_.data() + j * D;
       T* w = W_.data() + j * D;
-      for (std::size_t e = 0; e < D; ++e) w[e] += step * g[e];
+      for (std::size_t q = 0; q < D; ++q) w[q] += step * g[q];
     }
-    diff_parts_[part] = diffs;
   });
-  std::uint64_t diffs = 0;
-  for (std::uint64_t d : diff_parts_) diffs += d;
   stats_.references += R;
   stats_.differences += diffs;
   next_ =

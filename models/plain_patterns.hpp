@@ -9,6 +9,9 @@
 // one product of R rows (2 N R D flops) plus D multiply-adds per differing entry. The forward product stays whole,
 // so a step costs a little more than half the plain one when the patterns group well.
 //
+// A shared step's forward pass writes no patterns: it compares each point's pattern bits (64 neurons to a word)
+// with its references' and lists the differing entries, which the backward pass then takes neuron by neuron.
+//
 // Exact algebra: the trajectory differs from the plain one only by rounding (tests compare them). The rows are
 // processed in blocks that stay in cache, as in the plain step (blocks.hpp): a block's pre-activations give f, u and
 // the block's columns of the patterns S, and, in a whole step, the block's share of G^T X. Whether a step shares is
@@ -60,6 +63,10 @@ class PlainPatternDescent final : public Trainer<T> {
   double forward(bool whole);  // f, u, the loss and the patterns S, block by block; with `whole`, also dW = G^T X
   void regroup(const Tensor<T>& W_now);  // references from the current patterns S, which W_now gave
   bool pays(std::uint64_t differing) const;
+  struct Difference {
+    std::uint32_t k, j;  // point, neuron
+  };
+  void record_differences(std::size_t i, const T* z, std::uint64_t* s, std::vector<Difference>& out) const;
   void shared_backward_step();           // W -= alpha dW, dW formed from the references and the differing entries
   void patterns_of(const Tensor<T>& W);  // S from W alone (after a load)
 
@@ -70,7 +77,8 @@ class PlainPatternDescent final : public Trainer<T> {
   std::vector<Tensor<T>> X_blocks_;
   Tensor<T> Zb_;                    // (B,M): a block's pre-activations, then its share of G
   std::vector<std::uint8_t> S_;     // (N,M): 1[z_ij > 0], by point
-  std::vector<std::uint8_t> Pref_;  // (N,M): entry (i, j) of neuron j's reference pattern
+  std::size_t words_;                   // ceil(M / 64): a row of M pattern bits
+  std::vector<std::uint64_t> Pref_bits_;  // (N,words_): bit j of row i is entry (i, j) of neuron j's reference
   PatternGrouper grouper_;
   PatternGroups groups_;  // the reference patterns P (R,N) and each neuron's reference
   std::uint64_t steps_ = 0;
@@ -78,8 +86,15 @@ class PlainPatternDescent final : public Trainer<T> {
   Next next_ = whole_next;  // what the next step does (unless it is a REFRESH step, which regroups)
   Tensor<T> u_, fT_;        // (N): dL/df, and f in T
   Tensor<T> Pu_, Y_, dW_;   // (R,N) P .* u; (R,D) Pu X; (M,D) for whole steps
+  Tensor<T> grad_rows_;     // (MAX_PARTS,D): a shared step's row of dW, one per worker
   std::vector<double> loss_parts_;
-  std::vector<std::uint64_t> diff_parts_;
+  // A shared step's differing entries: recorded by the forward pass, one list per part of the rows, with where each
+  // block's entries start (diff_seg_, (blocks + 1) x MAX_PARTS); then by neuron: the points of neuron j's are
+  // diff_points_[diff_start_[j] .. diff_start_[j + 1]).
+  std::vector<std::vector<Difference>> diff_lists_;
+  std::vector<std::size_t> diff_seg_, diff_start_, diff_fill_;
+  std::vector<std::uint32_t> diff_points_;
+  std::vector<std::uint64_t> pattern_words_;  // (MAX_PARTS,words_): a point's pattern bits, one row per worker
   Tape<T> tape_;
   PlainPatternStats stats_;
 };

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "cache.hpp"
@@ -81,6 +82,32 @@ TEST_CASE_TEMPLATE("every kernel variant returns the SSE2 variant's bits, and th
       CHECK(outs[0].fresh[j] == g);
       CHECK(outs[0].added[j] == base[j] + g);
       CHECK(outs[0].from[j] == base[j] + g);
+    }
+  }
+}
+
+TEST_CASE_TEMPLATE("positive_bits: every variant gives 1[a_j > 0] bit by bit, 64 to a word, the unused bits 0", T, float,
+                   double) {
+  IsaScope scope;
+  // Lengths around the vector widths and the word, with tails in the register and in the word.
+  for (std::size_t n : {1u, 3u, 4u, 7u, 8u, 16u, 17u, 63u, 64u, 65u, 100u, 128u, 400u, 401u}) {
+    CAPTURE(n);
+    std::vector<T> a = values<T>(n, 5 + n);
+    // The kink and what is not positive: 0, -0 and NaN are inactive (relu'(0) = 0), the smallest positive is active.
+    for (std::size_t j = 0; j < n; j += 5) a[j] = j % 4 == 0 ? T(0) : T(-0.0);
+    for (std::size_t j = 2; j < n; j += 11) a[j] = std::numeric_limits<T>::quiet_NaN();
+    for (std::size_t j = 3; j < n; j += 13) a[j] = std::numeric_limits<T>::denorm_min();
+    const std::size_t words = (n + 63) / 64;
+    for (Isa i : runnable()) {
+      CAPTURE(to_string(i));
+      set_isa(i);
+      std::vector<std::uint64_t> bits(words + 1, ~std::uint64_t(0));  // garbage in, and a guard word after
+      kernels::positive_bits(a.data(), bits.data(), n);
+      for (std::size_t j = 0; j < 64 * words; ++j) {
+        CAPTURE(j);
+        CHECK(((bits[j / 64] >> (j % 64)) & 1) == (j < n && a[j] > T(0) ? 1u : 0u));
+      }
+      CHECK(bits[words] == ~std::uint64_t(0));
     }
   }
 }

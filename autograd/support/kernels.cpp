@@ -1,5 +1,8 @@
 #include "kernels.hpp"
 
+#include <immintrin.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -111,6 +114,46 @@ template <std::size_t B, typename T>
 RFA_INLINE void relu_outer_row_impl(Width<B> w, T* d, const T* a, T dy, const T* x, std::size_t n, bool fresh) {
   relu_outer_impl(w, d, fresh ? nullptr : d, a, dy, x, n);
 }
+
+// The sign bits of a comparison's lanes (all ones or all zeros), lane k in bit k: one instruction per register,
+// where the compiler otherwise keeps one scalar comparison per entry for baseline x86-64. Each is compiled for the
+// instruction set its width needs (not forced inline: GCC compiles the impl templates on their own first, without
+// the variant's instruction set, and refuses to force these into them; it inlines them into the variant).
+RFA_INLINE std::uint64_t lane_bits(const L16& m) { return unsigned(_mm_movemask_pd(reinterpret_cast<__m128d>(m))); }
+RFA_INLINE std::uint64_t lane_bits(const I16& m) { return unsigned(_mm_movemask_ps(reinterpret_cast<__m128>(m))); }
+RFA_TARGET_AVX2 inline std::uint64_t lane_bits(const L32& m) {
+  return unsigned(_mm256_movemask_pd(reinterpret_cast<__m256d>(m)));
+}
+RFA_TARGET_AVX2 inline std::uint64_t lane_bits(const I32& m) {
+  return unsigned(_mm256_movemask_ps(reinterpret_cast<__m256>(m)));
+}
+RFA_TARGET_AVX512 inline std::uint64_t lane_bits(const L64& m) {
+  return _mm512_movepi64_mask(reinterpret_cast<__m512i>(m));
+}
+RFA_TARGET_AVX512 inline std::uint64_t lane_bits(const I64& m) {
+  return _mm512_movepi32_mask(reinterpret_cast<__m512i>(m));
+}
+
+// 64 entries to a word: a register's lanes (a power of two that divides 64) at a time, then the tail one by one.
+template <std::size_t B, typename T>
+RFA_INLINE void positive_bits_impl(Width<B>, const T* a, std::uint64_t* bits, std::size_t n) {
+  using V = typename VecOf<T, B>::type;
+  using M = typename VecOf<T, B>::mask;
+  constexpr std::size_t W = B / sizeof(T);
+  for (std::size_t j0 = 0; j0 < n; j0 += 64) {
+    const std::size_t j1 = std::min(n, j0 + 64);
+    std::uint64_t word = 0;
+    std::size_t j = j0;
+    for (; j + W <= j1; j += W) {
+      V va;
+      load(va, a + j);
+      const M m = va > 0;
+      word |= lane_bits(m) << (j - j0);
+    }
+    for (; j < j1; ++j) word |= std::uint64_t(a[j] > T(0)) << (j - j0);
+    bits[j0 / 64] = word;
+  }
+}
 }  // namespace
 
 RFA_KERNEL(double, relu_dot, (const double* a, const double* x, std::size_t n), (a, x, n), relu_dot_impl)
@@ -126,5 +169,8 @@ RFA_KERNEL(void, relu_outer_row,
            (d, base, a, dy, x, n), relu_outer_impl)
 RFA_KERNEL(void, relu_outer_row, (float* d, const float* base, const float* a, float dy, const float* x, std::size_t n),
            (d, base, a, dy, x, n), relu_outer_impl)
+
+RFA_KERNEL(void, positive_bits, (const double* a, std::uint64_t* bits, std::size_t n), (a, bits, n), positive_bits_impl)
+RFA_KERNEL(void, positive_bits, (const float* a, std::uint64_t* bits, std::size_t n), (a, bits, n), positive_bits_impl)
 
 }  // namespace rfa::kernels

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace rfa::kernels {
 
@@ -20,5 +21,10 @@ void relu_outer_row(float* d, const float* a, float dy, const float* x, std::siz
 // d_j = base_j + dy * x_j * 1[a_j > 0] over j < n (d and base distinct): an update written to a new buffer
 void relu_outer_row(double* d, const double* base, const double* a, double dy, const double* x, std::size_t n);
 void relu_outer_row(float* d, const float* base, const float* a, float dy, const float* x, std::size_t n);
+
+// Bit j % 64 of bits[j / 64] = 1[a_j > 0] over j < n, the last word's unused bits 0: a row of activation patterns
+// (relu'(0) = 0: an entry at 0 is inactive, as are -0 and NaN)
+void positive_bits(const double* a, std::uint64_t* bits, std::size_t n);
+void positive_bits(const float* a, std::uint64_t* bits, std::size_t n);
 
 }  // namespace rfa::kernels
