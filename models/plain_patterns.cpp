@@ -165,7 +165,10 @@ void PlainPatternDescent<T>::shared_backward_step() {
   Y_.resize(Shape::matrix(R, D));
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t k = 0; k < N; ++k) Pu_[r * N + k] = groups_.P[r * N + k] ? u[k] : T(0);
-  blas::parallel_gemm(Trans::N, Trans::N, R, D, N, T(1), Pu_.data(), N, X, D, T(0), Y_.data(), D);
+  // split by columns over the workers: R is a handful of rows, too few to split (each part still reads all of P u)
+  for_row_parts(D, [&](std::size_t, std::size_t c0, std::size_t c1) {
+    blas::gemm(Trans::N, Trans::N, R, c1 - c0, N, T(1), Pu_.data(), N, X + c0, D, T(0), Y_.data() + c0, D);
+  });
   // The differing entries by neuron, each neuron's in order of point k: the forward pass recorded them block by
   // block, each block's rows split into parts, so reading the parts block by block visits the points in order.
   std::fill(diff_start_.begin(), diff_start_.end(), 0);
