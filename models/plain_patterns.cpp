@@ -19,9 +19,10 @@ using blas::Trans;
 
 namespace {
 // Grouping weighs a differing entry at 2 rows of a shared product (as in patterns.cpp). A step shares its backward
-// product when R + DIFF_COST * (differing entries) / N rows, the last ones fetched from memory one at a time, come
-// to at most half of the M rows of the whole product.
-constexpr std::uint64_t GROUPING_DIFF_COST = 2, DIFF_COST = 4;
+// product when R + PLAIN_DIFF_COST * (differing entries) / N rows, the last ones fetched from memory one at a time,
+// come to at most half of the M rows of the whole product. (Names distinct from patterns.cpp's: the sanitizer build
+// compiles files together, tools/test.)
+constexpr std::uint64_t PLAIN_GROUPING_DIFF_COST = 2, PLAIN_DIFF_COST = 4;
 }  // namespace
 
 template <typename T>
@@ -140,7 +141,7 @@ template <typename T>
 void PlainPatternDescent<T>::regroup(const Tensor<T>& W_now) {
   const std::size_t N = N_, M = M_;
   // S is by point (N,M); a shared step wants each point's reference entries too, as bits (N, words_).
-  grouper_.group(S_.data(), M, N, GROUPING_DIFF_COST, groups_, 1, M);
+  grouper_.group(S_.data(), M, N, PLAIN_GROUPING_DIFF_COST, groups_, 1, M);
   std::fill(Pref_bits_.begin(), Pref_bits_.end(), 0);
   for (std::size_t i = 0; i < N; ++i)
     for (std::size_t j = 0; j < M; ++j)
@@ -149,10 +150,10 @@ void PlainPatternDescent<T>::regroup(const Tensor<T>& W_now) {
   ++stats_.regroupings;
 }
 
-// Sharing pays when R + DIFF_COST * differing / N rows are at most half of the whole product's M rows.
+// Sharing pays when R + PLAIN_DIFF_COST * differing / N rows are at most half of the whole product's M rows.
 template <typename T>
 bool PlainPatternDescent<T>::pays(std::uint64_t differing) const {
-  return 2 * (groups_.references() * N_ + DIFF_COST * differing) <= M_ * N_;
+  return 2 * (groups_.references() * N_ + PLAIN_DIFF_COST * differing) <= M_ * N_;
 }
 
 template <typename T>
