@@ -20,7 +20,9 @@ void CommonFlags::add_to(Args& app, const std::string& default_out, const std::s
              false);
   app.option("--checkpoint-seconds", control.checkpoint_seconds, "seconds between checkpoints of each run");
   app.option("--stop-at", control.stop_at,
-             "stop each run at this step (after its evaluation, if it has one) as Ctrl-C would (checkpoint, exit code 130); run again to continue", false);
+             "stop each run at this step (after its evaluation, if it has one) as Ctrl-C would (checkpoint, exit "
+             "code 130); run again to continue",
+             false);
   app.flag("--quiet", control.quiet, "no progress lines");
 }
 

@@ -56,7 +56,9 @@ std::optional<int> parse_train_settings(int argc, char** argv, TrainSettings& s)
   app.option("--x-test", s.x_test, "test inputs (K, D) from a .npy file", false);
   app.option("--y-test", s.y_test, "test labels (K) from a .npy file", false);
   app.option("--stop-at", s.stop_at,
-                 "stop at this step (after its evaluation, if it has one) as Ctrl-C would (checkpoint, exit code 130); run again without it to continue", false);
+             "stop at this step (after its evaluation, if it has one) as Ctrl-C would (checkpoint, exit code 130); "
+             "run again without it to continue",
+             false);
   app.flag("--quiet", s.quiet, "print only the final summary");
   app.needs("--x", "--y").needs("--y", "--x").needs("--x-test", "--y-test").needs("--x-test", "--x");
   app.needs("--y-test", "--x-test");

@@ -63,6 +63,9 @@ std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
     }
   }
   const std::size_t start = t;
+  // Where this session stops early (--stop-at, after that step's evaluation), or 0: a stop at or before the resumed
+  // step, or at the end, is no stop.
+  const std::size_t stop_at = opt.stop_at > start && opt.stop_at < total ? opt.stop_at : 0;
   EvalWork<T> work;
   auto next_eval = std::lower_bound(opt.schedule.begin(), opt.schedule.end(), t);
   if (!rows.empty() && next_eval != opt.schedule.end() && *next_eval == t && rows.back().step == t) ++next_eval;
@@ -107,7 +110,7 @@ std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
     }
     if (t == total) break;
     // --stop-at stops after the step's evaluation, if it has one: a run stopped at 10^6 keeps its 10^6 row.
-    if (opt.stop_at > 0 && t == opt.stop_at && t > start) stop();
+    if (stop_at > 0 && t == stop_at) stop();
     const double loss = trainer.step();
     if (!std::isfinite(loss))
       throw TrainingDiverged(fmt::format("training diverged at step {}: the loss is {}; try a smaller step alpha",
@@ -120,10 +123,9 @@ std::vector<Metrics> run_training(Trainer<T>& trainer, const Dataset<T>& train,
       last_ckpt = now;
     }
     if (opt.on_progress && opt.progress_seconds > 0 && seconds(now - last_progress) >= opt.progress_seconds) {
-      Progress p{t, total, seconds(now - t0), 0, 0, 0};
+      Progress p{t, total, seconds(now - t0), 0, 0, stop_at};
       p.rate = double(t - start) / std::max(p.elapsed, 1e-9);
-      if (opt.stop_at > start && opt.stop_at < total) p.stop_at = opt.stop_at;  // the session stops there
-      p.left = double((p.stop_at > 0 ? p.stop_at : total) - t) / std::max(p.rate, 1e-9);
+      p.left = double((stop_at > 0 ? stop_at : total) - t) / std::max(p.rate, 1e-9);
       opt.on_progress(p);
       last_progress = now;
     }
