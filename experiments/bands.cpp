@@ -24,6 +24,14 @@ Panel aggregate(const std::string& key, const RunSpec& spec, const std::vector<s
   return p;
 }
 
+Panel aggregate_reached(const std::string& key, RunSpec spec, std::vector<std::vector<Metrics>>& runs) {
+  std::size_t common = runs[0].size();
+  for (const auto& r : runs) common = std::min(common, r.size());
+  for (auto& r : runs) r.resize(common);
+  spec.steps = runs[0].back().step;
+  return aggregate(key, spec, runs);
+}
+
 std::string bands_csv(const Panel& p) {
   std::string csv = "step,train_mean,train_min,train_max,test_mean,test_min,test_max,test_clean_mean,loss_mean,train_flipped_mean\n";
   for (std::size_t e = 0; e < p.steps.size(); ++e) {
@@ -35,6 +43,17 @@ std::string bands_csv(const Panel& p) {
 }
 
 std::size_t jump_step(const Panel& p) { return first_step(p, LEARNED, [](const Band& b) { return b.clean_mean; }); }
+
+std::size_t first_flipped_fit(const std::vector<Metrics>& rows) {
+  bool jumped = false, none_fitted = false;
+  for (const Metrics& m : rows) {
+    jumped = jumped || m.test_clean_acc >= LEARNED;
+    if (!jumped) continue;
+    if (m.train_flipped_acc == 0) none_fitted = true;
+    else if (none_fitted && m.train_flipped_acc > 0) return m.step;
+  }
+  return NEVER;
+}
 
 PowerLaw power_law(const std::vector<std::pair<double, double>>& xy) {
   PowerLaw law;

@@ -36,6 +36,10 @@ constexpr std::size_t NEVER = static_cast<std::size_t>(-1);
 constexpr double LEARNED = 0.95;
 
 Panel aggregate(const std::string& key, const RunSpec& spec, const std::vector<std::vector<Metrics>>& runs);
+// Runs gathered as far as each has got (--gather-so-far; runs not empty, none empty): cut, in place, to the
+// evaluations all of them reached (they share their evaluation steps, so a prefix is the same steps) and
+// aggregated; the panel's spec.steps is the step they reached, its horizon.
+Panel aggregate_reached(const std::string& key, RunSpec spec, std::vector<std::vector<Metrics>>& runs);
 // step,train_mean,train_min,train_max,test_mean,test_min,test_max,test_clean_mean,loss_mean,train_flipped_mean, one row
 // per step
 std::string bands_csv(const Panel& p);
@@ -50,6 +54,11 @@ std::size_t first_step(const Panel& p, double level, F pick) {
 
 // The jump: the first step at which the mean clean test accuracy reaches LEARNED.
 std::size_t jump_step(const Panel& p);
+
+// When a run starts fitting noise: once it has jumped (clean test accuracy >= LEARNED) and then fitted no flipped
+// training label, its first evaluation that fits one (NEVER within its rows). More sensitive than a level of
+// training accuracy: one label is enough. (Before and around the jump a few flipped labels can be fitted by chance.)
+std::size_t first_flipped_fit(const std::vector<Metrics>& rows);
 
 // The band at the last evaluation step at or before `step`.
 const Band& at(const Panel& p, std::size_t step);

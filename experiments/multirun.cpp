@@ -21,6 +21,11 @@ void MultiRunFlags::add_to(Args& app) {
   app.option("--jobs", jobs, "train this many runs at once, each in its own process with threads/jobs threads");
 }
 
+void MultiRunFlags::add_so_far(Args& app, const std::string& how) {
+  app.flag("--gather-so-far", so_far, "like --gather, from every run as far as it has got: " + how);
+  for (const char* other : {"--gather", "--list-runs", "--run-only"}) app.excludes("--gather-so-far", other);
+}
+
 void MultiRunFlags::apply(const Args& app) {
   run_only_given = app.given("--run-only");
   require_at_least("--jobs", jobs, 1);

@@ -4,8 +4,8 @@
 //   --run-only I    trains run I alone in its directory (resumable; a finished run is a no-op)
 //   --gather        builds the program's outputs from the finished runs without training, and names every run
 //                   that is missing or unfinished
-//   (so_far)        the same from every run as far as it has got, for programs whose outputs read stopped runs
-//                   (rfa-scale's --gather-so-far)
+//   --gather-so-far the same from every run as far as it has got, for programs whose outputs read stopped runs
+//                   (rfa-fig2, rfa-scale: add_so_far)
 //   (neither)       trains every run, then gathers (the program's outputs are the same as after --gather);
 //                   --jobs N trains N runs at once, each in a child process with threads / N threads
 // A run's directory holds its checkpoint, metrics.csv and run.json; run.json appears when the run has finished.
@@ -32,6 +32,8 @@ struct MultiRunFlags {
   bool run_only_given = false;
   int jobs = 1;
   void add_to(Args& app);
+  // Offers --gather-so-far (into so_far); `how` ends its help, saying how the program counts a stopped run.
+  void add_so_far(Args& app, const std::string& how);
   // Checks the values once parsed (run_only_given from app.given("--run-only")). Throws UsageError.
   void apply(const Args& app);
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -28,14 +29,21 @@ constexpr const char* ABOUT =
     "300); m = 400, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, omega_init^2 = 0.01/(m d), "
     "alpha = 0.1, 6000 test points. Writes, in --out: <panel>/seed-<k>/ (metrics.csv, run.json, checkpoint.rfa) for "
     "every run, high.csv and low.csv (mean and min-max over seeds at each evaluation step), summary.json, "
-    "claims.tsv, section.md and fig2.png / fig2.svg. The (300, 5000) panel trains in row space with shared "
-    "activation patterns (exact, see README). Long runs print progress with the time left; stop with Ctrl-C and run "
-    "the same command again to resume.";
+    "claims.tsv, section.md and fig2.png / fig2.svg (with the paper's values at 10^7 marked when the horizon is "
+    "10^7). The (300, 5000) panel trains in row space with shared activation patterns (exact, see README). Long "
+    "runs print progress with the time left; stop with Ctrl-C and run the same command again to resume, or build "
+    "the outputs from the runs so far with --gather-so-far.";
 
 struct Options {
   CommonFlags common;
   std::string panels = "both";
   std::size_t seeds = 1, steps = 0, per_decade = 20;
+  bool so_far = false;  // --gather-so-far (MultiRunFlags::so_far): every run as far as it has got
+};
+
+// A panel over its seeds, and each seed's first flipped training label fitted (first_flipped_fit).
+struct Fig2Panel : Panel {
+  std::vector<std::size_t> first_flips;
 };
 
 RunSpec spec_for(const Options& o, const std::string& key, std::uint64_t seed) {
@@ -71,12 +79,24 @@ std::vector<Metrics> run_seed(const Options& o, const std::string& key, std::siz
   return rows;
 }
 
-// The panel's runs over the seeds (read from their directories), aggregated, and <out>/<panel>.csv.
+// The panel's runs over the seeds (read from their directories), aggregated, and <out>/<panel>.csv. Gathering so
+// far, each seed counts as far as it has got, cut to the step every counted seed reached (the panel's horizon), and
+// seeds not started are left out (nothing when none has started).
 template <typename T>
-Panel run_panel(const Options& o, const std::string& key) {
+std::optional<Fig2Panel> run_panel(const Options& o, const std::string& key) {
   std::vector<std::vector<Metrics>> runs;
-  for (std::size_t k = 0; k < o.seeds; ++k) runs.push_back(run_seed<T>(o, key, k));
-  Panel p = aggregate(key, spec_for(o, key, o.common.seed + o.seeds - 1), runs);
+  for (std::size_t k = 0; k < o.seeds; ++k) {
+    if (!o.so_far) {
+      runs.push_back(run_seed<T>(o, key, k));
+      continue;
+    }
+    const RunSpec spec = spec_for(o, key, o.common.seed + k);
+    std::vector<Metrics> rows = metrics_reached(o.common.out + "/" + run_dir(key, spec), spec);
+    if (!rows.empty()) runs.push_back(std::move(rows));
+  }
+  if (runs.empty()) return std::nullopt;
+  Fig2Panel p{aggregate_reached(key, spec_for(o, key, o.common.seed + o.seeds - 1), runs), {}};
+  for (const auto& r : runs) p.first_flips.push_back(first_flipped_fit(r));
   write_file_atomic(fmt::format("{}/{}.csv", o.common.out, key), bands_csv(p));
   return p;
 }
@@ -124,14 +144,30 @@ void panel_claims(const Panel& p, std::vector<Claim>& claims) {
   }
 }
 
-// The figure: one log-axis plot per panel; the log axis has no 0, so step 0 (the init) is drawn at 0.5, its left
-// edge, and marked by a point.
-bool figure(const Options& o, const std::vector<Panel>& panels) {
+// The figure: one log-axis plot per panel, to the horizon the command sets (a panel gathered so far stops where its
+// runs have got); the log axis has no 0, so step 0 (the init) is drawn at 0.5, its left edge, and marked by a
+// point. With a horizon of 10^7, the paper's: its values at 10^7 as open circles (PAPER.md: train 100% and test
+// about 85% for (300, 5000); about 95% and 79% for (5000, 300)) and, on the n >> d panel, its onset of overfitting
+// at about 2 x 10^5 steps.
+bool figure(const Options& o, const std::vector<Fig2Panel>& panels) {
   std::string cmds;
-  std::size_t max_steps = 1;
+  std::size_t max_steps = 1, seeds = 1;
+  for (const Panel& p : panels)
+    max_steps = std::max(max_steps, spec_for(o, p.key, o.common.seed).steps), seeds = std::max(seeds, p.runs);
+  const bool paper = max_steps >= 10000000;
   for (const Panel& p : panels) {
-    max_steps = std::max(max_steps, p.spec.steps);
-    const std::string band = o.seeds > 1
+    const bool low = p.key == "low";
+    const std::string marks =
+        !paper ? "" : fmt::format(", '$paper_{k}' using 1:2 with points pt 6 ps 1.6 lc rgb '#1f4e9c' title 'paper at 10^7', "
+                                  "'$paper_{k}' using 1:3 with points pt 6 ps 1.6 lc rgb '#c0392b' notitle",
+                                  fmt::arg("k", p.key));
+    if (paper)
+      cmds += fmt::format("$paper_{} << EOD\n10000000,{},{}\nEOD\n", p.key, low ? 0.95 : 1.0, low ? 0.79 : 0.85);
+    cmds += "unset arrow\nunset label\n";
+    if (paper && low)
+      cmds += "set arrow from 2e5, graph 0 to 2e5, graph 1 nohead dt 3 lc rgb 'gray40'\n"
+              "set label \"paper's onset\" at 2.3e5, graph 0.6 tc rgb 'gray40'\n";
+    const std::string band = p.runs > 1
         ? fmt::format("'{k}.csv' using (x0($1)):3:4 with filledcurves lc rgb '#1f4e9c' fs transparent solid 0.2 notitle, "
                       "'{k}.csv' using (x0($1)):6:7 with filledcurves lc rgb '#c0392b' fs transparent solid 0.2 notitle, ",
                       fmt::arg("k", p.key))
@@ -139,9 +175,11 @@ bool figure(const Options& o, const std::vector<Panel>& panels) {
     cmds += fmt::format(
         "set title '(n, d) = ({n}, {d})'\nplot {b}'{k}.csv' using (x0($1)):2 with lines lw 2 lc rgb '#1f4e9c' title 'train', "
         "'{k}.csv' using (x0($1)):5 with lines lw 2 dt 2 lc rgb '#c0392b' title 'test', "
+        "'{k}.csv' using (x0($1)):8 with lines lw 1 dt 3 lc rgb '#c0392b' title 'test, clean labels', "
         "'{k}.csv' using ($1 == 0 ? 0.5 : 1/0):2 with points pt 7 ps 0.8 lc rgb '#1f4e9c' notitle, "
-        "'{k}.csv' using ($1 == 0 ? 0.5 : 1/0):5 with points pt 7 ps 0.8 lc rgb '#c0392b' notitle\n",
-        fmt::arg("n", p.spec.n), fmt::arg("d", p.spec.d), fmt::arg("b", band), fmt::arg("k", p.key));
+        "'{k}.csv' using ($1 == 0 ? 0.5 : 1/0):5 with points pt 7 ps 0.8 lc rgb '#c0392b' notitle{marks}\n",
+        fmt::arg("n", p.spec.n), fmt::arg("d", p.spec.d), fmt::arg("b", band), fmt::arg("k", p.key),
+        fmt::arg("marks", marks));
   }
   const std::string body = fmt::format(R"(set datafile separator ','
 set multiplot layout 1,{np} title 'Figure 2: training in high and low dimensions (m = {m}, 15% flips, alpha = 0.1{seeds})'
@@ -156,41 +194,86 @@ set key bottom right
 set grid
 {cmds}unset multiplot)",
                                        fmt::arg("np", panels.size()), fmt::arg("m", panels.back().spec.m),
-                                       fmt::arg("seeds", o.seeds > 1 ? fmt::format(", {} seeds: mean and min-max band", o.seeds) : ""),
+                                       fmt::arg("seeds", seeds > 1 ? fmt::format(", {} seeds: mean and min-max band", seeds) : ""),
                                        fmt::arg("maxs", max_steps), fmt::arg("cmds", cmds));
   return plot(o.common.out, "fig2", plot_both("fig2", 1200, 520, body));
 }
 
-Report report(const Options& o, const std::vector<Panel>& panels, double wall) {
+// Each seed's first flipped training label fitted, "a / b / c" ("none" for a seed that fits none by the horizon).
+std::string flips_text(const Fig2Panel& p) {
+  std::string t;
+  for (std::size_t f : p.first_flips)
+    t += (t.empty() ? "" : " / ") + (f == NEVER ? std::string("none") : std::to_string(f));
+  return t;
+}
+
+Report report(const Options& o, const std::vector<Fig2Panel>& panels, const std::string& not_started, double wall) {
   Report rep("rfa-fig2");
-  rep.summary.add("profile", o.common.profile).add("seeds", o.seeds).add("threads", rfa::threads());
-  std::string table = "| panel | method | steps | jump (95% of test points by clean label) | train / test at step 0 | "
-                      "train / test / clean test at the end |\n|---|---|---|---|---|---|\n";
-  for (const Panel& p : panels) {
+  rep.summary.add("profile", o.common.profile).add("seeds", o.seeds).add("threads", rfa::threads())
+      .add("gathered_so_far", o.so_far);
+  std::string table = "| panel | method | seeds | steps | jump (95% of test points by clean label) | first fits a "
+                      "flipped training label (each seed) | train / test at step 0 | train / test / clean test at the "
+                      "end |\n|---|---|---|---|---|---|---|---|\n";
+  // The accuracies at every power of 10 up to the command's horizon, beside the paper's figure.
+  std::size_t max_steps = 1;
+  for (const Panel& p : panels) max_steps = std::max(max_steps, spec_for(o, p.key, o.common.seed).steps);
+  std::vector<std::size_t> decades;
+  std::string by_decade = "| panel |", rule = "|---|";
+  for (std::size_t t = 100, e = 2; t <= max_steps; t *= 10, ++e)
+    decades.push_back(t), by_decade += fmt::format(" step 10^{} |", e), rule += "---|";
+  by_decade += "\n" + rule + "\n";
+  for (const Fig2Panel& p : panels) {
     panel_claims(p, rep.claims);
     const std::size_t jump = jump_step(p);
     const Band &start = p.bands.front(), &end = p.bands.back();
-    table += fmt::format("| (n, d) = ({}, {}) | {} | {} | {} | {:.1f}% / {:.1f}% | {:.1f}% / {:.1f}% / {:.1f}% |\n",
-                         p.spec.n, p.spec.d, to_string(resolve_method(p.spec.method, p.spec.n, p.spec.d)), p.spec.steps,
-                         jump == NEVER ? std::string("never") : std::to_string(jump), 100 * start.train_mean,
-                         100 * start.test_mean, 100 * end.train_mean, 100 * end.test_mean, 100 * end.clean_mean);
+    table += fmt::format("| (n, d) = ({}, {}) | {} | {} | {} | {} | {} | {:.1f}% / {:.1f}% | {:.1f}% / {:.1f}% / {:.1f}% |\n",
+                         p.spec.n, p.spec.d, to_string(resolve_method(p.spec.method, p.spec.n, p.spec.d)), p.runs,
+                         p.spec.steps, jump == NEVER ? std::string("never") : std::to_string(jump), flips_text(p),
+                         100 * start.train_mean, 100 * start.test_mean, 100 * end.train_mean, 100 * end.test_mean,
+                         100 * end.clean_mean);
+    by_decade += fmt::format("| ({}, {}) |", p.spec.n, p.spec.d);
+    for (std::size_t t : decades) {
+      const Band& b = at(p, t);
+      by_decade += t > p.spec.steps ? std::string(" not reached |")
+                                    : fmt::format(" {:.1f}% / {:.1f}% / {:.1f}% |", 100 * b.train_mean,
+                                                  100 * b.test_mean, 100 * b.clean_mean);
+    }
+    by_decade += "\n";
     Json pj;
-    pj.add("settings", p.spec.json()).add("jump_step", jump == NEVER ? -1LL : static_cast<long long>(jump))
+    pj.add("settings", p.spec.json()).add("seeds_counted", p.runs)
+        .add("jump_step", jump == NEVER ? -1LL : static_cast<long long>(jump))
         .add("final_train_mean", end.train_mean).add("final_test_mean", end.test_mean)
         .add("final_test_clean_mean", end.clean_mean);
+    std::vector<double> flips;
+    for (std::size_t f : p.first_flips) flips.push_back(f == NEVER ? NAN : double(f));
+    pj.add("first_flipped_fit", flips);  // per seed; null: none by the horizon
     rep.summary.add(p.key, pj);
   }
   rep.summary.add("wall_seconds_this_session", wall);
   const RunSpec& s = panels.back().spec;
+  const std::string so_far =
+      !o.so_far ? std::string()
+                : fmt::format(" Gathered so far (`--gather-so-far`): each panel to the last evaluation all its counted "
+                              "seeds reached (its steps in the table), of {} seed(s) asked for{}.",
+                              o.seeds, not_started.empty() ? "" : "; not started: " + not_started);
   rep.section = fmt::format(
       "## Figure 2: training in high and low dimensions\n\n![Figure 2](fig2/fig2.png)\n\n"
       "Settings: m = {m}, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, omega_init^2 = "
       "0.01/(m d), alpha = 0.1, {ntest} test points, a random orthonormal pair of means, {seeds} seed(s) from {seed}, "
-      "{dtype}, the {grad} gradient; profile '{profile}'. The (300, 5000) panel trains in row space with shared "
-      "activation patterns (exact; see the README).\n\n{table}\n",
+      "{dtype}, the {grad} gradient; profile '{profile}'.{rowspace}{so_far} 'First fits a flipped training label': the first "
+      "evaluation that does, once the run has jumped and then fitted none.{paper}\n\n{table}\n"
+      "Mean train / test / clean test accuracy:\n\n{by_decade}\n",
       fmt::arg("m", s.m), fmt::arg("ntest", s.n_test), fmt::arg("seeds", o.seeds), fmt::arg("seed", o.common.seed),
       fmt::arg("dtype", o.common.dtype), fmt::arg("grad", o.common.grad == "tape" ? "tape's" : "closed-form"),
-      fmt::arg("profile", o.common.profile), fmt::arg("table", table));
+      fmt::arg("profile", o.common.profile), fmt::arg("so_far", so_far),
+      fmt::arg("rowspace", o.panels == "low" ? "" : " The (300, 5000) panel trains in row space with shared activation "
+                                                    "patterns (exact; see the README)."),
+      fmt::arg("paper", max_steps >= 10000000 ? " The figure marks the paper's values at 10^7 with open circles (train "
+                                                "100% and test about 85% for (300, 5000); about 95% and 79% for "
+                                                "(5000, 300)) and, on the (5000, 300) panel, its onset of overfitting "
+                                                "(about 2 x 10^5 steps)."
+                                              : ""),
+      fmt::arg("table", table), fmt::arg("by_decade", by_decade));
   return rep;
 }
 
@@ -211,12 +294,15 @@ int main(int argc, char** argv) {
   app.option("--per-decade", o.per_decade, "evaluations per decade of steps (every step up to 100)");
   MultiRunFlags multi;
   multi.add_to(app);
+  multi.add_so_far(app, "a stopped run counts to its step (a panel to the step all its seeds reached), and runs not "
+                        "started are left out and named");
   if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-fig2", [&] {
     require_one_of("--panels", o.panels, {"both", "high", "low"});
     require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
     require_at_least("--per-decade", static_cast<long long>(o.per_decade), 1);
     multi.apply(app);
+    o.so_far = multi.so_far;
     o.common.apply(!multi.list_runs);
     const auto runs = run_list(o);
     std::vector<RunEntry> entries;
@@ -230,13 +316,20 @@ int main(int argc, char** argv) {
       else run_seed<double>(o, runs[i].first, runs[i].second);
     };
     auto outputs = [&] {
-      std::vector<Panel> panels;
+      std::vector<Fig2Panel> panels;
+      std::string not_started;
       for (const char* key : {"high", "low"})
-        if (o.panels == "both" || o.panels == key)
-          panels.push_back(o.common.dtype == "f32" ? run_panel<float>(o, key) : run_panel<double>(o, key));
+        if (o.panels == "both" || o.panels == key) {
+          if (auto p = o.common.dtype == "f32" ? run_panel<float>(o, key) : run_panel<double>(o, key))
+            panels.push_back(std::move(*p));
+          else
+            not_started += (not_started.empty() ? "" : ", ") + std::string(key);
+        }
+      if (panels.empty())
+        throw RunIncomplete(fmt::format("no run of this command has started in {}; nothing to gather", o.common.out));
       const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const bool drawn = figure(o, panels);
-      report(o, panels, wall).write(o.common.out, "rfa-fig2");
+      report(o, panels, not_started, wall).write(o.common.out, "rfa-fig2");
       fmt::print("rfa-fig2: {} panel(s) x {} seed(s) in {}{}\n", panels.size(), o.seeds, format_duration(wall),
                  drawn ? "" : " (no figure: gnuplot failed)");
       return drawn ? 0 : EXIT_RUN_FAILED;

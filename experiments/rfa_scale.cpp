@@ -42,7 +42,7 @@ struct Options {
   std::vector<std::size_t> ns;  // training set sizes; d = 3 n / 50
   std::vector<std::string> dtypes = {"f64"};
   std::size_t seeds = 3, steps = 0, m = 400, n_test = 6000;
-  bool so_far = false;  // --gather-so-far: every run as far as it has got
+  bool so_far = false;  // --gather-so-far (MultiRunFlags::so_far): every run as far as it has got
 };
 
 struct Setting {
@@ -85,20 +85,6 @@ std::vector<Metrics> run_seed(const Options& o, const Setting& s, std::size_t k)
   return train_in<T>("rfa-scale", spec, r, run_dir(o, s, spec), control);
 }
 
-// When a run starts fitting noise: once it has jumped (clean test accuracy >= LEARNED) and then fitted
-// no flipped training label, its first evaluation that fits one (NEVER within its rows). More sensitive than
-// leaves_plateau: one label is enough. (Before and around the jump a few flipped labels can be fitted by chance.)
-std::size_t first_flipped_fit(const std::vector<Metrics>& rows) {
-  bool jumped = false, none_fitted = false;
-  for (const Metrics& m : rows) {
-    jumped = jumped || m.test_clean_acc >= LEARNED;
-    if (!jumped) continue;
-    if (m.train_flipped_acc == 0) none_fitted = true;
-    else if (none_fitted && m.train_flipped_acc > 0) return m.step;
-  }
-  return NEVER;
-}
-
 // A size in one precision: its seeds aggregated, and the median over them of first_flipped_fit (the later of the
 // two middle ones for an even count; NEVER if that one has not).
 struct Size : Panel {
@@ -120,12 +106,7 @@ std::optional<Size> run_setting(const Options& o, const Setting& s) {
     if (!rows.empty()) runs.push_back(std::move(rows));
   }
   if (runs.empty()) return std::nullopt;
-  std::size_t common = runs[0].size();
-  for (const auto& r : runs) common = std::min(common, r.size());
-  for (auto& r : runs) r.resize(common);  // the seeds share their evaluation steps: a prefix is the same steps
-  RunSpec spec = spec_for(o, s, o.common.seed);
-  spec.steps = runs[0].back().step;
-  Size size{aggregate(s.key(), spec, runs)};
+  Size size{aggregate_reached(s.key(), spec_for(o, s, o.common.seed), runs)};
   std::vector<std::size_t> flips;
   for (const auto& r : runs) flips.push_back(first_flipped_fit(r));
   std::sort(flips.begin(), flips.end());
@@ -370,18 +351,16 @@ int main(int argc, char** argv) {
   app.option("--steps", o.steps, "steps per run [default: by profile]", false);
   MultiRunFlags multi;
   multi.add_to(app);
-  app.flag("--gather-so-far", o.so_far,
-           "like --gather, from every run as far as it has got: a stopped run counts to its step (a size to the step "
-           "all its seeds reached), runs not started are left out and named, and a checkpoint of the same settings "
-           "from rfa-fig2 counts (its (5000, 300) panel is --n 5000)");
-  for (const char* other : {"--gather", "--list-runs", "--run-only"}) app.excludes("--gather-so-far", other);
+  multi.add_so_far(app, "a stopped run counts to its step (a size to the step all its seeds reached), runs not "
+                        "started are left out and named, and a checkpoint of the same settings from rfa-fig2 counts "
+                        "(its (5000, 300) panel is --n 5000)");
   if (auto rc = app.parse(argc, argv)) return *rc;
   return guarded_main("rfa-scale", [&] {
     for (const std::string& t : o.dtypes) require_one_of("--dtypes", t, {"f32", "f64"});
     for (std::size_t n : o.ns) require_size("--n", n, 50);
     require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
     multi.apply(app);
-    multi.so_far = o.so_far;
+    o.so_far = multi.so_far;
     o.common.apply(!multi.list_runs);
     defaults(o);
     const std::vector<Setting> settings = settings_of(o);

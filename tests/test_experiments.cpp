@@ -555,6 +555,46 @@ TEST_CASE("rfa-scale --gather-so-far: stopped runs count to their step, runs not
   CHECK(other.output.find("made with other settings") != std::string::npos);
 }
 
+TEST_CASE("rfa-fig2 --gather-so-far: a panel to the step all its seeds reached, a panel not started named") {
+  test::TempDir dir("fig2-so-far");
+  const std::string args = "--profile quick --seeds 2 --threads 1 --quiet --out " + dir / "f" + " ";
+  // Runs: 0 high/seed-1, 1 high/seed-2, 2 low/seed-1, 3 low/seed-2. Run 0 finishes, run 1 stops at step 100, the
+  // low panel never starts.
+  REQUIRE(run_program("rfa-fig2", args + "--run-only 0").code == 0);
+  REQUIRE(run_program("rfa-fig2", args + "--run-only 1 --stop-at 100").code == 130);
+  CHECK(run_program("rfa-fig2", args + "--gather").code == 1);  // --gather still wants every run finished
+  const auto so_far = run_program("rfa-fig2", args + "--gather-so-far");
+  REQUIRE_MESSAGE(so_far.code == 0, so_far.output);
+  const auto high = read_table(dir / "f/high.csv");
+  REQUIRE_FALSE(high.empty());
+  CHECK(num(high.back(), "step") == 100);  // the step both seeds reached
+  auto train_at = [&](const std::string& file) {
+    for (const auto& row : read_table(dir / ("f/high/" + file)))
+      if (num(row, "step") == 100) return num(row, "train_acc");
+    return -1.0;
+  };
+  const double one = train_at("seed-1/metrics.csv"), two = train_at("seed-2/metrics-so-far.csv");
+  REQUIRE(one > 0);
+  REQUIRE(two > 0);
+  CHECK(num(high.back(), "train_mean") == doctest::Approx((one + two) / 2).epsilon(1e-12));
+  CHECK_FALSE(fs::exists(dir / "f/low.csv"));
+  const std::string section = read_file(dir / "f/section.md");
+  CHECK(section.find("Gathered so far") != std::string::npos);
+  CHECK(section.find("not started: low") != std::string::npos);
+  CHECK(read_file(dir / "f/summary.json").find("\"gathered_so_far\": true") != std::string::npos);
+  CHECK(fs::exists(dir / "f/fig2.png"));
+  // Over finished runs it builds what --gather builds.
+  const std::string one_seed = "--profile quick --seeds 1 --panels high --threads 1 --quiet --out " + dir / "f" + " ";
+  REQUIRE(run_program("rfa-fig2", one_seed + "--gather-so-far").code == 0);
+  const std::string gathered_so_far = read_file(dir / "f/high.csv");
+  REQUIRE(run_program("rfa-fig2", one_seed + "--gather").code == 0);
+  CHECK(read_file(dir / "f/high.csv") == gathered_so_far);
+  const auto none = run_program("rfa-fig2", "--profile quick --gather-so-far --out " + dir / "empty");
+  CHECK(none.code == 1);
+  CHECK(none.output.find("nothing to gather") != std::string::npos);
+  CHECK(run_program("rfa-fig2", args + "--gather-so-far --run-only 0").code == 2);
+}
+
 TEST_CASE("rfa-grokking quick: overfitting first, grokking later, later for the smaller step, float beside double") {
   test::TempDir dir("grokking");
   run_quick("rfa-grokking", dir, "grokking");
