@@ -41,6 +41,9 @@ struct Options {
   bool so_far = false;  // --gather-so-far (MultiRunFlags::so_far): every run as far as it has got
 };
 
+// The paper's horizon: its values at this step are marked in the figure when the command's horizon reaches it.
+constexpr std::size_t PAPER_STEPS = 10000000;
+
 // A panel over its seeds, and each seed's first flipped training label fitted (first_flipped_fit).
 struct Fig2Panel : Panel {
   std::vector<std::size_t> first_flips;
@@ -101,6 +104,13 @@ std::optional<Fig2Panel> run_panel(const Options& o, const std::string& key) {
   return p;
 }
 
+// The horizon the command sets, the longest of its panels' (a panel gathered so far may stop short of it).
+std::size_t planned_horizon(const Options& o, const std::vector<Fig2Panel>& panels) {
+  std::size_t steps = 1;
+  for (const Panel& p : panels) steps = std::max(steps, spec_for(o, p.key, o.common.seed).steps);
+  return steps;
+}
+
 // The paper's claims about one panel (PAPER.md, as read off the figure).
 void panel_claims(const Panel& p, std::vector<Claim>& claims) {
   const std::string name = fmt::format("(n, d) = ({}, {})", p.spec.n, p.spec.d), k = p.key;
@@ -151,10 +161,10 @@ void panel_claims(const Panel& p, std::vector<Claim>& claims) {
 // at about 2 x 10^5 steps.
 bool figure(const Options& o, const std::vector<Fig2Panel>& panels) {
   std::string cmds;
-  std::size_t max_steps = 1, seeds = 1;
-  for (const Panel& p : panels)
-    max_steps = std::max(max_steps, spec_for(o, p.key, o.common.seed).steps), seeds = std::max(seeds, p.runs);
-  const bool paper = max_steps >= 10000000;
+  const std::size_t max_steps = planned_horizon(o, panels);
+  const bool paper = max_steps >= PAPER_STEPS;
+  std::size_t seeds = 1;
+  for (const Panel& p : panels) seeds = std::max(seeds, p.runs);
   for (const Panel& p : panels) {
     const bool low = p.key == "low";
     const std::string marks =
@@ -162,7 +172,7 @@ bool figure(const Options& o, const std::vector<Fig2Panel>& panels) {
                                   "'$paper_{k}' using 1:3 with points pt 6 ps 1.6 lc rgb '#c0392b' notitle",
                                   fmt::arg("k", p.key));
     if (paper)
-      cmds += fmt::format("$paper_{} << EOD\n10000000,{},{}\nEOD\n", p.key, low ? 0.95 : 1.0, low ? 0.79 : 0.85);
+      cmds += fmt::format("$paper_{} << EOD\n{},{},{}\nEOD\n", p.key, PAPER_STEPS, low ? 0.95 : 1.0, low ? 0.79 : 0.85);
     cmds += "unset arrow\nunset label\n";
     if (paper && low)
       cmds += "set arrow from 2e5, graph 0 to 2e5, graph 1 nohead dt 3 lc rgb 'gray40'\n"
@@ -215,8 +225,7 @@ Report report(const Options& o, const std::vector<Fig2Panel>& panels, const std:
                       "flipped training label (each seed) | train / test at step 0 | train / test / clean test at the "
                       "end |\n|---|---|---|---|---|---|---|---|\n";
   // The accuracies at every power of 10 up to the command's horizon, beside the paper's figure.
-  std::size_t max_steps = 1;
-  for (const Panel& p : panels) max_steps = std::max(max_steps, spec_for(o, p.key, o.common.seed).steps);
+  const std::size_t max_steps = planned_horizon(o, panels);
   std::vector<std::size_t> decades;
   std::string by_decade = "| panel |", rule = "|---|";
   for (std::size_t t = 100, e = 2; t <= max_steps; t *= 10, ++e)
@@ -268,7 +277,7 @@ Report report(const Options& o, const std::vector<Fig2Panel>& panels, const std:
       fmt::arg("profile", o.common.profile), fmt::arg("so_far", so_far),
       fmt::arg("rowspace", o.panels == "low" ? "" : " The (300, 5000) panel trains in row space with shared activation "
                                                     "patterns (exact; see the README)."),
-      fmt::arg("paper", max_steps >= 10000000 ? " The figure marks the paper's values at 10^7 with open circles (train "
+      fmt::arg("paper", max_steps >= PAPER_STEPS ? " The figure marks the paper's values at 10^7 with open circles (train "
                                                 "100% and test about 85% for (300, 5000); about 95% and 79% for "
                                                 "(5000, 300)) and, on the (5000, 300) panel, its onset of overfitting "
                                                 "(about 2 x 10^5 steps)."

@@ -79,6 +79,13 @@ double num(const std::map<std::string, std::string>& row, const std::string& key
   return it->second == "nan" ? NAN : std::stod(it->second);
 }
 
+// A run's training accuracy at an evaluation step, from its metrics CSV (-1 when it has no such step).
+double train_acc_at(const std::string& csv, double step) {
+  for (const auto& row : read_table(csv))
+    if (num(row, "step") == step) return num(row, "train_acc");
+  return -1.0;
+}
+
 // The row whose `key` column equals `value`.
 std::map<std::string, std::string> row_where(const std::vector<std::map<std::string, std::string>>& rows,
                                              const std::string& key, const std::string& value) {
@@ -522,12 +529,8 @@ TEST_CASE("rfa-scale --gather-so-far: stopped runs count to their step, runs not
   CHECK(num(table[0], "horizon") == h250);
   CHECK(num(table[1], "seeds") == 1);
   CHECK(num(table[1], "horizon") == h500);
-  auto train_at = [&](const std::string& file, double step) {
-    for (const auto& row : read_table(dir / ("s/250x15-f64/" + file)))
-      if (num(row, "step") == step) return num(row, "train_acc");
-    return -1.0;
-  };
-  const double one = train_at("seed-1/metrics.csv", h250), two = train_at("seed-2/metrics-so-far.csv", h250);
+  const double one = train_acc_at(dir / "s/250x15-f64/seed-1/metrics.csv", h250),
+               two = train_acc_at(dir / "s/250x15-f64/seed-2/metrics-so-far.csv", h250);
   REQUIRE(one > 0);
   REQUIRE(two > 0);
   CHECK(num(table[0], "train_mean") == doctest::Approx((one + two) / 2).epsilon(1e-12));
@@ -568,12 +571,8 @@ TEST_CASE("rfa-fig2 --gather-so-far: a panel to the step all its seeds reached, 
   const auto high = read_table(dir / "f/high.csv");
   REQUIRE_FALSE(high.empty());
   CHECK(num(high.back(), "step") == 100);  // the step both seeds reached
-  auto train_at = [&](const std::string& file) {
-    for (const auto& row : read_table(dir / ("f/high/" + file)))
-      if (num(row, "step") == 100) return num(row, "train_acc");
-    return -1.0;
-  };
-  const double one = train_at("seed-1/metrics.csv"), two = train_at("seed-2/metrics-so-far.csv");
+  const double one = train_acc_at(dir / "f/high/seed-1/metrics.csv", 100),
+               two = train_acc_at(dir / "f/high/seed-2/metrics-so-far.csv", 100);
   REQUIRE(one > 0);
   REQUIRE(two > 0);
   CHECK(num(high.back(), "train_mean") == doctest::Approx((one + two) / 2).epsilon(1e-12));
