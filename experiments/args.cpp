@@ -88,7 +88,8 @@ std::string show(const T& v) {
 }
 }  // namespace
 
-Args::Args(const std::string& description, const std::string& name) : app_(std::make_unique<CLI::App>(description, name)) {
+Args::Args(const std::string& description, const std::string& name)
+    : app_(std::make_unique<CLI::App>(description, name)), name_(name) {
   app_->set_version_flag("--version", [name] { return version_text(name); }, "Print the version, the commit, the "
                          "OpenBLAS build and the kernels in use, and exit");
 }
@@ -148,8 +149,11 @@ std::optional<int> Args::parse(int argc, char** argv) {
   try {
     app_->parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // CLI11 prints the help or the error; its own exit codes vary, ours for bad input is 2 (common.hpp).
-    return app_->exit(e) == 0 ? 0 : EXIT_BAD_INPUT;
+    // --help and --version are CLI11's to print. A refusal is printed as every other refusal of the program is
+    // (guarded_main: "<program>: error: <what>"); CLI11's own exit codes vary, ours for bad input is 2 (common.hpp).
+    if (e.get_exit_code() == 0) return app_->exit(e);
+    fmt::print(stderr, "{}: error: {}\n", name_, e.what());
+    return EXIT_BAD_INPUT;
   }
   return std::nullopt;
 }

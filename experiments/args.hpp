@@ -43,6 +43,7 @@ class Args {
 
  private:
   std::unique_ptr<CLI::App> app_;
+  std::string name_;
 };
 
 // A whole number >= 0 parsed as strictly as the flags are (digits only, no wrap-around); throws UsageError naming

@@ -1,6 +1,7 @@
 #include "bands.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -32,12 +33,22 @@ Panel aggregate_reached(const std::string& key, RunSpec spec, std::vector<std::v
   return aggregate(key, spec, runs);
 }
 
+Panel in_paper_steps(Panel p, double paper_alpha) {
+  if (p.spec.alpha == paper_alpha) return p;
+  const double ratio = p.spec.alpha / paper_alpha;
+  for (std::size_t& t : p.steps) t = static_cast<std::size_t>(std::round(double(t) * ratio));
+  p.spec.steps = static_cast<std::size_t>(std::round(double(p.spec.steps) * ratio));
+  return p;
+}
+
 std::string bands_csv(const Panel& p) {
-  std::string csv = "step,train_mean,train_min,train_max,test_mean,test_min,test_max,test_clean_mean,loss_mean,train_flipped_mean\n";
+  std::string csv = "step,train_mean,train_min,train_max,test_mean,test_min,test_max,test_clean_mean,loss_mean,"
+                    "train_flipped_mean,flow_time\n";
   for (std::size_t e = 0; e < p.steps.size(); ++e) {
     const Band& b = p.bands[e];
-    csv += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", p.steps[e], b.train_mean, b.train_min, b.train_max, b.test_mean,
-                       b.test_min, b.test_max, b.clean_mean, b.loss_mean, b.flipped_mean);
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", p.steps[e], b.train_mean, b.train_min, b.train_max,
+                       b.test_mean, b.test_min, b.test_max, b.clean_mean, b.loss_mean, b.flipped_mean,
+                       flow_text(p.spec.alpha, p.steps[e]));
   }
   return csv;
 }

@@ -40,8 +40,12 @@ Panel aggregate(const std::string& key, const RunSpec& spec, const std::vector<s
 // evaluations all of them reached (they share their evaluation steps, so a prefix is the same steps) and
 // aggregated; the panel's spec.steps is the step they reached, its horizon.
 Panel aggregate_reached(const std::string& key, RunSpec spec, std::vector<std::vector<Metrics>>& runs);
+// The same panel with its steps (and its spec's steps, the horizon) counted in steps of the paper's alpha at the
+// same flow time: round(alpha * t / paper_alpha). Identical at alpha == paper_alpha; lets a run at another alpha be
+// read against the paper's step counts (its spec keeps its own alpha, so that the report can say so).
+Panel in_paper_steps(Panel p, double paper_alpha);
 // step,train_mean,train_min,train_max,test_mean,test_min,test_max,test_clean_mean,loss_mean,train_flipped_mean, one row
-// per step
+// per step, and flow_time (alpha * step) last
 std::string bands_csv(const Panel& p);
 
 // The first evaluation step where pick(band) reaches `level` (NEVER if it does not).

@@ -42,6 +42,18 @@ void require_at_least(const char* flag, long long v, long long lo) {
   if (v < lo) throw UsageError(fmt::format("{} must be >= {}, got {}", flag, lo, v));
 }
 
+void require_schedule(std::size_t dense, std::size_t per_decade) {
+  if (dense > 10000000)
+    throw UsageError(fmt::format("--dense must be at most 10^7 (every step up to it is evaluated and kept), got {}", dense));
+  if (per_decade > 10000) throw UsageError(fmt::format("--per-decade must be at most 10^4, got {}", per_decade));
+}
+
+void require_threads(const char* flag, long long v) {
+  if (v < 1 || v > MAX_THREADS)
+    throw UsageError(fmt::format("{} must be between 1 and {} (the most threads rfa starts), got {}", flag,
+                                 MAX_THREADS, v));
+}
+
 void require_size(const char* flag, std::size_t v, std::size_t lo) {
   if (v < lo) throw UsageError(fmt::format("{} must be >= {}, got {}", flag, lo, v));
   if (v > 2147483647u)
@@ -253,9 +265,11 @@ bool plot(const std::string& dir, const std::string& name, const std::string& sc
   return true;
 }
 
-std::string metrics_csv(const std::vector<Metrics>& rows) {
-  std::string s = metrics_csv_header() + "\n";
-  for (const Metrics& m : rows) s += metrics_csv_row(m) + "\n";
+std::string flow_text(double alpha, std::size_t step) { return fmt::format("{:.12g}", alpha * double(step)); }
+
+std::string metrics_csv(const std::vector<Metrics>& rows, double alpha) {
+  std::string s = metrics_csv_header() + ",flow_time\n";
+  for (const Metrics& m : rows) s += metrics_csv_row(m) + "," + flow_text(alpha, m.step) + "\n";
   return s;
 }
 

@@ -39,6 +39,13 @@ struct UsageError : InputError {
 void require_positive(const char* flag, double v);            // finite and > 0
 void require_nonnegative(const char* flag, double v);         // finite and >= 0
 void require_at_least(const char* flag, long long v, long long lo);
+// An evaluation schedule's flags: --dense at most 10^7 (every step up to it is evaluated and kept) and --per-decade
+// at most 10^4. Throws UsageError.
+void require_schedule(std::size_t dense, std::size_t per_decade);
+// A count of threads or processes to start: 1 <= v <= MAX_THREADS. Beyond that the system refuses to start them
+// (or the machine thrashes), so the value is refused up front rather than failing half-way.
+constexpr long long MAX_THREADS = 1024;
+void require_threads(const char* flag, long long v);
 void require_size(const char* flag, std::size_t v, std::size_t lo);  // lo <= v <= 2^31 - 1 (a BLAS dimension)
 void require_eta(const char* flag, double v);                 // in [0, 0.5)
 void require_one_of(const char* flag, const std::string& v, std::initializer_list<const char*> allowed);
@@ -124,8 +131,10 @@ bool plot(const std::string& dir, const std::string& name, const std::string& sc
 // 'set output' and terminal switching to SVG done by plot_both().
 std::string plot_both(const std::string& name, int width, int height, const std::string& body);
 
-// The metrics of a run as CSV text (header and rows).
-std::string metrics_csv(const std::vector<Metrics>& rows);
+// The metrics of a run at step size alpha as CSV text (header and rows), with the flow time alpha * step last.
+std::string metrics_csv(const std::vector<Metrics>& rows, double alpha);
+// Flow time alpha * step as the CSVs write it (12 significant digits: 0.3, not 0.30000000000000004).
+std::string flow_text(double alpha, std::size_t step);
 // A metrics row as a JSON object.
 Json metrics_json(const Metrics& m);
 

@@ -28,7 +28,7 @@ void MultiRunFlags::add_so_far(Args& app, const std::string& how) {
 
 void MultiRunFlags::apply(const Args& app) {
   run_only_given = app.given("--run-only");
-  require_at_least("--jobs", jobs, 1);
+  require_threads("--jobs", jobs);
   if (int(list_runs) + int(gather) + int(run_only_given) > 1)
     throw UsageError("--list-runs, --run-only and --gather are different ways to run: give one of them");
 }

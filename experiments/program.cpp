@@ -31,10 +31,45 @@ void CommonFlags::apply(bool create_out) const {
   require_one_of("--dtype", dtype, {"f32", "f64"});
   require_one_of("--grad", grad, {"tape", "closed"});
   require_positive("--checkpoint-seconds", control.checkpoint_seconds);
-  require_at_least("--threads", threads, 1);
+  require_threads("--threads", threads);
   rfa::set_threads(threads);
   if (create_out) prepare_out_dir(out);
 }
+
+void StepFlags::add_to(Args& app, bool list, const char* steps_flag) {
+  const std::string help =
+      "gradient descent step size (the paper's: 0.1); evaluations are scheduled in flow time alpha * t, at the flow "
+      "times of the paper's schedule, and a run at another alpha is named -alpha<alpha> and stands in for the "
+      "paper's only as the step-size equivalence study validates (see experiments/README.md)";
+  if (list) app.option("--alpha", alphas, help + "; a list (0.1,10) runs each and compares them to the first");
+  else app.option("--alpha", alphas[0], help);
+  app.option("--horizon-flow", horizon_flow,
+             "the horizon in flow time alpha * t (10^6: the paper's 10^7 steps at 0.1) instead of in steps", false);
+  app.excludes("--horizon-flow", steps_flag).excludes(steps_flag, "--horizon-flow");
+}
+
+void StepFlags::apply() const {
+  if (alphas.empty()) throw UsageError("--alpha needs at least one value");
+  for (double a : alphas) require_positive("--alpha", a);
+  if (horizon_flow != 0) require_positive("--horizon-flow", horizon_flow);
+}
+
+void StepFlags::set(RunSpec& spec, double alpha, std::size_t steps, std::size_t paper_steps) const {
+  spec.alpha = alpha;
+  spec.schedule_alpha = PAPER_ALPHA;
+  if (steps) {
+    spec.steps = steps;
+    return;
+  }
+  const double flow = horizon_flow != 0 ? horizon_flow : PAPER_ALPHA * double(paper_steps);
+  const double t = std::round(flow / alpha);
+  if (!(t >= 1) || t > 1e15)
+    throw UsageError(fmt::format("a horizon of flow time {} at --alpha {} is {} steps; it must be 1 to 10^15", flow,
+                                 alpha, t));
+  spec.steps = static_cast<std::size_t>(t);
+}
+
+std::string alpha_suffix(double alpha) { return alpha == PAPER_ALPHA ? "" : fmt::format("-alpha{}", alpha); }
 
 void Report::write(const std::string& dir, const std::string& program) const {
   write_file_atomic(dir + "/section.md", section);

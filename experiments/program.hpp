@@ -29,6 +29,26 @@ struct CommonFlags {
   bool quick() const { return profile == "quick"; }
 };
 
+// The step size of the programs that train Figure 2's panels (rfa-fig2, rfa-scale) and their horizon in flow time
+// alpha * t. Their evaluations are scheduled in flow time on the schedule of the paper's step (RunSpec::
+// schedule_alpha = PAPER_ALPHA), so that a run at alpha = 10 is evaluated at the flow times of the paper's run and
+// the two compare row by row; at the paper's alpha nothing changes. A run at another alpha stands in for the
+// paper's only as far as the step-size equivalence study (rfa-scale with several --alpha) shows.
+constexpr double PAPER_ALPHA = 0.1;
+struct StepFlags {
+  std::vector<double> alphas = {PAPER_ALPHA};  // one value for rfa-fig2; a list for rfa-scale
+  double horizon_flow = 0;                     // 0: the --steps or the profile's
+  // Adds --alpha (a list when `list`) and --horizon-flow, which excludes `steps_flag`.
+  void add_to(Args& app, bool list, const char* steps_flag);
+  // Refuses non-positive, NaN or infinite values. Throws UsageError.
+  void apply() const;
+  // Sets spec's alpha, its flow-time schedule and its steps: `steps` (steps at alpha) when given, else
+  // horizon_flow / alpha, else the profile's `paper_steps` (steps at PAPER_ALPHA) at the same flow time.
+  void set(RunSpec& spec, double alpha, std::size_t steps, std::size_t paper_steps) const;
+};
+// "" at the paper's alpha, else "-alpha<alpha>" ("-alpha10"): what a directory or key adds for a rescaled run.
+std::string alpha_suffix(double alpha);
+
 // A program's part of the report (tools/reproduce assembles REPORT.md from them): section.md, summary.json (which
 // starts with the program's provenance: version, commit, OpenBLAS, kernels) and claims.tsv, written in its --out.
 struct Report {

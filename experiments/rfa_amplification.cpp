@@ -103,6 +103,7 @@ Outcome run_setting(const Options& o, const Setting& st) {
   settings.add("c", o.c);
   RunControl control = o.common.control;
   control.label = st.key;
+  control.alpha = st.spec.alpha;
   train_in<double>("rfa-amplification", settings, *r.trainer, r.train, &r.test, st.spec.schedule(), dir, control, hooks);
   out.rows = tracker.rows(), out.align1 = tracker.align1(), out.alignT = tracker.alignT(), out.T = tracker.T();
   out.rel_change_min = tracker.rel_change_min(), out.rel_change_median = tracker.rel_change_median();

@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
     const std::vector<ShapeNDM> list = parse_shapes(shapes);
     cli::require_at_least("--reps", reps, 3);
     cli::require_at_least("--warmup", warmup, 0);
-    for (int t : thread_counts) cli::require_at_least("--threads", t, 1);
+    for (int t : thread_counts) cli::require_threads("--threads", t);
     cli::require_at_least("--pattern-steps", pattern_steps, 0);
     for (const auto& m : methods)
       cli::require_one_of("--methods", m,

@@ -142,7 +142,7 @@ void write_table(const Options& o, const std::vector<Outcome>& outs) {
     csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", r.c.setting, r.c.both ? "trained" : "fixed", r.spec.steps,
                        T, mt.test_clean_acc, r.aligned_T, r.j_align_T, r.cond9_T, me.train_acc, me.test_acc,
                        me.test_clean_acc, r.aligned_end);
-    write_file_atomic(o.common.out + "/" + r.c.dir() + ".csv", metrics_csv(r.rows));
+    write_file_atomic(o.common.out + "/" + r.c.dir() + ".csv", metrics_csv(r.rows, r.spec.alpha));
   }
   write_file_atomic(o.common.out + "/both.csv", csv);
 }

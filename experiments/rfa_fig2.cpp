@@ -36,13 +36,20 @@ constexpr const char* ABOUT =
 
 struct Options {
   CommonFlags common;
+  StepFlags step;  // --alpha (one value) and --horizon-flow
   std::string panels = "both";
   std::size_t seeds = 1, steps = 0, per_decade = 20;
   bool so_far = false;  // --gather-so-far (MultiRunFlags::so_far): every run as far as it has got
 };
 
-// The paper's horizon: its values at this step are marked in the figure when the command's horizon reaches it.
+// The paper's horizon: its values at this step (at its alpha; flow time 10^6) are marked in the figure when the
+// command's horizon reaches that flow time.
 constexpr std::size_t PAPER_STEPS = 10000000;
+constexpr double PAPER_FLOW = PAPER_ALPHA * PAPER_STEPS;
+
+// A flow time in the paper's steps (flow / 0.1): the x axis of the figure and the unit of the claims, so that a run
+// at another alpha is read against the paper's numbers.
+double paper_steps(const RunSpec& s, std::size_t t) { return s.flow(t) / PAPER_ALPHA; }
 
 // A panel over its seeds, and each seed's first flipped training label fitted (first_flipped_fit).
 struct Fig2Panel : Panel {
@@ -51,7 +58,7 @@ struct Fig2Panel : Panel {
 
 RunSpec spec_for(const Options& o, const std::string& key, std::uint64_t seed) {
   RunSpec s = figure2(key, o.common.profile);
-  if (o.steps) s.steps = o.steps;
+  o.step.set(s, o.step.alphas[0], o.steps, s.steps);
   s.seed = seed, s.dtype = o.common.dtype, s.grad = o.common.gradient();
   s.dense = 100, s.per_decade = o.per_decade;
   return s;
@@ -66,7 +73,12 @@ std::vector<std::pair<std::string, std::size_t>> run_list(const Options& o) {
   return runs;
 }
 
-std::string run_dir(const std::string& key, const RunSpec& spec) { return fmt::format("{}/seed-{}", key, spec.seed); }
+// A panel's key: "high" or "low", with -alpha<alpha> when the step is not the paper's.
+std::string panel_key(const Options& o, const std::string& panel) { return panel + alpha_suffix(o.step.alphas[0]); }
+
+std::string run_dir(const Options& o, const std::string& key, const RunSpec& spec) {
+  return fmt::format("{}/seed-{}", panel_key(o, key), spec.seed);
+}
 
 // Trains (or, gathering, reads) the k-th seed of a panel in <out>/<panel>/seed-<seed>.
 template <typename T>
@@ -75,7 +87,7 @@ std::vector<Metrics> run_seed(const Options& o, const std::string& key, std::siz
   RunControl control = o.common.control;
   control.label = fmt::format("panel (n, d) = ({}, {}), seed {} ({}/{})", spec.n, spec.d, spec.seed, k + 1, o.seeds);
   PreparedRun<T> r = prepare_run<T>(spec);
-  std::vector<Metrics> rows = train_in<T>("rfa-fig2", spec, r, o.common.out + "/" + run_dir(key, spec), control);
+  std::vector<Metrics> rows = train_in<T>("rfa-fig2", spec, r, o.common.out + "/" + run_dir(o, key, spec), control);
   if (!control.quiet && !control.gather)
     fmt::print(stderr, "rfa-fig2: {}: done ({}), train {:.4f}, test {:.4f}\n", control.label, r.trainer->name(),
                rows.back().train_acc, rows.back().test_acc);
@@ -94,25 +106,43 @@ std::optional<Fig2Panel> run_panel(const Options& o, const std::string& key) {
       continue;
     }
     const RunSpec spec = spec_for(o, key, o.common.seed + k);
-    std::vector<Metrics> rows = metrics_reached(o.common.out + "/" + run_dir(key, spec), spec);
+    std::vector<Metrics> rows = metrics_reached(o.common.out + "/" + run_dir(o, key, spec), spec);
     if (!rows.empty()) runs.push_back(std::move(rows));
   }
   if (runs.empty()) return std::nullopt;
   Fig2Panel p{aggregate_reached(key, spec_for(o, key, o.common.seed + o.seeds - 1), runs), {}};
   for (const auto& r : runs) p.first_flips.push_back(first_flipped_fit(r));
-  write_file_atomic(fmt::format("{}/{}.csv", o.common.out, key), bands_csv(p));
+  write_file_atomic(fmt::format("{}/{}.csv", o.common.out, panel_key(o, key)), bands_csv(p));
+  // From here on, steps are the paper's (flow time / 0.1): the claims and tables speak of its step counts.
+  static_cast<Panel&>(p) = in_paper_steps(p, PAPER_ALPHA);
+  for (std::size_t& f : p.first_flips)
+    if (f != NEVER) f = static_cast<std::size_t>(std::round(paper_steps(p.spec, f)));
   return p;
 }
 
-// The horizon the command sets, the longest of its panels' (a panel gathered so far may stop short of it).
+// The horizon the command sets, the longest of its panels' in the paper's steps (a panel gathered so far may stop
+// short of it).
 std::size_t planned_horizon(const Options& o, const std::vector<Fig2Panel>& panels) {
   std::size_t steps = 1;
-  for (const Panel& p : panels) steps = std::max(steps, spec_for(o, p.key, o.common.seed).steps);
+  for (const Panel& p : panels) {
+    const RunSpec s = spec_for(o, p.key, o.common.seed);
+    steps = std::max(steps, static_cast<std::size_t>(std::round(paper_steps(s, s.steps))));
+  }
   return steps;
+}
+
+// Said beside every number of a run at another step than the paper's: it stands in by step-size equivalence.
+std::string equivalence_note(const RunSpec& s) {
+  return s.alpha == PAPER_ALPHA
+             ? std::string()
+             : fmt::format("by step-size equivalence: trained at alpha = {}, steps counted as the paper's (flow time / "
+                           "0.1); valid as far as the step-size equivalence study validates alpha = {}",
+                           s.alpha, s.alpha);
 }
 
 // The paper's claims about one panel (PAPER.md, as read off the figure).
 void panel_claims(const Panel& p, std::vector<Claim>& claims) {
+  const std::size_t first = claims.size();
   const std::string name = fmt::format("(n, d) = ({}, {})", p.spec.n, p.spec.d), k = p.key;
   const std::size_t jump = jump_step(p), horizon = p.spec.steps;
   const Band& end = p.bands.back();
@@ -152,6 +182,13 @@ void panel_claims(const Panel& p, std::vector<Claim>& claims) {
                       horizon >= 10000000 ? (std::abs(end.test_mean - 0.79) <= 0.02 ? "agree" : "disagree") : "untested",
                       fmt::format("horizon {} steps", horizon)});
   }
+  if (p.spec.alpha == PAPER_ALPHA) return;
+  // A rescaled run's first evaluations come at whole steps of its alpha, far apart in the paper's steps: it cannot
+  // say where the jump comes.
+  claims[first].verdict = "untested";
+  claims[first].note = fmt::format("a run at alpha = {} takes its first step at the paper's step {:.0f}: too coarse "
+                                   "for the jump", p.spec.alpha, p.spec.alpha / PAPER_ALPHA);
+  for (std::size_t c = first; c < claims.size(); ++c) claims[c].note += "; " + equivalence_note(p.spec);
 }
 
 // The figure: one log-axis plot per panel, to the horizon the command sets (a panel gathered so far stops where its
@@ -165,8 +202,12 @@ bool figure(const Options& o, const std::vector<Fig2Panel>& panels) {
   const bool paper = max_steps >= PAPER_STEPS;
   std::size_t seeds = 1;
   for (const Panel& p : panels) seeds = std::max(seeds, p.runs);
+  // The CSVs count this run's steps; the x axis counts the paper's (flow time / 0.1): x = step * r.
+  const double r = o.step.alphas[0] / PAPER_ALPHA;
+  const std::string x = r == 1 ? "$1" : fmt::format("($1 * {:.12g})", r);
   for (const Panel& p : panels) {
     const bool low = p.key == "low";
+    const std::string file = panel_key(o, p.key);
     const std::string marks =
         !paper ? "" : fmt::format(", '$paper_{k}' using 1:2 with points pt 6 ps 1.6 lc rgb '#1f4e9c' title 'paper at 10^7', "
                                   "'$paper_{k}' using 1:3 with points pt 6 ps 1.6 lc rgb '#c0392b' notitle",
@@ -178,34 +219,37 @@ bool figure(const Options& o, const std::vector<Fig2Panel>& panels) {
       cmds += "set arrow from 2e5, graph 0 to 2e5, graph 1 nohead dt 3 lc rgb 'gray40'\n"
               "set label \"paper's onset\" at 2.3e5, graph 0.6 tc rgb 'gray40'\n";
     const std::string band = p.runs > 1
-        ? fmt::format("'{k}.csv' using (x0($1)):3:4 with filledcurves lc rgb '#1f4e9c' fs transparent solid 0.2 notitle, "
-                      "'{k}.csv' using (x0($1)):6:7 with filledcurves lc rgb '#c0392b' fs transparent solid 0.2 notitle, ",
-                      fmt::arg("k", p.key))
+        ? fmt::format("'{f}.csv' using (x0({x})):3:4 with filledcurves lc rgb '#1f4e9c' fs transparent solid 0.2 notitle, "
+                      "'{f}.csv' using (x0({x})):6:7 with filledcurves lc rgb '#c0392b' fs transparent solid 0.2 notitle, ",
+                      fmt::arg("f", file), fmt::arg("x", x))
         : "";
     cmds += fmt::format(
-        "set title '(n, d) = ({n}, {d})'\nplot {b}'{k}.csv' using (x0($1)):2 with lines lw 2 lc rgb '#1f4e9c' title 'train', "
-        "'{k}.csv' using (x0($1)):5 with lines lw 2 dt 2 lc rgb '#c0392b' title 'test', "
-        "'{k}.csv' using (x0($1)):8 with lines lw 1 dt 3 lc rgb '#c0392b' title 'test, clean labels', "
-        "'{k}.csv' using ($1 == 0 ? 0.5 : 1/0):2 with points pt 7 ps 0.8 lc rgb '#1f4e9c' notitle, "
-        "'{k}.csv' using ($1 == 0 ? 0.5 : 1/0):5 with points pt 7 ps 0.8 lc rgb '#c0392b' notitle{marks}\n",
-        fmt::arg("n", p.spec.n), fmt::arg("d", p.spec.d), fmt::arg("b", band), fmt::arg("k", p.key),
-        fmt::arg("marks", marks));
+        "set title '(n, d) = ({n}, {d}){eq}'\nplot {b}'{f}.csv' using (x0({x})):2 with lines lw 2 lc rgb '#1f4e9c' title 'train', "
+        "'{f}.csv' using (x0({x})):5 with lines lw 2 dt 2 lc rgb '#c0392b' title 'test', "
+        "'{f}.csv' using (x0({x})):8 with lines lw 1 dt 3 lc rgb '#c0392b' title 'test, clean labels', "
+        "'{f}.csv' using ($1 == 0 ? 0.5 : 1/0):2 with points pt 7 ps 0.8 lc rgb '#1f4e9c' notitle, "
+        "'{f}.csv' using ($1 == 0 ? 0.5 : 1/0):5 with points pt 7 ps 0.8 lc rgb '#c0392b' notitle{marks}\n",
+        fmt::arg("n", p.spec.n), fmt::arg("d", p.spec.d), fmt::arg("b", band), fmt::arg("f", file), fmt::arg("x", x),
+        fmt::arg("marks", marks),
+        fmt::arg("eq", r == 1 ? "" : fmt::format(", by step-size equivalence: trained at alpha = {}", p.spec.alpha)));
   }
   const std::string body = fmt::format(R"(set datafile separator ','
-set multiplot layout 1,{np} title 'Figure 2: training in high and low dimensions (m = {m}, 15% flips, alpha = 0.1{seeds})'
+set multiplot layout 1,{np} title 'Figure 2: training in high and low dimensions (m = {m}, 15% flips, alpha = {alpha}{seeds})'
 set logscale x
 set xrange [0.5:{maxs}]
 x0(t) = t == 0 ? 0.5 : t
 set yrange [0.35:1.02]
 set format x '10^{{%T}}'
-set xlabel 'gradient descent steps (step 0, the init, drawn at the left edge)'
+set xlabel '{xlabel}'
 set ylabel 'accuracy'
 set key bottom right
 set grid
 {cmds}unset multiplot)",
                                        fmt::arg("np", panels.size()), fmt::arg("m", panels.back().spec.m),
                                        fmt::arg("seeds", seeds > 1 ? fmt::format(", {} seeds: mean and min-max band", seeds) : ""),
-                                       fmt::arg("maxs", max_steps), fmt::arg("cmds", cmds));
+                                       fmt::arg("maxs", max_steps), fmt::arg("cmds", cmds), fmt::arg("alpha", o.step.alphas[0]),
+                  fmt::arg("xlabel", r == 1 ? "gradient descent steps (step 0, the init, drawn at the left edge)"
+                                            : "steps at the paper''s alpha = 0.1 with the same flow time alpha t (0 drawn at the left edge)"));
   return plot(o.common.out, "fig2", plot_both("fig2", 1200, 520, body));
 }
 
@@ -268,11 +312,14 @@ Report report(const Options& o, const std::vector<Fig2Panel>& panels, const std:
   rep.section = fmt::format(
       "## Figure 2: training in high and low dimensions\n\n![Figure 2](fig2/fig2.png)\n\n"
       "Settings: m = {m}, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, omega_init^2 = "
-      "0.01/(m d), alpha = 0.1, {ntest} test points, a random orthonormal pair of means, {seeds} seed(s) from {seed}, "
-      "{dtype}, the {grad} gradient; profile '{profile}'.{rowspace}{so_far} 'First fits a flipped training label': the first "
+      "0.01/(m d), alpha = {alpha}, {ntest} test points, a random orthonormal pair of means, {seeds} seed(s) from {seed}, "
+      "{dtype}, the {grad} gradient; profile '{profile}'.{equivalence}{rowspace}{so_far} 'First fits a flipped training label': the first "
       "evaluation that does, once the run has jumped and then fitted none.{paper}\n\n{table}\n"
       "Mean train / test / clean test accuracy:\n\n{by_decade}\n",
-      fmt::arg("m", s.m), fmt::arg("ntest", s.n_test), fmt::arg("seeds", o.seeds), fmt::arg("seed", o.common.seed),
+      fmt::arg("m", s.m), fmt::arg("ntest", s.n_test), fmt::arg("alpha", s.alpha),
+      fmt::arg("equivalence", s.alpha == PAPER_ALPHA ? std::string()
+                                                     : " **Not the paper's step**: " + equivalence_note(s) +
+                                                           ". Every step below is the paper's step at the same flow time."), fmt::arg("seeds", o.seeds), fmt::arg("seed", o.common.seed),
       fmt::arg("dtype", o.common.dtype), fmt::arg("grad", o.common.grad == "tape" ? "tape's" : "closed-form"),
       fmt::arg("profile", o.common.profile), fmt::arg("so_far", so_far),
       fmt::arg("rowspace", o.panels == "low" ? "" : " The (300, 5000) panel trains in row space with shared activation "
@@ -298,7 +345,8 @@ int main(int argc, char** argv) {
                   "resumable)",
                   CommonFlags::DTYPE | CommonFlags::GRAD);
   app.option("--seeds", o.seeds, "runs per panel (seeds --seed, --seed + 1, ...)");
-  app.option("--steps", o.steps, "steps per panel (overrides the profile)", false);
+  app.option("--steps", o.steps, "steps per panel at --alpha (overrides the profile)", false);
+  o.step.add_to(app, false, "--steps");
   app.option("--panels", o.panels, "both, high (300, 5000) or low (5000, 300)");
   app.option("--per-decade", o.per_decade, "evaluations per decade of steps (every step up to 100)");
   MultiRunFlags multi;
@@ -310,15 +358,17 @@ int main(int argc, char** argv) {
     require_one_of("--panels", o.panels, {"both", "high", "low"});
     require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
     require_at_least("--per-decade", static_cast<long long>(o.per_decade), 1);
+    require_schedule(100, o.per_decade);
+    o.step.apply();
     multi.apply(app);
     o.so_far = multi.so_far;
-    o.common.apply(!multi.list_runs);
     const auto runs = run_list(o);
-    std::vector<RunEntry> entries;
+    std::vector<RunEntry> entries;  // (settings checked here, before --out is made)
     for (const auto& [key, k] : runs) {
       const RunSpec spec = spec_for(o, key, o.common.seed + k);
-      entries.push_back({run_dir(key, spec), spec.fingerprint()});
+      entries.push_back({run_dir(o, key, spec), spec.fingerprint()});
     }
+    o.common.apply(!multi.list_runs);
     const auto t0 = std::chrono::steady_clock::now();
     auto train = [&](std::size_t i) {
       if (o.common.dtype == "f32") run_seed<float>(o, runs[i].first, runs[i].second);

@@ -115,6 +115,7 @@ Outcome run_case(const Options& o, const Case& c) {
   hooks.load_extra = [&](const Checkpoint& ck) { ck.get("projections", out.proj); };
   RunControl control = o.common.control;
   control.label = c.dir();
+  control.alpha = out.spec.alpha;
   Json settings = out.spec.json();
   settings.add("snapshots", std::vector<double>(size.snapshots.begin(), size.snapshots.end()));
   out.rows = train_in<T>("rfa-grokking", settings, *r.trainer, r.train, &r.test, schedule(out.spec, size),

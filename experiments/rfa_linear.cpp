@@ -68,6 +68,7 @@ void run_setting(const Options& o, const Setting& s, std::size_t steps, std::vec
     settings.add("setting", s.key).add("data", s.spec.json()).add("steps", steps).add("alpha", o.alpha).add("bias", bias);
     RunControl control = o.common.control;
     control.label = key;
+    control.alpha = o.alpha;
     const Metrics m =
         train_in<double>("rfa-linear", settings, lin, train, &test, {0, steps}, o.common.out + "/" + key, control).back();
     rows.push_back({s.name, bias ? "gd, with bias" : "gd, homogeneous", m.train_acc, m.test_acc, m.test_clean_acc,

@@ -12,6 +12,7 @@
 
 #include "atomic_file.hpp"
 #include "bands.hpp"
+#include "equivalence.hpp"
 #include "multirun.hpp"
 #include "program.hpp"
 #include "run_spec.hpp"
@@ -39,28 +40,38 @@ constexpr double LEFT_PLATEAU = 0.875;
 
 struct Options {
   CommonFlags common;
+  StepFlags step;  // --alpha (a list: the step-size equivalence study) and --horizon-flow
   std::vector<std::size_t> ns;  // training set sizes; d = 3 n / 50
   std::vector<std::string> dtypes = {"f64"};
   std::size_t seeds = 3, steps = 0, m = 400, n_test = 6000;
+  std::size_t paper_steps = 0;  // the profile's horizon, in steps at the paper's alpha (without --steps)
   bool so_far = false;  // --gather-so-far (MultiRunFlags::so_far): every run as far as it has got
 };
 
 struct Setting {
   std::size_t n;
   std::string dtype;
-  std::string key() const { return fmt::format("{}x{}-{}", n, 3 * n / 50, dtype); }
+  double alpha = PAPER_ALPHA;
+  std::string key() const { return fmt::format("{}x{}-{}{}", n, 3 * n / 50, dtype, alpha_suffix(alpha)); }
 };
 
 void defaults(Options& o) {
   const bool quick = o.common.quick();
   if (o.ns.empty()) o.ns = quick ? std::vector<std::size_t>{250, 500} : std::vector<std::size_t>{500, 1000, 2000};
   if (quick) o.m = 40, o.n_test = 1000;
-  if (!o.steps) o.steps = quick ? 3000 : o.common.profile == "paper" ? 10000000 : 100000;
+  if (!o.steps) o.paper_steps = quick ? 3000 : o.common.profile == "paper" ? 10000000 : 100000;
+}
+
+// The command's horizon in flow time (every alpha's runs reach it).
+double horizon_flow(const Options& o) {
+  if (o.steps) return o.step.alphas[0] * double(o.steps);
+  return o.step.horizon_flow != 0 ? o.step.horizon_flow : PAPER_ALPHA * double(o.paper_steps);
 }
 
 RunSpec spec_for(const Options& o, const Setting& s, std::uint64_t seed) {
   RunSpec r = figure2_sized(s.n, 3 * s.n / 50, o.m, o.n_test);
-  r.steps = o.steps, r.seed = seed, r.dtype = s.dtype, r.grad = o.common.gradient();
+  o.step.set(r, s.alpha, o.steps, o.paper_steps);
+  r.seed = seed, r.dtype = s.dtype, r.grad = o.common.gradient();
   r.dense = 100, r.per_decade = 20;
   return r;
 }
@@ -68,7 +79,8 @@ RunSpec spec_for(const Options& o, const Setting& s, std::uint64_t seed) {
 std::vector<Setting> settings_of(const Options& o) {
   std::vector<Setting> v;
   for (std::size_t n : o.ns)
-    for (const std::string& t : o.dtypes) v.push_back({n, t});
+    for (double a : o.step.alphas)
+      for (const std::string& t : o.dtypes) v.push_back({n, t, a});
   return v;
 }
 
@@ -87,8 +99,12 @@ std::vector<Metrics> run_seed(const Options& o, const Setting& s, std::size_t k)
 
 // A size in one precision: its seeds aggregated, and the median over them of first_flipped_fit (the later of the
 // two middle ones for an even count; NEVER if that one has not).
+// Its steps are the paper's (flow time / 0.1; in_paper_steps), so that sizes trained at different alpha read
+// alike; `seeds` and `rows` keep each counted seed's evaluations as they were made (its own steps), uncut.
 struct Size : Panel {
   std::size_t first_flip = NEVER;
+  std::vector<std::uint64_t> seeds;
+  std::vector<std::vector<Metrics>> rows;
 };
 
 // One size in one precision over its seeds; its spec's steps are the horizon reached. Gathering so far, each seed
@@ -96,22 +112,27 @@ struct Size : Panel {
 // (nothing when none has started).
 std::optional<Size> run_setting(const Options& o, const Setting& s) {
   std::vector<std::vector<Metrics>> runs;
+  std::vector<std::uint64_t> seeds;
   for (std::size_t k = 0; k < o.seeds; ++k) {
     if (!o.so_far) {
       runs.push_back(s.dtype == "f32" ? run_seed<float>(o, s, k) : run_seed<double>(o, s, k));
+      seeds.push_back(o.common.seed + k);
       continue;
     }
     const RunSpec spec = spec_for(o, s, o.common.seed + k);
     std::vector<Metrics> rows = metrics_reached(run_dir(o, s, spec), spec);
-    if (!rows.empty()) runs.push_back(std::move(rows));
+    if (!rows.empty()) runs.push_back(std::move(rows)), seeds.push_back(spec.seed);
   }
   if (runs.empty()) return std::nullopt;
-  Size size{aggregate_reached(s.key(), spec_for(o, s, o.common.seed), runs)};
+  std::vector<std::vector<Metrics>> uncut = runs;
+  Size size{aggregate_reached(s.key(), spec_for(o, s, o.common.seed), runs), NEVER, seeds, std::move(uncut)};
   std::vector<std::size_t> flips;
   for (const auto& r : runs) flips.push_back(first_flipped_fit(r));
   std::sort(flips.begin(), flips.end());
-  size.first_flip = flips[flips.size() / 2];
   write_file_atomic(fmt::format("{}/{}.csv", o.common.out, s.key()), bands_csv(size));
+  const std::size_t flip = flips[flips.size() / 2];
+  static_cast<Panel&>(size) = in_paper_steps(size, PAPER_ALPHA);
+  size.first_flip = flip == NEVER ? NEVER : static_cast<std::size_t>(std::round(size.spec.flow(flip) / PAPER_ALPHA));
   return size;
 }
 
@@ -140,18 +161,19 @@ std::vector<std::size_t> marks_of(const Panel& p) {
   return v;
 }
 
-// scale.csv: per setting, its seeds, the horizon reached, the plateau's end and the accuracies at marks_of().
+// scale.csv: per setting, its seeds, the horizon reached, the plateau's end and the accuracies at marks_of(), all
+// in the paper's steps (at_flow_time: the flow time of at_step).
 void write_table(const Options& o, const std::vector<Size>& panels) {
   std::string csv =
-      "setting,n,d,dtype,seeds,horizon,first_flipped_fit_at,leaves_plateau_at,at_step,train_mean,test_mean,"
-      "test_clean_mean\n";
+      "setting,n,d,dtype,alpha,seeds,horizon,first_flipped_fit_at,leaves_plateau_at,at_step,train_mean,test_mean,"
+      "test_clean_mean,at_flow_time\n";
   auto cell = [](std::size_t s) { return s == NEVER ? std::string() : std::to_string(s); };
   for (const Size& p : panels)
     for (std::size_t s : marks_of(p)) {
       const Band& b = at(p, s);
-      csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", p.key, p.spec.n, p.spec.d, p.spec.dtype, p.runs,
-                         p.spec.steps, cell(p.first_flip), cell(leaves_plateau(p)), s, b.train_mean,
-                         b.test_mean, b.clean_mean);
+      csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.key, p.spec.n, p.spec.d, p.spec.dtype,
+                         p.spec.alpha, p.runs, p.spec.steps, cell(p.first_flip), cell(leaves_plateau(p)), s,
+                         b.train_mean, b.test_mean, b.clean_mean, flow_text(PAPER_ALPHA, s));
     }
   write_file_atomic(o.common.out + "/scale.csv", csv);
 }
@@ -161,10 +183,10 @@ bool figure(const Options& o, const std::vector<Size>& panels) {
   std::size_t longest = 1;
   for (std::size_t k = 0; k < panels.size(); ++k) {
     plots += fmt::format(
-        "'{p}.csv' using (x0($1)):2 with lines lw 2 lc {c} title '{p} train ({r} seed{s})', "
-        "'{p}.csv' using (x0($1)):5 with lines lw 2 dt 2 lc {c} title '{p} test', ",
+        "'{p}.csv' using (x0($1 * {x})):2 with lines lw 2 lc {c} title '{p} train ({r} seed{s})', "
+        "'{p}.csv' using (x0($1 * {x})):5 with lines lw 2 dt 2 lc {c} title '{p} test', ",
         fmt::arg("p", panels[k].key), fmt::arg("c", k + 1), fmt::arg("r", panels[k].runs),
-        fmt::arg("s", panels[k].runs == 1 ? "" : "s"));
+        fmt::arg("s", panels[k].runs == 1 ? "" : "s"), fmt::arg("x", fmt::format("{:.12g}", panels[k].spec.alpha / PAPER_ALPHA)));
     longest = std::max(longest, panels[k].spec.steps);
   }
   // Where each size starts fitting noise, marked on its curves' colour (onset.csv: n, d, seeds, step, colour).
@@ -183,7 +205,7 @@ x0(t) = t == 0 ? 0.5 : t
 set xrange [0.5:{steps}]
 set yrange [0.45:1.02]
 set format x '10^{{%T}}'
-set xlabel 'gradient descent steps (step 0 drawn at the left edge)'
+set xlabel 'gradient descent steps at alpha = 0.1 (a run at another alpha, named -alpha<alpha>: at the same flow time alpha t; 0 drawn at the left edge)'
 set ylabel 'accuracy (solid: train, dashed: test)'
 set key bottom left
 set grid
@@ -203,7 +225,7 @@ struct PrecisionGap {
 PrecisionGap precision_gap(const std::vector<Size>& panels, std::size_t n) {
   const Panel *d = nullptr, *f = nullptr;
   for (const Size& p : panels)
-    if (p.spec.n == n) (p.spec.dtype == "f32" ? f : d) = &p;
+    if (p.spec.n == n && p.spec.alpha == PAPER_ALPHA) (p.spec.dtype == "f32" ? f : d) = &p;
   PrecisionGap g;
   if (!d || !f) return g;
   g.gap = 0, g.evaluations = std::min(d->steps.size(), f->steps.size());  // gathered so far, one may be shorter
@@ -223,23 +245,33 @@ std::string where(const Panel& p) {
 }
 
 // The paper's three n >> d claims, each from the largest double-precision size that can decide it (nothing when no
-// size ran in double).
-void claims(Report& rep, const std::vector<Size>& panels) {
+// size ran in double): trained at the paper's alpha, or at one the equivalence study validates at every size it
+// compared (the exact run preferred at the same size; the claim then says so).
+void claims(Report& rep, const std::vector<Size>& panels, const std::vector<EquivalenceRow>& study) {
+  auto counts = [&](const Panel& p) {
+    return p.spec.dtype == "f64" && (p.spec.alpha == PAPER_ALPHA || validated(study, p.spec.alpha));
+  };
   auto largest = [&](auto decides) {
     const Panel* b = nullptr;
     for (const Size& p : panels)
-      if (p.spec.dtype == "f64" && decides(p) && (!b || p.spec.n > b->spec.n)) b = &p;
+      if (counts(p) && decides(p) &&
+          (!b || p.spec.n > b->spec.n || (p.spec.n == b->spec.n && p.spec.alpha == PAPER_ALPHA)))
+        b = &p;
     return b;
   };
+  const std::size_t first = rep.claims.size();
+  std::vector<const Panel*> from;  // the size each claim is answered from
   const Panel* any = largest([](const Panel&) { return true; });
   if (!any) return;
   const Panel* full = largest([](const Panel& p) { return p.spec.steps >= MARKS[2]; });
   auto at_horizon = [&](const char* key, const char* text, const char* paper, double value, auto pick) {
     const Panel& p = full ? *full : *any;
     const std::string ours = fmt::format("{:.1f}% {}", 100 * pick(p.bands.back()), where(p));
+    from.push_back(&p);
     if (full)
       rep.claims.push_back({key, text, paper, ours, std::abs(pick(p.bands.back()) - value) <= 0.02 ? "agree" : "disagree",
-                            "agree means within 2 points; measured at a smaller size than the paper's"});
+                            p.spec.n < 5000 ? "agree means within 2 points; measured at a smaller size than the paper's"
+                                            : "agree means within 2 points; at the paper's size"});
     else
       rep.claims.push_back({key, text, paper, ours, "untested", "every size's horizon is short of 10^7"});
   };
@@ -256,26 +288,106 @@ void claims(Report& rep, const std::vector<Size>& panels) {
                           fmt::format("training accuracy leaves the plateau: {}, {}", step_text(left), where(*onset)),
                           left >= 50000 && left <= MARKS[1] ? "agree" : "disagree",
                           "agree: between 5 x 10^4 and 10^6 steps"});
+    from.push_back(onset);
   } else {
+    from.push_back(any);
     rep.claims.push_back({"scale.onset", text, "until about 2 x 10^5",
                           "training accuracy still on the plateau, " + where(*any), "untested",
                           "no size has left the plateau or reached 10^6 steps"});
   }
+  // A claim answered from a rescaled run says so, and where the study validated its alpha.
+  for (std::size_t c = first; c < rep.claims.size(); ++c)
+    if (from[c - first]->spec.alpha != PAPER_ALPHA) {
+      std::string sizes;
+      validated(study, from[c - first]->spec.alpha, &sizes);
+      rep.claims[c].note += fmt::format("; by step-size equivalence: trained at alpha = {} (steps are the paper's at "
+                                        "the same flow time), validated at {}",
+                                        from[c - first]->spec.alpha, sizes);
+    }
+}
+
+// Where the equivalence study's window starts: a decade after the exact runs' jump (as Figure 2's plateau is read),
+// in flow time; at flow time 1 when they have not jumped.
+double window_start(const Size& exact) {
+  const std::size_t jump = jump_step(exact);  // the paper's steps
+  return jump == NEVER ? 1.0 : std::max(1.0, 10 * PAPER_ALPHA * double(std::max<std::size_t>(jump, 1)));
+}
+
+// The step-size equivalence study: every rescaled size in double against the exact one of the same n.
+std::vector<EquivalenceRow> equivalence_study(const std::vector<Size>& panels) {
+  std::vector<EquivalenceRow> rows;
+  auto trajectories = [](const Size& s) {
+    std::vector<Trajectory> t;
+    for (std::size_t k = 0; k < s.rows.size(); ++k) t.push_back({s.spec.alpha, s.seeds[k], s.rows[k]});
+    return t;
+  };
+  for (const Size& exact : panels) {
+    if (exact.spec.alpha != PAPER_ALPHA || exact.spec.dtype != "f64") continue;
+    for (const Size& r : panels)
+      if (r.spec.n == exact.spec.n && r.spec.dtype == "f64" && r.spec.alpha != PAPER_ALPHA)
+        rows.push_back({r.spec.n, r.spec.d, r.spec.alpha,
+                        compare_runs(trajectories(exact), trajectories(r), window_start(exact))});
+  }
+  return rows;
+}
+
+// The study's figure: per size, the exact and the rescaled mean curves on a flow-time axis.
+bool equivalence_figure(const Options& o, const std::vector<Size>& panels) {
+  std::string plots;
+  std::size_t shown = 0;
+  for (std::size_t n : o.ns) {
+    std::string curves;
+    std::size_t colour = 0, d = 0;
+    for (const Size& p : panels)
+      if (p.spec.n == n && p.spec.dtype == "f64") {
+        ++colour, d = p.spec.d;
+        curves += fmt::format("{}'{k}.csv' using (x0($11)):2 with lines lw 2 lc {c} title 'alpha = {a} train ({r} seed{s})', "
+                              "'{k}.csv' using (x0($11)):5 with lines lw 1 dt 2 lc {c} title 'test'",
+                              curves.empty() ? "" : ", ", fmt::arg("k", p.key), fmt::arg("c", colour),
+                              fmt::arg("a", p.spec.alpha), fmt::arg("r", p.runs), fmt::arg("s", p.runs == 1 ? "" : "s"));
+      }
+    if (colour < 2) continue;
+    ++shown;
+    plots += fmt::format("set title '(n, d) = ({}, {})'\nplot {}\n", n, d, curves);
+  }
+  if (!shown) return true;
+  const std::string body = fmt::format(R"gp(set datafile separator ','
+set multiplot layout {rows},{cols} title "Step-size equivalence: the n >> d panel at several alpha against flow time (mean over seeds)"
+set logscale x
+x0(F) = F == 0 ? 0.05 : F
+set xrange [0.05:*]
+set yrange [0.45:1.02]
+set format x '10^{{%T}}'
+set xlabel 'flow time alpha t (0 drawn at the left edge)'
+set ylabel 'accuracy'
+set key bottom left font ',8'
+set grid
+{plots}unset multiplot
+)gp",
+                                       fmt::arg("rows", (shown + 2) / 3), fmt::arg("cols", std::min<std::size_t>(shown, 3)),
+                                       fmt::arg("plots", plots));
+  return plot(o.common.out, "equivalence", plot_both("equivalence", 500 * std::min<std::size_t>(shown, 3),
+                                                     450 * ((shown + 2) / 3), body));
 }
 
 Report report(const Options& o, const std::vector<Size>& panels, const std::string& not_started, double wall) {
   Report rep("rfa-scale");
+  const std::vector<EquivalenceRow> study = equivalence_study(panels);
   std::string table =
-      "| size (n, d) | dtype | seeds | horizon | first fits a flipped label | leaves the plateau | train / test / clean "
-      "test at 10^5 | at 10^6 | at 10^7 | at the horizon |\n|---|---|---|---|---|---|---|---|---|---|\n";
+      "| size (n, d) | dtype | alpha | seeds | horizon | first fits a flipped label | leaves the plateau | train / test / "
+      "clean test at 10^5 | at 10^6 | at 10^7 | at the horizon |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const Size& p : panels) {
     auto cell = [&](std::size_t t) {
       if (t > p.spec.steps) return std::string("not reached");
       const Band& b = at(p, t);
       return fmt::format("{:.1f}% / {:.1f}% / {:.1f}%", 100 * b.train_mean, 100 * b.test_mean, 100 * b.clean_mean);
     };
-    table += fmt::format("| ({}, {}) | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", p.spec.n, p.spec.d,
-                         p.spec.dtype, p.runs, p.spec.steps, step_text(p.first_flip),
+    table += fmt::format("| ({}, {}) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", p.spec.n, p.spec.d,
+                         p.spec.dtype,
+                         p.spec.alpha == PAPER_ALPHA ? fmt::format("{}", p.spec.alpha)
+                                                     : fmt::format("{} (equivalence{})", p.spec.alpha,
+                                                                   validated(study, p.spec.alpha) ? ", validated" : ", not validated"),
+                         p.runs, p.spec.steps, step_text(p.first_flip),
                          step_text(leaves_plateau(p)), cell(MARKS[0]), cell(MARKS[1]), cell(MARKS[2]),
                          cell(p.spec.steps));
   }
@@ -298,10 +410,22 @@ Report report(const Options& o, const std::vector<Size>& panels, const std::stri
   // that reached it (n/d fixed, so n stands for the size).
   std::vector<std::pair<double, double>> onsets;
   std::string onset_list;
+  // Per size the exact runs, or without them the rescaled ones the study validates.
+  auto counted = [&](const Size& p) {
+    if (p.spec.dtype != "f64") return false;
+    if (p.spec.alpha == PAPER_ALPHA) return true;
+    if (!validated(study, p.spec.alpha)) return false;
+    for (const Size& q : panels)
+      if (q.spec.n == p.spec.n && q.spec.dtype == "f64" && q.first_flip != NEVER &&
+          (q.spec.alpha == PAPER_ALPHA || (validated(study, q.spec.alpha) && q.spec.alpha < p.spec.alpha)))
+        return false;
+    return true;
+  };
   for (const Size& p : panels)
-    if (p.spec.dtype == "f64" && p.first_flip != NEVER) {
+    if (counted(p) && p.first_flip != NEVER) {
       onsets.emplace_back(double(p.spec.n), double(p.first_flip));
-      onset_list += fmt::format("{}{} at n = {}", onset_list.empty() ? "" : ", ", p.first_flip, p.spec.n);
+      onset_list += fmt::format("{}{} at n = {}{}", onset_list.empty() ? "" : ", ", p.first_flip, p.spec.n,
+                                p.spec.alpha == PAPER_ALPHA ? "" : fmt::format(" (alpha = {}, by equivalence)", p.spec.alpha));
     }
   const PowerLaw law = power_law(onsets);
   const std::string onset_law =
@@ -314,17 +438,35 @@ Report report(const Options& o, const std::vector<Size>& panels, const std::stri
       o.so_far ? fmt::format("every run as far as it has got (`--gather-so-far`: a size's horizon is the step all of "
                              "its counted seeds reached; up to {} seed(s) per size){}",
                              o.seeds, not_started.empty() ? "" : "; not started: " + not_started)
-               : fmt::format("{} seed(s) per size, to {} steps", o.seeds, o.steps);
+               : fmt::format("{} seed(s) per size, to flow time {:.6g} (the paper's {:.6g} steps)", o.seeds,
+                             horizon_flow(o), horizon_flow(o) / PAPER_ALPHA);
+  std::string equivalence;
+  if (!study.empty()) {
+    write_file_atomic(o.common.out + "/equivalence.csv", equivalence_csv(study));
+    equivalence = fmt::format(
+        "### Step-size equivalence\n\nAt alpha = 0.1 gradient descent should track gradient flow, so a run at a "
+        "larger alpha should follow the paper's at the same flow time alpha t. Each rescaled run is compared with the "
+        "exact run (alpha = 0.1) of the same seed at every flow time both evaluated (within {:.0f}%; from 50 alpha "
+        "on), and its largest deviation set against the spread over the exact runs' seeds over the same flow times "
+        "(the largest max - min: the noise a comparison of two trajectories must beat; with one exact seed, the "
+        "rescaled runs' spread). The verdict is taken from a decade after the exact runs' jump on (the window): the "
+        "jump takes the paper's run a few steps, which a larger step cannot resolve, and the deviation before the "
+        "window is shown beside it. A rescaled alpha stands in where no deviation in the window exceeds the spread. Rows of a rescaled "
+        "run in the tables above count the paper's steps at the same flow time.\n\n{}\n"
+        "![step-size equivalence](scale/equivalence.png)\n\n",
+        100 * SAME_FLOW, equivalence_table(study));
+  }
   rep.section = fmt::format(
       "## Figure 2's n >> d panel at smaller sizes\n\nn/d = 50/3 as in the paper's (5000, 300), m = {}, the paper's "
       "other settings, {}; 'first fits a flipped label' is the median over seeds of each run's first evaluation "
       "that fits one once it has jumped and then fitted none, 'leaves the plateau' the first evaluation step after the jump with mean training "
-      "accuracy above {:.1f}%.\n\n{}\n{}{}\n![the n >> d panel at several sizes](scale/scale.png)\n\n",
-      o.m, runs, 100 * LEFT_PLATEAU, table, onset_law, precision);
-  claims(rep, panels);
+      "accuracy above {:.1f}%.\n\n{}\n{}{}\n![the n >> d panel at several sizes](scale/scale.png)\n\n{}",
+      o.m, runs, 100 * LEFT_PLATEAU, table, onset_law, precision, equivalence);
+  claims(rep, panels, study);
   rep.summary.add("profile", o.common.profile)
       .add("seeds", o.seeds)
       .add("steps", o.steps)
+      .add("alphas", o.step.alphas)
       .add("gathered_so_far", o.so_far)
       .add("onset_law_c", law.c)
       .add("onset_law_k", law.k)
@@ -348,7 +490,8 @@ int main(int argc, char** argv) {
   app.option("--n", o.ns, "training set sizes (d = 3 n / 50) [default: 500,1000,2000; quick 250,500]", false);
   app.option("--dtypes", o.dtypes, "precisions to run each size in: f64, f32 or both (f64,f32)");
   app.option("--seeds", o.seeds, "runs per size (seeds --seed, --seed + 1, ...)");
-  app.option("--steps", o.steps, "steps per run [default: by profile]", false);
+  app.option("--steps", o.steps, "steps per run at --alpha (one value only) [default: by profile]", false);
+  o.step.add_to(app, true, "--steps");
   MultiRunFlags multi;
   multi.add_to(app);
   multi.add_so_far(app, "a stopped run counts to its step (a size to the step all its seeds reached), runs not "
@@ -359,9 +502,11 @@ int main(int argc, char** argv) {
     for (const std::string& t : o.dtypes) require_one_of("--dtypes", t, {"f32", "f64"});
     for (std::size_t n : o.ns) require_size("--n", n, 50);
     require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
+    o.step.apply();
+    if (o.steps && o.step.alphas.size() > 1)
+      throw UsageError("--steps counts steps of one alpha; with several --alpha give the horizon as --horizon-flow");
     multi.apply(app);
     o.so_far = multi.so_far;
-    o.common.apply(!multi.list_runs);
     defaults(o);
     const std::vector<Setting> settings = settings_of(o);
     std::vector<std::pair<Setting, std::size_t>> runs;
@@ -372,6 +517,7 @@ int main(int argc, char** argv) {
         runs.emplace_back(s, k);
         entries.push_back({fmt::format("{}/seed-{}", s.key(), spec.seed), spec.fingerprint()});
       }
+    o.common.apply(!multi.list_runs);  // after the settings are checked, so that a refusal writes nothing
     const auto t0 = std::chrono::steady_clock::now();
     auto train = [&](std::size_t i) {
       if (runs[i].first.dtype == "f32")
@@ -391,7 +537,7 @@ int main(int argc, char** argv) {
         throw RunIncomplete(fmt::format("no run of this command has started in {}; nothing to gather", o.common.out));
       write_table(o, panels);
       const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      const bool drawn = figure(o, panels);
+      const bool drawn = figure(o, panels) && equivalence_figure(o, panels);
       report(o, panels, not_started, wall).write(o.common.out, "rfa-scale");
       return drawn ? 0 : EXIT_RUN_FAILED;
     };

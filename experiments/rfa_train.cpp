@@ -123,7 +123,7 @@ RunOptions run_options(const TrainSettings& s, const std::string& fingerprint) {
 template <typename T>
 void write_results(const TrainSettings& s, const Inputs<T>& in, Trainer<T>& trainer, const std::vector<Metrics>& rows,
                    double wall) {
-  write_file_atomic(s.out + "/metrics.csv", cli::metrics_csv(rows));
+  write_file_atomic(s.out + "/metrics.csv", cli::metrics_csv(rows, s.alpha));
   if (s.model == "relu") {
     write_npy(s.out + "/W.npy", trainer.weights());
     if (s.train_second_layer) write_npy(s.out + "/a.npy", static_cast<PlainDescent<T>&>(trainer).second_layer());

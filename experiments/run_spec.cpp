@@ -26,6 +26,8 @@ Json RunSpec::json() const {
   if (train_second_layer) j.add("train_second_layer", true);
   if (mean_norm != 1) j.add("mean_norm", mean_norm);
   if (random_signs) j.add("second_layer", "random");
+  // Evaluations in flow time change the schedule only when alpha differs from the schedule's step size.
+  if (schedule_alpha != 0 && schedule_alpha != alpha) j.add("eval_flow_of_alpha", schedule_alpha);
   return j;
 }
 
@@ -108,7 +110,7 @@ std::vector<Metrics> train_in(const std::string& program, const Json& settings, 
     // (Best effort: the stop itself, already checkpointed, is what the caller must hear of.)
     try {
       if (const auto c = load_checkpoint(hooks.checkpoint); c && !c->metrics.empty()) {
-        write_file_atomic(dir + "/metrics-so-far.csv", metrics_csv(c->metrics));
+        write_file_atomic(dir + "/metrics-so-far.csv", metrics_csv(c->metrics, control.alpha));
         Json j;
         j.merge(provenance(program)).add("settings", settings).add("trainer", trainer.name())
             .add("stopped_at_step", static_cast<std::size_t>(c->step)).add("last", metrics_json(c->metrics.back()));
@@ -121,7 +123,7 @@ std::vector<Metrics> train_in(const std::string& program, const Json& settings, 
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (control.gather) return rows;  // its files were written when it finished
-  write_file_atomic(dir + "/metrics.csv", metrics_csv(rows));
+  write_file_atomic(dir + "/metrics.csv", metrics_csv(rows, control.alpha));
   Json j;
   j.merge(provenance(program)).add("settings", settings).add("trainer", trainer.name())
       .add("wall_seconds_this_session", wall).add("final", metrics_json(rows.back()));
@@ -133,7 +135,9 @@ std::vector<Metrics> train_in(const std::string& program, const Json& settings, 
 template <typename T>
 std::vector<Metrics> train_in(const std::string& program, const RunSpec& spec, PreparedRun<T>& r,
                               const std::string& dir, const RunControl& control, RunOptions hooks) {
-  return train_in<T>(program, spec.json(), *r.trainer, r.train, &r.test, spec.schedule(), dir, control, std::move(hooks));
+  RunControl c = control;
+  c.alpha = spec.alpha;
+  return train_in<T>(program, spec.json(), *r.trainer, r.train, &r.test, spec.schedule(), dir, c, std::move(hooks));
 }
 
 #define RFA_INSTANTIATE(T)                                                                                      \

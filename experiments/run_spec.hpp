@@ -31,11 +31,19 @@ struct RunSpec {
   bool train_second_layer = false;           // a trained too (plain step only; the paper keeps it fixed)
   double mean_norm = 1;                      // the clusters at +-r mu (the grokking follow-up's r; 1 in the paper)
   bool random_signs = false;                 // a_j with i.i.d. signs (the follow-up) instead of half and half
+  // Evaluations in flow time (alpha * step): at the flow times a run at step size schedule_alpha evaluates on its
+  // schedule (metrics.hpp's flow_schedule), so that runs at different alpha compare row by row; 0: in steps.
+  double schedule_alpha = 0;
 
   // Every setting, for manifests; fingerprint() is the same on one line, for checkpoints.
   Json json() const;
   std::string fingerprint() const { return json().compact(); }
-  std::vector<std::size_t> schedule() const { return eval_schedule(steps, dense, per_decade); }
+  std::vector<std::size_t> schedule() const {
+    return schedule_alpha == 0 ? eval_schedule(steps, dense, per_decade)
+                               : flow_schedule(steps, alpha, schedule_alpha, dense, per_decade);
+  }
+  // Flow time alpha * t at step t.
+  double flow(std::size_t t) const { return alpha * double(t); }
 };
 
 // A run's data: the means, and the training and test sets drawn from streams train_data / test_data of the seed.
@@ -65,6 +73,7 @@ struct RunControl {
   std::string label;        // names the run in progress lines
   bool lock = true;         // lock the run's directory (false when the caller holds that lock already)
   bool gather = false;      // take no step: read the finished run from its checkpoint (RunIncomplete otherwise)
+  double alpha = 0;         // the run's step size, for metrics.csv's flow-time column (set by the RunSpec overload)
 };
 
 // Trains r.trainer as `spec` says in `dir` (created, and locked for the run's life: a second run into it is

@@ -78,7 +78,8 @@ std::optional<int> parse_train_settings(int argc, char** argv, TrainSettings& s)
   require_positive("--alpha", s.alpha);
   if (app.given("--omega2")) require_positive("--omega2", s.omega2);
   require_positive("--checkpoint-seconds", s.checkpoint_seconds);
-  require_at_least("--threads", s.threads, 1);
+  require_threads("--threads", s.threads);
+  require_schedule(s.dense, s.per_decade);
   require_one_of("--dtype", s.dtype, {"f32", "f64"});
   require_one_of("--model", s.model, {"relu", "linear", "linear-bias"});
   if (s.train_second_layer && s.model != "relu")

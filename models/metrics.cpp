@@ -1,6 +1,8 @@
 #include "metrics.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -47,11 +49,34 @@ std::vector<std::size_t> eval_schedule(std::size_t steps, std::size_t dense, std
   std::vector<std::size_t> s;
   for (std::size_t t = 0; t <= std::min(steps, dense); ++t) s.push_back(t);
   if (steps > dense && per_decade > 0) {
+    // In double until the point is known to lie below `steps`: near the top of the range a rounded power of ten
+    // does not fit an integer (llround would overflow and the loop would never reach `steps`).
     for (double k = std::log10(double(dense)) * per_decade;; k += 1) {
-      const auto t = static_cast<std::size_t>(std::llround(std::pow(10.0, k / double(per_decade))));
+      const double v = std::round(std::pow(10.0, k / double(per_decade)));
+      if (v >= double(steps)) break;
+      const auto t = static_cast<std::size_t>(v);
       if (t >= steps) break;
       if (t > s.back()) s.push_back(t);
     }
+  }
+  if (s.back() != steps) s.push_back(steps);
+  return s;
+}
+
+std::vector<std::size_t> flow_schedule(std::size_t steps, double alpha, double schedule_alpha, std::size_t dense,
+                                       std::size_t per_decade) {
+  if (schedule_alpha == alpha) return eval_schedule(steps, dense, per_decade);
+  // The reference run's steps s reach flow time schedule_alpha * s; this run reaches it at step s * ratio.
+  const double ratio = schedule_alpha / alpha;
+  const double reference = std::round(double(steps) / ratio);
+  const std::vector<std::size_t> ref =
+      eval_schedule(reference >= 0x1p64 ? std::numeric_limits<std::size_t>::max() : std::size_t(reference), dense,
+                    per_decade);
+  std::vector<std::size_t> s;
+  for (std::size_t r : ref) {
+    const double v = std::round(double(r) * ratio);
+    const std::size_t t = v >= double(steps) ? steps : static_cast<std::size_t>(v);
+    if (s.empty() || t > s.back()) s.push_back(t);
   }
   if (s.back() != steps) s.push_back(steps);
   return s;

@@ -42,6 +42,15 @@ double accuracy(const Tensor<T>& f, const Tensor<T>& labels, const std::vector<s
 // factor of ten, log-spaced, always including the last step.
 std::vector<std::size_t> eval_schedule(std::size_t steps, std::size_t dense = 100, std::size_t per_decade = 20);
 
+// The same schedule in flow time (alpha * step), for runs at different step sizes that are to be compared at the
+// same flow times: the steps of a run at `alpha` nearest to the flow times that eval_schedule's steps reach at step
+// size `schedule_alpha` (rounded to the nearest step, so within alpha / 2 of it; repeats dropped), always including
+// the last step. At alpha == schedule_alpha it is eval_schedule itself. Flow time F at step size alpha is step
+// F / alpha: a run of 10^7 steps at 0.1 and one of 10^5 steps at 10 share the horizon F = 10^6 and, at every flow
+// time both reach within 1% (F >= 50 alpha), their evaluations.
+std::vector<std::size_t> flow_schedule(std::size_t steps, double alpha, double schedule_alpha, std::size_t dense = 100,
+                                       std::size_t per_decade = 20);
+
 // CSV of metrics: the header line, and one line per row (NaN written as "nan"; numbers round-trip exactly).
 std::string metrics_csv_header();
 std::string metrics_csv_row(const Metrics& m);

@@ -2,7 +2,9 @@
 // gets a message and a non-zero exit, and leaves --out untouched.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -154,7 +156,7 @@ TEST_CASE("rfa-train refuses bad input with a message, a non-zero exit and nothi
       {"--dtype f16", "--dtype must be one of f32, f64; got 'f16'"},
       {"--grad numeric", "--grad must be one of tape, closed; got 'numeric'"},
       {"--flip sometimes", "--flip must be one of prob, exact, adversarial"},
-      {"--threads 0 --n 10", "--threads must be >= 1, got 0"},
+      {"--threads 0 --n 10", "--threads must be between 1 and 1024 (the most threads rfa starts), got 0"},
       {"--no-such-flag", "The following argument was not expected: --no-such-flag"},
       {xy.substr(0, xy.find(" --y")), "--x requires --y"},  // --x without --y
       {" --x " + dir / "X.npy" + " --y " + dir / "y_half.npy", "entry 1 is 0.5; labels must be -1 or +1"},
@@ -302,11 +304,88 @@ TEST_CASE("every numeric flag of every program refuses negative, fractional, hug
         CHECK(r.code == 2);
         CHECK_MESSAGE(r.output.find(flag) != std::string::npos, r.output);
         if (!v.empty()) CHECK_MESSAGE(r.output.find(v) != std::string::npos, r.output);
+        // One voice for every refusal, the flag parser's and the program's own checks alike.
+        CHECK_MESSAGE(r.output.rfind(p + ": error: ", 0) == 0, r.output);
         CHECK_FALSE(fs::exists(out));
       }
     }
   }
   MESSAGE(tried << " bad values refused");
+}
+
+TEST_CASE("a thread or process count the machine cannot start is refused up front, naming the flag, value and limit") {
+  test::TempDir dir("cli_threads");
+  std::size_t tried = 0;
+  for (const std::string& p : all_programs())
+    for (const auto& [flag, type] : numeric_flags(p)) {
+      if (flag != "--threads" && flag != "--jobs") continue;
+      CAPTURE(p);
+      CAPTURE(flag);
+      const std::string out = dir / (p + "-never");
+      const bool has_out = run_program(p, "--help").output.find("--out ") != std::string::npos;
+      const auto r = run_program(p, flag + " 100000" + (has_out ? " --out " + out : ""));
+      ++tried;
+      CHECK(r.code == 2);
+      CHECK_MESSAGE(r.output.rfind(p + ": error: " + flag, 0) == 0, r.output);
+      CHECK_MESSAGE(r.output.find("100000") != std::string::npos, r.output);
+      CHECK_MESSAGE(r.output.find(std::to_string(cli::MAX_THREADS)) != std::string::npos, r.output);
+      CHECK_FALSE(fs::exists(out));
+    }
+  CHECK(tried >= 10);
+}
+
+TEST_CASE("at the largest value of every step-like flag a SIGTERM still stops the program (no overflow, no hang)") {
+  // --steps, --stop-at and --dense at 2^64 - 1 once overflowed the evaluation schedule's arithmetic, which then never
+  // ended and never looked at the stop flag. Each program is started at the largest value of each such flag (and a
+  // horizon in flow time far past any step count), signalled, and must end at once: stopped (130), refused up front
+  // (2) or, where the flag only caps a short run, finished (0).
+  test::TempDir dir("cli_largest");
+  struct Case {
+    std::string program, args;
+    test::Spawned child;
+  };
+  std::vector<Case> cases;
+  for (const std::string& p : all_programs()) {
+    if (p == "rfa-bench" || p == "rfa-gradcheck") continue;  // no training loop
+    const std::string help = run_program(p, "--help").output;
+    // Each case in a directory of its own.
+    auto base = [&] {
+      return (help.find("--profile ") != std::string::npos ? "--profile quick " : SMALL + " ") +
+             "--threads 1 --quiet --out " + dir / ("run" + std::to_string(cases.size()));
+    };
+    for (const auto& [flag, type] : numeric_flags(p)) {
+      if (flag == "--steps" || flag == "--stop-at" || flag == "--dense")
+        cases.push_back({p, base() + " " + flag + " 18446744073709551615", {}});
+      if (flag == "--horizon-flow") cases.push_back({p, base() + " " + flag + " 1e300", {}});
+    }
+  }
+  CHECK(cases.size() >= 10);
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    cases[k].child = test::spawn_program(cases[k].program, cases[k].args, dir / ("log" + std::to_string(k)));
+  }
+  ::sleep(3);
+  for (const Case& c : cases) ::kill(c.child.pid, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    const Case& c = cases[k];
+    CAPTURE(c.program);
+    CAPTURE(c.args);
+    int status = 0;
+    pid_t done = 0;
+    while ((done = ::waitpid(c.child.pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
+      ::usleep(20000);
+    if (done == 0) {
+      ::kill(c.child.pid, SIGKILL);
+      ::waitpid(c.child.pid, &status, 0);
+      FAIL_CHECK("still running a minute after SIGTERM");
+      continue;
+    }
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const std::string log = read_file(dir / ("log" + std::to_string(k)));
+    CHECK_MESSAGE((code == 130 || code == 2 || code == 0), log);
+    // Refused means refused for its size, not for a malformed value: the largest value is accepted as a value.
+    if (code == 2) CHECK_MESSAGE(log.find("must be a whole number") == std::string::npos, log);
+  }
 }
 
 TEST_CASE("rfa-train resumes only under the same settings: each setting changed in turn is refused") {

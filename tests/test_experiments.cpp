@@ -14,6 +14,8 @@
 
 #include "atomic_file.hpp"
 #include "cli_util.hpp"
+#include "equivalence.hpp"
+#include "program.hpp"
 #include "run_spec.hpp"
 
 using namespace rfa;
@@ -137,10 +139,11 @@ TEST_CASE("rfa-fig2 quick: after the jump the test accuracy sits near 1 - eta in
   for (const char* panel : {"high", "low"}) {
     CAPTURE(panel);
     // columns: step, train_mean, train_min, train_max, test_mean, test_min, test_max, test_clean_mean, loss_mean,
-    // train_flipped_mean
+    // train_flipped_mean, flow_time
     const std::vector<double> end = last_row(dir / ("fig2/" + std::string(panel) + ".csv"));
-    REQUIRE(end.size() == 10);
+    REQUIRE(end.size() == 11);
     CHECK(end[0] == 300);
+    CHECK(end[10] == doctest::Approx(30));  // flow time alpha t at the paper's alpha = 0.1
     CHECK(std::abs(end[4] - 0.85) <= 0.03);
     CHECK(end[7] >= 0.97);
     CHECK(end[2] <= end[1]);
@@ -328,6 +331,7 @@ TEST_CASE("every setting of a generated run is part of its fingerprint") {
       {"train_second_layer", [](cli::RunSpec& s) { s.train_second_layer = true; }},
       {"mean_norm", [](cli::RunSpec& s) { s.mean_norm = 2; }},
       {"random_signs", [](cli::RunSpec& s) { s.random_signs = true; }},
+      {"schedule_alpha", [](cli::RunSpec& s) { s.schedule_alpha = 0.05; }},
   };
   std::set<std::string> seen = {base.fingerprint()};
   for (const auto& [name, change] : changes) {
@@ -646,4 +650,136 @@ TEST_CASE("rfa-both quick: each setting with the second layer fixed and trained;
   CHECK(read_file(dir / "both/fig1-fixed/run.json").find("gd-closed\"") != std::string::npos);
   CHECK(read_file(dir / "both/fig1-both/metrics.csv") != read_file(dir / "both/fig1-fixed/metrics.csv"));
   CHECK(fs::exists(dir / "both/both.png"));
+}
+
+TEST_CASE("evaluations in flow time: runs at different alpha are evaluated at the same flow times") {
+  // Figure 2's programs schedule evaluations at the flow times (alpha t) of the paper's schedule at alpha = 0.1, so
+  // that a run at alpha = 10 compares with the paper's row by row. At the paper's alpha nothing changes.
+  cli::RunSpec exact = cli::figure2_sized(500, 30, 40, 100);
+  exact.schedule_alpha = cli::PAPER_ALPHA, exact.steps = 1000000;
+  CHECK(exact.schedule() == eval_schedule(exact.steps, exact.dense, exact.per_decade));
+  auto flows = [](const cli::RunSpec& s) {
+    std::vector<double> f;
+    for (std::size_t t : s.schedule()) f.push_back(s.flow(t));
+    return f;
+  };
+  const std::vector<double> reference = flows(exact);
+  for (double alpha : {1.0, 10.0, 20.0}) {
+    CAPTURE(alpha);
+    cli::RunSpec r = exact;
+    r.alpha = alpha, r.steps = static_cast<std::size_t>(std::llround(exact.flow(exact.steps) / alpha));
+    const std::vector<double> f = flows(r);
+    CHECK(f.back() == doctest::Approx(reference.back()));  // the same horizon
+    CHECK(r.fingerprint() != exact.fingerprint());
+    // Every evaluation from flow time 50 alpha on is at one of the paper's flow times (within 1%: a whole step),
+    // and the paper's evaluations from there on all have their rescaled row.
+    std::size_t matched = 0, due = 0;
+    for (double F : f) {
+      if (F < 50 * alpha) continue;
+      const auto near = std::min_element(reference.begin(), reference.end(),
+                                         [&](double a, double b) { return std::abs(a - F) < std::abs(b - F); });
+      CHECK(std::abs(*near - F) <= 0.01 * F);
+      ++matched;
+    }
+    for (double F : reference) due += F >= 50 * alpha;
+    CHECK(matched == due);
+  }
+}
+
+TEST_CASE("step-size equivalence: deviations from the exact run against the seed spread, at matched flow times") {
+  // Three exact seeds at alpha = 0.1 whose accuracies differ by 2 points; rescaled runs at alpha = 10 evaluated at
+  // the same flow times (every 100th exact step).
+  auto run = [](double alpha, std::uint64_t seed, std::size_t every, double offset) {
+    cli::Trajectory t{alpha, seed, {}};
+    for (std::size_t k = 0; k <= 100; ++k) {
+      Metrics m;
+      m.step = k * every;
+      const double F = alpha * double(m.step);
+      m.train_acc = 0.85 + 0.0001 * F + offset, m.test_acc = 0.85 - 0.0001 * F + offset, m.test_clean_acc = 0.99;
+      t.rows.push_back(m);
+    }
+    return t;
+  };
+  std::vector<cli::Trajectory> exact;
+  for (std::uint64_t s = 1; s <= 3; ++s) exact.push_back(run(0.1, s, 100, 0.01 * double(s - 1)));
+  std::vector<cli::Trajectory> same;
+  for (std::uint64_t s = 1; s <= 3; ++s) same.push_back(run(10, s, 1, 0.01 * double(s - 1)));
+  const cli::Equivalence e = cli::compare_runs(exact, same, 10);
+  CHECK(e.seeds == 3);
+  CHECK(e.compared == 3 * 100);  // flow times 10 .. 1000 at alpha = 10, from the window's start at 10
+  CHECK(e.deviation.max() == doctest::Approx(0).epsilon(1e-12));
+  CHECK(e.spread.train == doctest::Approx(0.02));
+  CHECK(e.stands_in());
+  CHECK(std::isnan(e.exceeds_at));
+  // One seed drifting off by 3 points from flow time 500 on: beyond the 2-point spread from there.
+  std::vector<cli::Trajectory> drift = same;
+  for (Metrics& m : drift[1].rows)
+    if (10.0 * double(m.step) >= 500) m.test_acc += 0.03;
+  const cli::Equivalence d = cli::compare_runs(exact, drift, 10);
+  CHECK(d.deviation.test == doctest::Approx(0.03));
+  CHECK_FALSE(d.stands_in());
+  CHECK(d.exceeds_at == doctest::Approx(500));
+  // Matched by flow time, not by step: read as if at alpha = 0.1, nothing lines up with the exact runs' flow times.
+  std::vector<cli::Trajectory> by_step = same;
+  for (cli::Trajectory& t : by_step) t.alpha = 0.1;
+  CHECK(cli::compare_runs(exact, by_step, 10).compared < e.compared / 5);
+  // With one exact seed the spread is the rescaled runs'.
+  const cli::Equivalence one = cli::compare_runs({exact[0]}, same, 10);
+  CHECK_FALSE(one.spread_from_exact);
+  CHECK(one.spread.train == doctest::Approx(0.02));
+}
+
+TEST_CASE("rfa-fig2 --alpha: a rescaled run is named, evaluated in flow time, resumed to the same bytes, gathered") {
+  test::TempDir dir("fig2_alpha");
+  const std::string args = "--profile quick --panels low --alpha 1 --horizon-flow 40 --threads 1 --quiet --out ";
+  REQUIRE(run_program("rfa-fig2", args + dir / "whole").code == 0);
+  const std::string csv = read_file(dir / "whole/low-alpha1/seed-1/metrics.csv");
+  CHECK(csv.rfind("step,", 0) == 0);
+  CHECK(csv.substr(0, csv.find('\n')).find(",flow_time") != std::string::npos);
+  CHECK(last_row(dir / "whole/low-alpha1/seed-1/metrics.csv").back() == 40);  // flow time 40 at step 40
+  CHECK(read_file(dir / "whole/low-alpha1/seed-1/run.json").find("\"alpha\": 1,") != std::string::npos);
+  CHECK(read_file(dir / "whole/section.md").find("step-size equivalence") != std::string::npos);
+  const auto claims = read_claims(dir / "whole/claims.tsv");
+  check_verdict(claims, "fig2.low.jump", "untested");  // too coarse a step to see the jump
+  const auto stopped = run_program("rfa-fig2", args + dir / "parts --stop-at 17");
+  CHECK(stopped.code == 130);
+  REQUIRE(run_program("rfa-fig2", args + dir / "parts").code == 0);
+  CHECK(read_file(dir / "parts/low-alpha1/seed-1/metrics.csv") == csv);
+  CHECK(read_file(dir / "parts/low-alpha1.csv") == read_file(dir / "whole/low-alpha1.csv"));
+  REQUIRE(run_program("rfa-fig2", args + dir / "parts --gather").code == 0);
+  CHECK(read_file(dir / "parts/low-alpha1.csv") == read_file(dir / "whole/low-alpha1.csv"));
+  // The paper's alpha keeps its names; another alpha never resumes the paper's run.
+  for (const char* bad : {"0", "-1", "nan", "inf", "1e-300"}) {
+    CAPTURE(bad);
+    const auto r = run_program("rfa-fig2", "--profile quick --alpha " + std::string(bad) + " --out " + dir / "bad");
+    CHECK(r.code == 2);
+    CHECK(r.output.rfind("rfa-fig2: error: ", 0) == 0);
+  }
+  CHECK(run_program("rfa-fig2", "--profile quick --steps 10 --horizon-flow 5 --out " + dir / "bad").code == 2);
+  CHECK_FALSE(fs::exists(dir / "bad"));
+}
+
+TEST_CASE("rfa-scale with several --alpha: the equivalence study's table, verdicts and figure, the same on gather") {
+  test::TempDir dir("scale_alpha");
+  const std::string args = "--profile quick --n 250 --seeds 2 --alpha 0.1,1,20 --threads 1 --quiet --out ";
+  REQUIRE(run_program("rfa-scale", args + dir / "s").code == 0);
+  const auto rows = read_table(dir / "s/equivalence.csv");
+  REQUIRE(rows.size() == 2);
+  const auto one = row_where(rows, "alpha", "1"), twenty = row_where(rows, "alpha", "20");
+  CHECK(num(one, "seeds") == 2);
+  CHECK(num(one, "compared") > 20);
+  // alpha = 1 follows the exact run after its jump; alpha = 20 is past the stable step of this small network.
+  CHECK(num(one, "stands_in") == 1);
+  CHECK(num(twenty, "stands_in") == 0);
+  CHECK(num(twenty, "dev_test") > num(twenty, "spread_test"));
+  const std::string section = read_file(dir / "s/section.md");
+  CHECK(section.find("### Step-size equivalence") != std::string::npos);
+  CHECK(section.find("alpha = 1: **stands in**") != std::string::npos);
+  CHECK(fs::exists(dir / "s/equivalence.png"));
+  const std::string table = read_file(dir / "s/equivalence.csv");
+  REQUIRE(run_program("rfa-scale", args + dir / "s --gather").code == 0);
+  CHECK(read_file(dir / "s/equivalence.csv") == table);
+  CHECK(run_program("rfa-scale", "--profile quick --alpha 0.1,1 --steps 100 --out " + dir / "bad").code == 2);
+  CHECK(run_program("rfa-scale", "--profile quick --alpha 0.1,0 --out " + dir / "bad").code == 2);
+  CHECK_FALSE(fs::exists(dir / "bad"));
 }

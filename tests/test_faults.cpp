@@ -183,7 +183,7 @@ TEST_CASE("rfa-scale --gather-so-far reads a run still under way, beside it") {
   REQUIRE(wait_for_checkpoint(dir / "s/250x15-f64/seed-1"));
   const auto gathered = run_program("rfa-scale", base + " --gather-so-far");
   CHECK_MESSAGE(gathered.code == 0, gathered.output);
-  CHECK(read_file(dir / "s/section.md").find("| (250, 15) | f64 | 1 |") != std::string::npos);
+  CHECK(read_file(dir / "s/section.md").find("| (250, 15) | f64 | 0.1 | 1 |") != std::string::npos);
   ::kill(run.pid, SIGTERM);
   CHECK(test::wait_program(run) == 130);
 }
