@@ -34,3 +34,20 @@ class LinearDescent final : public Trainer<T> {
 };
 
 }  // namespace rfa
+
+namespace rfa {
+
+// The minimiser of the same mean logistic loss by Newton's method with a backtracking line search: an independent
+// check of what LinearDescent converges to. The loss is convex and, on data that no hyperplane separates, has one
+// minimiser. Dense (D+1)^2 Hessian: D at most 1000 (throws std::invalid_argument beyond). converged: the gradient's
+// norm fell below 1e-10 within max_iter iterations (false on separable data, where no finite minimiser exists).
+struct LogisticOptimum {
+  Tensor<double> w;  // (D)
+  double b = 0;      // 0 without a bias
+  double loss = 0, grad_norm = 0;
+  int iterations = 0;
+  bool converged = false;
+};
+LogisticOptimum newton_logistic(const Tensor<double>& X, const Tensor<double>& y, bool bias, int max_iter = 100);
+
+}  // namespace rfa

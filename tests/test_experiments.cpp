@@ -229,6 +229,18 @@ TEST_CASE("rfa-linear quick: the trained homogeneous linear classifier stays at 
     if (row.at("model") == "gd, homogeneous") CHECK(std::abs(num(row, "test_clean_acc") - 0.5) <= 0.05);
     if (row.at("model").rfind("rule", 0) == 0) CHECK(std::abs(num(row, "test_clean_acc") - 0.75) <= 0.05);
   }
+  // With a bias, on Figure 1's data (n > d, so the loss has a minimiser): GD reaches the minimiser that Newton's
+  // method finds, whose accuracy on one data set may be far from 50% (a fit to sampling noise) but whose mean over
+  // data sets is 50%; the claim is two-sided about that mean.
+  const auto bias = row_where(table, "model", "gd, with bias");
+  CHECK(num(bias, "distance_to_optimum") <= 0.01 * num(bias, "optimum_w_norm"));
+  CHECK(num(bias, "optimum_test_clean_acc") == doctest::Approx(num(bias, "test_clean_acc")).epsilon(0.01));
+  CHECK(num(bias, "optimum_seeds") >= 20);
+  CHECK(std::abs(num(bias, "optimum_seeds_mean") - 0.5) <= 0.05);
+  CHECK(num(bias, "optimum_seeds_max") - num(bias, "optimum_seeds_min") > 0.1);  // one data set is no verdict
+  const auto claims = read_claims(dir / "lin/claims.tsv");
+  check_verdict(claims, "linear.fig1.bias", "agree");
+  CHECK(claims.at("linear.fig1.bias").first.find("minimiser over") != std::string::npos);
   // It was trained: in d = 500 > n = 100 gradient descent lowers the loss from log 2 (w = 0) by fitting noise.
   const auto run = read_table(dir / "lin/fig2-homogeneous/metrics.csv");
   CHECK(num(run.front(), "loss") == doctest::Approx(std::log(2.0)).epsilon(1e-12));

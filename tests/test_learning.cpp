@@ -59,3 +59,33 @@ TEST_CASE("the homogeneous linear classifier, trained, stays at 0.5 +- 0.05 on c
     CHECK(rows.back().train_acc > 0.7);
   }
 }
+
+TEST_CASE("the linear baseline: gradient descent converges to the logistic loss's minimiser that Newton's method finds") {
+  // An independent solver of the same convex problem: on data no line separates, one minimiser, where the gradient
+  // vanishes; a long gradient descent from zero must end there, with and without a bias.
+  Tensor<double> X(400, 3), y(400);
+  std::uint64_t state = 12345;
+  auto uniform = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return double(state >> 11) / 9007199254740992.0 - 0.5;
+  };
+  for (std::size_t i = 0; i < 400; ++i) {
+    for (std::size_t k = 0; k < 3; ++k) X.data()[i * 3 + k] = uniform();
+    y[i] = X.data()[i * 3] + 0.3 + 0.5 * uniform() > 0 ? 1.0 : -1.0;  // noisy labels: not separable
+  }
+  for (bool bias : {false, true}) {
+    CAPTURE(bias);
+    const LogisticOptimum opt = newton_logistic(X, y, bias);
+    REQUIRE(opt.converged);
+    CHECK(opt.grad_norm < 1e-10);
+    LinearDescent<double> gd(X, y, bias, 2.0);
+    for (int t = 0; t < 20000; ++t) gd.step();
+    for (std::size_t k = 0; k < 3; ++k) CHECK(gd.weights()[k] == doctest::Approx(opt.w[k]).epsilon(1e-6));
+    CHECK(gd.bias() == doctest::Approx(opt.b).epsilon(1e-6));
+    if (bias) CHECK(opt.b > 0.1);  // the labels' offset is found
+  }
+  // Separable data: no finite minimiser, and Newton's method says so.
+  Tensor<double> Xs(4, 1), ys(4);
+  for (std::size_t i = 0; i < 4; ++i) Xs[i] = double(i) - 1.5, ys[i] = Xs[i] > 0 ? 1.0 : -1.0;
+  CHECK_FALSE(newton_logistic(Xs, ys, true).converged);
+}
