@@ -33,7 +33,7 @@ struct Trajectory {
 constexpr double SAME_FLOW = 0.01;
 
 // The rescaled runs at one alpha against the exact runs of one size. The verdict is taken over a window of flow
-// times from `from` on (rfa-scale: a decade after the exact runs' jump, where the plateau and what follows it
+// times from `from` on (rfa-scale: a decade after the later jump of the two, where the plateau and what follows it
 // live); the jump itself takes the paper's run a few steps, which a rescaled run cannot resolve, so the deviation
 // before the window is reported beside it but does not decide.
 struct Equivalence {

@@ -306,11 +306,15 @@ void claims(Report& rep, const std::vector<Size>& panels, const std::vector<Equi
     }
 }
 
-// Where the equivalence study's window starts: a decade after the exact runs' jump (as Figure 2's plateau is read),
-// in flow time; at flow time 1 when they have not jumped.
-double window_start(const Size& exact) {
-  const std::size_t jump = jump_step(exact);  // the paper's steps
-  return jump == NEVER ? 1.0 : std::max(1.0, 10 * PAPER_ALPHA * double(std::max<std::size_t>(jump, 1)));
+// Where the equivalence study's window starts: a decade after the later jump of the exact and the rescaled runs (as
+// Figure 2's plateau is read), in flow time; a rescaled run jumps one of its steps late at the least.
+double window_start(const Size& exact, const Size& rescaled) {
+  double start = 1;
+  for (const Size* s : {&exact, &rescaled}) {
+    const std::size_t jump = jump_step(*s);  // the paper's steps
+    if (jump != NEVER) start = std::max(start, 10 * PAPER_ALPHA * double(std::max<std::size_t>(jump, 1)));
+  }
+  return start;
 }
 
 // The step-size equivalence study: every rescaled size in double against the exact one of the same n.
@@ -326,7 +330,7 @@ std::vector<EquivalenceRow> equivalence_study(const std::vector<Size>& panels) {
     for (const Size& r : panels)
       if (r.spec.n == exact.spec.n && r.spec.dtype == "f64" && r.spec.alpha != PAPER_ALPHA)
         rows.push_back({r.spec.n, r.spec.d, r.spec.alpha,
-                        compare_runs(trajectories(exact), trajectories(r), window_start(exact))});
+                        compare_runs(trajectories(exact), trajectories(r), window_start(exact, r))});
   }
   return rows;
 }
@@ -337,16 +341,19 @@ bool equivalence_figure(const Options& o, const std::vector<Size>& panels) {
   std::size_t shown = 0;
   for (std::size_t n : o.ns) {
     std::string curves;
-    std::size_t colour = 0, d = 0;
+    std::size_t shown_here = 0, d = 0;
     for (const Size& p : panels)
       if (p.spec.n == n && p.spec.dtype == "f64") {
-        ++colour, d = p.spec.d;
+        ++shown_here, d = p.spec.d;
+        // One colour per alpha in every panel: its place in --alpha.
+        const std::size_t colour =
+            1 + std::size_t(std::find(o.step.alphas.begin(), o.step.alphas.end(), p.spec.alpha) - o.step.alphas.begin());
         curves += fmt::format("{}'{k}.csv' using (x0($11)):2 with lines lw 2 lc {c} title 'alpha = {a} train ({r} seed{s})', "
                               "'{k}.csv' using (x0($11)):5 with lines lw 1 dt 2 lc {c} title 'test'",
                               curves.empty() ? "" : ", ", fmt::arg("k", p.key), fmt::arg("c", colour),
                               fmt::arg("a", p.spec.alpha), fmt::arg("r", p.runs), fmt::arg("s", p.runs == 1 ? "" : "s"));
       }
-    if (colour < 2) continue;
+    if (shown_here < 2) continue;
     ++shown;
     plots += fmt::format("set title '(n, d) = ({}, {})'\nplot {}\n", n, d, curves);
   }
@@ -449,8 +456,8 @@ Report report(const Options& o, const std::vector<Size>& panels, const std::stri
         "exact run (alpha = 0.1) of the same seed at every flow time both evaluated (within {:.0f}%; from 50 alpha "
         "on), and its largest deviation set against the spread over the exact runs' seeds over the same flow times "
         "(the largest max - min: the noise a comparison of two trajectories must beat; with one exact seed, the "
-        "rescaled runs' spread). The verdict is taken from a decade after the exact runs' jump on (the window): the "
-        "jump takes the paper's run a few steps, which a larger step cannot resolve, and the deviation before the "
+        "rescaled runs' spread). The verdict is taken from a decade after the later of the two runs' jumps on (the "
+        "window): the jump takes the paper's run a few steps and a rescaled run one step at the least, which it cannot resolve, and the deviation before the "
         "window is shown beside it. A rescaled alpha stands in where no deviation in the window exceeds the spread. Rows of a rescaled "
         "run in the tables above count the paper's steps at the same flow time.\n\n{}\n"
         "![step-size equivalence](scale/equivalence.png)\n\n",
