@@ -60,7 +60,7 @@ struct Report {
   void write(const std::string& dir, const std::string& program) const;
 };
 
-// The paper's settings (../shared/PAPER.md), with `quick` profiles scaled down for tests.
+// The paper's settings (experiments/PAPER.md), with `quick` profiles scaled down for tests.
 // Figure 1: d = 2, means e1 and e2, sigma^2 = 1/50, labels flipped with probability 0.15, n = 5000, m = 500,
 // alpha = 0.05, omega_init^2 = 1/(32 m), 3000 steps, 6000 test points (quick: n = 1000, m = 100, 400 steps).
 RunSpec figure1(const std::string& profile);

@@ -1,5 +1,6 @@
 // rfa-grokking: the follow-up paper on the same XOR clusters (Xu, Wang, Frei, Vardi, Hu, ICLR 2024; see
-// ../shared/FOLLOWUPS.md). With a smaller signal-to-noise ratio than the amplification paper's, the network first
+// experiments/PAPER.md, "The follow-up on grokking"). With a smaller signal-to-noise ratio than the amplification
+// paper's, the network first
 // fits every training label, flipped ones too, while its test accuracy is at chance, and generalizes only later.
 // Its settings exactly: means of norm r = 2.5 sqrt(p / n), unit noise, labels flipped with probability 0.05,
 // i.i.d. second-layer signs, omega_init = 1e-15 (a standard deviation), alpha = 1e-12 and 1e-16; accuracy against

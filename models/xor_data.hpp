@@ -1,4 +1,4 @@
-// The noisy XOR cluster distribution of the paper (see ../shared/PAPER.md, "Data").
+// The noisy XOR cluster distribution of the paper (see experiments/PAPER.md, "The data").
 //
 // Sizes: N samples, D input dimension. A clean sample picks a cluster c uniformly from {+mu1, -mu1, +mu2, -mu2},
 // draws x = r c + z (r the means' norm, 1 in the paper; the grokking follow-up's is 2.5 sqrt(D / N)) with z from a log-concave law of mean 0 and covariance sigma^2 I_D, and gets the clean label
