@@ -236,8 +236,8 @@ int main(int argc, char** argv) {
   Options o;
   Args app{ABOUT, "rfa-both"};
   o.common.add_to(app, "results/both",
-                  "quick (small, for tests), default (Figure 1 to 3000 steps, Figure 2 to 20000; 10 minutes on 2 "
-                  "threads, the trained Figure 2 run taking the plain step) or paper (Figure 2 to 2 x 10^5)",
+                  "quick (small, for tests), default (Figure 1 to 3000 steps, Figure 2 to 20000; the trained Figure 2 "
+                  "run takes the plain step) or paper (Figure 2 to 2 x 10^5); measured times: README, Performance",
                   CommonFlags::DTYPE | CommonFlags::GRAD);
   app.option("--steps", o.steps, "steps of every run (overrides the profile)", false);
   MultiRunFlags multi;

@@ -340,9 +340,9 @@ int main(int argc, char** argv) {
   Options o;
   Args app{ABOUT, "rfa-fig2"};
   o.common.add_to(app, "results/fig2",
-                  "quick (seconds, small panels, for tests), default (2x10^5 and 2x10^4 steps, about 7 minutes on 2 "
-                  "cores) or paper (10^7 steps per panel: under an hour for (300, 5000), days for (5000, 300); "
-                  "resumable)",
+                  "quick (seconds, small panels, for tests), default (2x10^5 and 2x10^4 steps) or paper (10^7 steps "
+                  "per panel, flow time 10^6: days for (5000, 300) at alpha = 0.1; resumable); measured times: "
+                  "README, Performance",
                   CommonFlags::DTYPE | CommonFlags::GRAD);
   app.option("--seeds", o.seeds, "runs per panel (seeds --seed, --seed + 1, ...)");
   app.option("--steps", o.steps, "steps per panel at --alpha (overrides the profile)", false);

@@ -491,8 +491,8 @@ int main(int argc, char** argv) {
   Args app{ABOUT, "rfa-scale"};
   o.common.add_to(app, "results/scale",
                   "quick (tiny sizes, m = 40, 3000 steps, for tests), default (sizes 500, 1000, 2000, 10^5 steps) or "
-                  "paper (the same to 10^7 steps, per run on one thread: 29 minutes at n = 250 and 1.8 hours at 500, measured; about 4 hours at 1000 and 14 "
-                  "at 2000 by the step's cost: spread the runs with --jobs or tools/slurm-submit)",
+                  "paper (the same to 10^7 steps, flow time 10^6: hours per run at n >= 1000; spread the runs with "
+                  "--jobs or tools/slurm-submit; measured times: experiments/reference/README.md)",
                   CommonFlags::GRAD);
   app.option("--n", o.ns, "training set sizes (d = 3 n / 50) [default: 500,1000,2000; quick 250,500]", false);
   app.option("--dtypes", o.dtypes, "precisions to run each size in: f64, f32 or both (f64,f32)");
