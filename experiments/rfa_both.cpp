@@ -237,7 +237,7 @@ int main(int argc, char** argv) {
   Args app{ABOUT, "rfa-both"};
   o.common.add_to(app, "results/both",
                   "quick (small, for tests), default (Figure 1 to 3000 steps, Figure 2 to 20000; the trained Figure 2 "
-                  "run takes the plain step) or paper (Figure 2 to 2 x 10^5); measured times: README, Performance",
+                  "run takes the plain step) or paper (Figure 2 to 2 x 10^5); measured times: tools/PERFORMANCE.md",
                   CommonFlags::DTYPE | CommonFlags::GRAD);
   app.option("--steps", o.steps, "steps of every run (overrides the profile)", false);
   MultiRunFlags multi;

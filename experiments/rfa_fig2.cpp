@@ -30,7 +30,7 @@ constexpr const char* ABOUT =
     "alpha = 0.1, 6000 test points. Writes, in --out: <panel>/seed-<k>/ (metrics.csv, run.json, checkpoint.rfa) for "
     "every run, high.csv and low.csv (mean and min-max over seeds at each evaluation step), summary.json, "
     "claims.tsv, section.md and fig2.png / fig2.svg (with the paper's values at 10^7 marked when the horizon is "
-    "10^7). The (300, 5000) panel trains in row space with shared activation patterns (exact, see README). Long "
+    "10^7). The (300, 5000) panel trains in row space with shared activation patterns (exact, see tools/PERFORMANCE.md). Long "
     "runs print progress with the time left; stop with Ctrl-C and run the same command again to resume, or build "
     "the outputs from the runs so far with --gather-so-far.";
 
@@ -323,7 +323,7 @@ Report report(const Options& o, const std::vector<Fig2Panel>& panels, const std:
       fmt::arg("dtype", o.common.dtype), fmt::arg("grad", o.common.grad == "tape" ? "tape's" : "closed-form"),
       fmt::arg("profile", o.common.profile), fmt::arg("so_far", so_far),
       fmt::arg("rowspace", o.panels == "low" ? "" : " The (300, 5000) panel trains in row space with shared activation "
-                                                    "patterns (exact; see the README)."),
+                                                    "patterns (exact; see tools/PERFORMANCE.md)."),
       fmt::arg("paper", max_steps >= PAPER_STEPS ? " The figure marks the paper's values at 10^7 with open circles (train "
                                                 "100% and test about 85% for (300, 5000); about 95% and 79% for "
                                                 "(5000, 300)) and, on the (5000, 300) panel, its onset of overfitting "
@@ -342,7 +342,7 @@ int main(int argc, char** argv) {
   o.common.add_to(app, "results/fig2",
                   "quick (seconds, small panels, for tests), default (2x10^5 and 2x10^4 steps) or paper (10^7 steps "
                   "per panel, flow time 10^6: days for (5000, 300) at alpha = 0.1; resumable); measured times: "
-                  "README, Performance",
+                  "tools/PERFORMANCE.md",
                   CommonFlags::DTYPE | CommonFlags::GRAD);
   app.option("--seeds", o.seeds, "runs per panel (seeds --seed, --seed + 1, ...)");
   app.option("--steps", o.steps, "steps per panel at --alpha (overrides the profile)", false);

@@ -223,7 +223,7 @@ int main(int argc, char** argv) {
   Args app{ABOUT, "rfa-jump"};
   o.common.add_to(app, "results/jump",
                   "quick (the scaled-down panel, a 3 x 2 grid, for tests) or default (the paper's panel, a 6 x 5 grid "
-                  "to 20000 steps); paper is default; measured times: README, Performance",
+                  "to 20000 steps); paper is default; measured times: tools/PERFORMANCE.md",
                   CommonFlags::DTYPE | CommonFlags::GRAD);
   app.option("--omega2", o.omega2s, "init variances to try [default: six from 0.01/(m d) to 1, log-spaced]", false);
   app.option("--alpha", o.alphas, "step sizes to try [default: 0.001 0.003 0.01 0.03 0.1]", false);
