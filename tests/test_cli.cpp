@@ -313,6 +313,27 @@ TEST_CASE("every numeric flag of every program refuses negative, fractional, hug
   MESSAGE(tried << " bad values refused");
 }
 
+TEST_CASE("every refusal of every program speaks in one voice: '<program>: error: <what>', exit code 2") {
+  // The flag parser's refusals (an unknown flag, a missing value, a flag given with one it excludes) and the
+  // program's own checks (a bad --profile) read alike.
+  std::size_t tried = 0;
+  for (const std::string& p : all_programs()) {
+    CAPTURE(p);
+    const std::string help = run_program(p, "--help").output;
+    std::vector<std::string> bad = {"--no-such-flag", "--threads"};  // unknown; a value missing
+    if (help.find("--profile ") != std::string::npos) bad.push_back("--profile huge");
+    if (help.find("--horizon-flow ") != std::string::npos) bad.push_back("--steps 10 --horizon-flow 5");
+    for (const std::string& args : bad) {
+      CAPTURE(args);
+      const auto r = run_program(p, args);
+      ++tried;
+      CHECK(r.code == 2);
+      CHECK_MESSAGE(r.output.rfind(p + ": error: ", 0) == 0, r.output);
+    }
+  }
+  CHECK(tried >= 30);
+}
+
 TEST_CASE("a thread or process count the machine cannot start is refused up front, naming the flag, value and limit") {
   test::TempDir dir("cli_threads");
   std::size_t tried = 0;
@@ -363,7 +384,20 @@ TEST_CASE("at the largest value of every step-like flag a SIGTERM still stops th
   for (std::size_t k = 0; k < cases.size(); ++k) {
     cases[k].child = test::spawn_program(cases[k].program, cases[k].args, dir / ("log" + std::to_string(k)));
   }
-  ::sleep(3);
+  // Each is signalled once its --out directory exists: it is then in its main, past installing its stop handlers
+  // (a signal before that ends a process the default way, which is not what is tested), and a second later it is
+  // in its set-up or its training loop. A program that refuses the value up front ends on its own.
+  const auto ready_by = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  for (const Case& c : cases) {
+    const std::string out = c.args.substr(c.args.find("--out ") + 6, c.args.find(' ', c.args.find("--out ") + 6) -
+                                                                          c.args.find("--out ") - 6);
+    auto running = [&] {  // not yet exited (left waitable: WNOWAIT)
+      siginfo_t info{};
+      return ::waitid(P_PID, static_cast<id_t>(c.child.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0;
+    };
+    while (!fs::exists(out) && running() && std::chrono::steady_clock::now() < ready_by) ::usleep(20000);
+  }
+  ::sleep(1);
   for (const Case& c : cases) ::kill(c.child.pid, SIGTERM);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (std::size_t k = 0; k < cases.size(); ++k) {
@@ -382,6 +416,7 @@ TEST_CASE("at the largest value of every step-like flag a SIGTERM still stops th
     }
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     const std::string log = read_file(dir / ("log" + std::to_string(k)));
+    CAPTURE(code);
     CHECK_MESSAGE((code == 130 || code == 2 || code == 0), log);
     // Refused means refused for its size, not for a malformed value: the largest value is accepted as a value.
     if (code == 2) CHECK_MESSAGE(log.find("must be a whole number") == std::string::npos, log);
