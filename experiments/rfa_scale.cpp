@@ -377,6 +377,82 @@ set grid
                                                      450 * ((shown + 2) / 3), body));
 }
 
+// Whether a size counts towards the laws against n: double precision, and the exact runs, or without them at that
+// size the rescaled ones of the smallest alpha the study validates.
+bool counted(const Size& p, const std::vector<Size>& panels, const std::vector<EquivalenceRow>& study) {
+  if (p.spec.dtype != "f64") return false;
+  if (p.spec.alpha == PAPER_ALPHA) return true;
+  if (!validated(study, p.spec.alpha)) return false;
+  for (const Size& q : panels)
+    if (q.spec.n == p.spec.n && q.spec.dtype == "f64" && q.first_flip != NEVER &&
+        (q.spec.alpha == PAPER_ALPHA || (validated(study, q.spec.alpha) && q.spec.alpha < p.spec.alpha)))
+      return false;
+  return true;
+}
+
+// Test accuracy at the paper's horizon against n: the test error 1 - test = c n^k fitted (least squares on log-log
+// axes) over the double-precision sizes below the largest one (each from its exact or validated rescaled runs,
+// whichever got further), at the last of 10^7 and their shortest horizon (`mark`, in
+// the paper's steps), and carried out to the largest size, where it is set beside what that size measured (the mean
+// and the range over its seeds), so that a reader sees whether the paper's (5000, 300) sits on the smaller sizes'
+// trend. Empty (law.used < 2) with fewer than two sizes to fit.
+struct Trend {
+  PowerLaw law;
+  std::size_t mark = 0, n = 0;  // the step compared, and the largest size's n
+  double predicted = NAN;       // test accuracy at n by the law
+  double measured = NAN, lo = NAN, hi = NAN;  // the largest size's test accuracy at mark (NaN: not reached yet)
+  std::size_t seeds = 0;
+  std::string points;           // "71.8% at n = 250, ..."
+};
+Trend test_trend(const std::vector<Size>& panels, const std::vector<EquivalenceRow>& study) {
+  Trend t;
+  // Per size, of its exact runs and the rescaled ones the study validates, those that got furthest (the exact ones,
+  // then the smaller alpha, at the same horizon).
+  std::vector<const Size*> sizes;
+  for (const Size& p : panels) {
+    if (p.spec.dtype != "f64" || (p.spec.alpha != PAPER_ALPHA && !validated(study, p.spec.alpha))) continue;
+    auto same = std::find_if(sizes.begin(), sizes.end(), [&](const Size* q) { return q->spec.n == p.spec.n; });
+    if (same == sizes.end()) {
+      sizes.push_back(&p), t.n = std::max(t.n, p.spec.n);
+    } else if (p.spec.steps > (*same)->spec.steps ||
+               (p.spec.steps == (*same)->spec.steps && p.spec.alpha < (*same)->spec.alpha)) {
+      *same = &p;
+    }
+  }
+  t.mark = MARKS[2];
+  for (const Size* p : sizes)
+    if (p->spec.n < t.n) t.mark = std::min(t.mark, p->spec.steps);
+  std::vector<std::pair<double, double>> err;
+  for (const Size* p : sizes) {
+    const Band& b = at(*p, t.mark);
+    if (p->spec.n < t.n) {
+      if (b.test_mean < 1) err.emplace_back(double(p->spec.n), 1 - b.test_mean);
+      t.points += fmt::format("{}{:.1f}% at n = {}", t.points.empty() ? "" : ", ", 100 * b.test_mean, p->spec.n);
+    } else if (p->spec.steps >= t.mark) {
+      t.measured = b.test_mean, t.lo = b.test_min, t.hi = b.test_max, t.seeds = p->runs;
+    }
+  }
+  t.law = power_law(err);
+  if (std::isfinite(t.law.k)) t.predicted = 1 - t.law.c * std::pow(double(t.n), t.law.k);
+  return t;
+}
+
+std::string trend_text(const Trend& t) {
+  if (!std::isfinite(t.predicted)) return "";
+  const std::string measured =
+      std::isfinite(t.measured)
+          ? fmt::format("it measured {:.1f}% (seeds from {:.1f}% to {:.1f}%, {} seed(s)): {} the smaller sizes' trend "
+                        "(on: within half the seeds' range, or half a point)",
+                        100 * t.measured, 100 * t.lo, 100 * t.hi, t.seeds,
+                        std::abs(t.measured - t.predicted) <= std::max(0.005, (t.hi - t.lo) / 2) ? "on" : "off")
+          : fmt::format("it has not reached step {} yet", t.mark);
+  return fmt::format(
+      "Test accuracy at step {} (the paper's steps; rescaled runs at the same flow time): {}. By least squares on "
+      "log-log axes the test error is {:.3g} n^{:.3f} (r^2 = {:.3f}, {} sizes), which predicts {:.1f}% at n = {}; "
+      "{}.\n",
+      t.mark, t.points, t.law.c, t.law.k, t.law.r2, t.law.used, 100 * t.predicted, t.n, measured);
+}
+
 Report report(const Options& o, const std::vector<Size>& panels, const std::string& not_started, double wall) {
   Report rep("rfa-scale");
   const std::vector<EquivalenceRow> study = equivalence_study(panels);
@@ -417,24 +493,14 @@ Report report(const Options& o, const std::vector<Size>& panels, const std::stri
   // that reached it (n/d fixed, so n stands for the size).
   std::vector<std::pair<double, double>> onsets;
   std::string onset_list;
-  // Per size the exact runs, or without them the rescaled ones the study validates.
-  auto counted = [&](const Size& p) {
-    if (p.spec.dtype != "f64") return false;
-    if (p.spec.alpha == PAPER_ALPHA) return true;
-    if (!validated(study, p.spec.alpha)) return false;
-    for (const Size& q : panels)
-      if (q.spec.n == p.spec.n && q.spec.dtype == "f64" && q.first_flip != NEVER &&
-          (q.spec.alpha == PAPER_ALPHA || (validated(study, q.spec.alpha) && q.spec.alpha < p.spec.alpha)))
-        return false;
-    return true;
-  };
   for (const Size& p : panels)
-    if (counted(p) && p.first_flip != NEVER) {
+    if (counted(p, panels, study) && p.first_flip != NEVER) {
       onsets.emplace_back(double(p.spec.n), double(p.first_flip));
       onset_list += fmt::format("{}{} at n = {}{}", onset_list.empty() ? "" : ", ", p.first_flip, p.spec.n,
                                 p.spec.alpha == PAPER_ALPHA ? "" : fmt::format(" (alpha = {}, by equivalence)", p.spec.alpha));
     }
   const PowerLaw law = power_law(onsets);
+  const Trend trend = test_trend(panels, study);
   const std::string onset_law =
       onsets.size() >= 3 && std::isfinite(law.k)
           ? fmt::format("The network first fits a flipped label (median over seeds) at step {}: by least squares on log-log axes, "
@@ -468,7 +534,7 @@ Report report(const Options& o, const std::vector<Size>& panels, const std::stri
       "other settings, {}; 'first fits a flipped label' is the median over seeds of each run's first evaluation "
       "that fits one once it has jumped and then fitted none, 'leaves the plateau' the first evaluation step after the jump with mean training "
       "accuracy above {:.1f}%.\n\n{}\n{}{}\n![the n >> d panel at several sizes](scale/scale.png)\n\n{}",
-      o.m, runs, 100 * LEFT_PLATEAU, table, onset_law, precision, equivalence);
+      o.m, runs, 100 * LEFT_PLATEAU, table, onset_law + trend_text(trend), precision, equivalence);
   claims(rep, panels, study);
   rep.summary.add("profile", o.common.profile)
       .add("seeds", o.seeds)
@@ -479,6 +545,14 @@ Report report(const Options& o, const std::vector<Size>& panels, const std::stri
       .add("onset_law_k", law.k)
       .add("onset_law_r2", law.r2)
       .add("onset_law_sizes", law.used)
+      .add("test_trend_at_step", trend.mark)
+      .add("test_trend_c", trend.law.c)
+      .add("test_trend_k", trend.law.k)
+      .add("test_trend_r2", trend.law.r2)
+      .add("test_trend_sizes", trend.law.used)
+      .add("test_trend_n", trend.n)
+      .add("test_trend_predicted", trend.predicted)
+      .add("test_trend_measured", trend.measured)
       .add("wall_seconds_this_session", wall);
   return rep;
 }

@@ -494,6 +494,30 @@ TEST_CASE("rfa-scale quick: every size in double and float, a table at the horiz
   CHECK(fs::exists(dir / "scale/500x30-f32/seed-1/metrics.csv"));
 }
 
+TEST_CASE("rfa-scale's test trend against n: fitted on the smaller sizes, carried to the largest, set beside it") {
+  test::TempDir dir("trend");
+  run_quick("rfa-scale", dir, "s", "--n 250,500,1000 --seeds 1 --dtypes f64");
+  std::map<double, double> test_at;  // n -> test accuracy at the horizon (3000 steps, every size's)
+  for (const auto& row : read_table(dir / "s/scale.csv")) test_at[num(row, "n")] = num(row, "test_mean");
+  REQUIRE(test_at.size() == 3);
+  const std::string summary = read_file(dir / "s/summary.json");
+  auto field = [&](const std::string& key) {
+    const auto at = summary.find("\"" + key + "\": ");
+    REQUIRE(at != std::string::npos);
+    return std::atof(summary.c_str() + at + key.size() + 4);
+  };
+  CHECK(field("test_trend_at_step") == 3000);
+  CHECK(field("test_trend_sizes") == 2);  // n = 250 and 500; the largest, 1000, is what the law is checked on
+  CHECK(field("test_trend_n") == 1000);
+  // Two sizes: the law goes through both; its value at 1000 is the prediction; the measurement is n = 1000's.
+  const double c = field("test_trend_c"), k = field("test_trend_k");
+  CHECK(1 - c * std::pow(250.0, k) == doctest::Approx(test_at[250]).epsilon(1e-9));
+  CHECK(1 - c * std::pow(500.0, k) == doctest::Approx(test_at[500]).epsilon(1e-9));
+  CHECK(field("test_trend_predicted") == doctest::Approx(1 - c * std::pow(1000.0, k)).epsilon(1e-12));
+  CHECK(field("test_trend_measured") == doctest::Approx(test_at[1000]).epsilon(1e-12));
+  CHECK(read_file(dir / "s/section.md").find("which predicts") != std::string::npos);
+}
+
 TEST_CASE("rfa-scale's onset: each seed's first flipped label fitted after its jump, the median over the seeds") {
   test::TempDir dir("scale-onset");
   REQUIRE(run_program("rfa-scale", "--profile quick --n 200 --seeds 3 --steps 10000 --threads 1 --quiet --out " +
