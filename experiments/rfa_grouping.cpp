@@ -1,5 +1,5 @@
 // rfa-grouping: how the neurons' activation patterns group along a real run, the measurement behind the
-// shared-pattern steps (grouping.hpp). Trains a Figure 2 panel with its usual trainer and, at log-spaced steps,
+// shared-pattern steps (pattern_groups.hpp). Trains a Figure 2 panel with its usual trainer and, at log-spaced steps,
 // forms Z = X W^T, the patterns S = 1[Z > 0], and groups them as the shared-pattern step would: the number of
 // reference patterns R, the share of entries that differ from their reference, and what a step's backward product
 // would cost shared, relative to forming it whole.
@@ -10,7 +10,7 @@
 
 #include "atomic_file.hpp"
 #include "blas.hpp"
-#include "grouping.hpp"
+#include "pattern_groups.hpp"
 #include "program.hpp"
 #include "run_lock.hpp"
 #include "run_spec.hpp"

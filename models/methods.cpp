@@ -4,9 +4,9 @@
 
 #include "errors.hpp"
 #include "names.hpp"
-#include "patterns.hpp"
+#include "rowspace_shared_step.hpp"
 #include "plain.hpp"
-#include "plain_patterns.hpp"
+#include "plain_shared_backward.hpp"
 #include "rowspace.hpp"
 
 namespace rfa {
@@ -37,9 +37,9 @@ std::unique_ptr<Trainer<T>> make_trainer(Method method, GradSource source, const
   if (m == Method::plain)
     return std::make_unique<PlainDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha, train_second_layer);
   if (m == Method::patterns)
-    return std::make_unique<PatternDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
+    return std::make_unique<RowSpaceSharedStepDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
   if (m == Method::plain_patterns)
-    return std::make_unique<PlainPatternDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
+    return std::make_unique<PlainSharedBackwardDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
   if (m == Method::rowspace)
     return std::make_unique<RowSpaceDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);
   return std::make_unique<PlainDescent<T>>(source, X, y, std::move(a), std::move(W0), alpha);

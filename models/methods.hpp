@@ -10,8 +10,8 @@ namespace rfa {
 
 // `plain` steps W itself; `rowspace` steps the coefficients C of W_t = W_0 + C_t X (rowspace.hpp), cheaper when
 // N < 2 D; `patterns` is row space with the step's product shared among neurons whose activation patterns agree
-// (patterns.hpp), cheaper still once training has grouped them; `plain-patterns` is the plain step with its
-// backward product shared the same way (plain_patterns.hpp), for N >= 2 D; `auto` picks by counting flops.
+// (rowspace_shared_step.hpp), cheaper still once training has grouped them; `plain-patterns` is the plain step with its
+// backward product shared the same way (plain_shared_backward.hpp), for N >= 2 D; `auto` picks by counting flops.
 enum class Method { automatic, plain, rowspace, patterns, plain_patterns };
 Method parse_method(const std::string& s);  // "auto" | "plain" | "rowspace" | "patterns" | "plain-patterns"
 const char* to_string(Method m);

@@ -1,8 +1,9 @@
 // Full-batch gradient descent on the paper's network, W <- W - alpha grad L(W), with a constant step.
 //
 // Sizes: N training samples, D input dimension, M neurons. A Trainer is one way of holding W and taking that step:
-// plain (W itself; plain.hpp), row space (W = W_0 + C X; rowspace.hpp), shared patterns (row space with the step's
-// product shared among neurons; patterns.hpp), or the linear baseline (linear.hpp). Each says how to take a step,
+// plain (W itself; plain.hpp), row space (W = W_0 + C X; rowspace.hpp), row space with the step's product shared
+// among neurons of one activation pattern (rowspace_shared_step.hpp), the plain step with its backward product shared
+// the same way (plain_shared_backward.hpp), or the linear baseline (linear.hpp). Each says how to take a step,
 // how to get the outputs on the training set and on another set, W and its norm, and its checkpoint state; the one
 // loop that runs any of them, with evaluations, progress and checkpoints, is run_training (run.hpp). The factory
 // that picks one is in methods.hpp.

@@ -11,7 +11,7 @@
 #include "atomic_file.hpp"
 #include "checkpoint.hpp"
 #include "network.hpp"
-#include "patterns.hpp"
+#include "rowspace_shared_step.hpp"
 #include "run.hpp"
 #include "xor_data.hpp"
 
@@ -25,7 +25,7 @@ std::string real_checkpoint() {
   const DataSpec spec{D, std::pow(double(D), -1.2), 0.15, FlipMode::exact, Noise::gaussian};
   const Means means = random_means(D, 3);
   const Dataset<double> train = make_dataset<double>(sample_xor(spec, means, N, 3, Stream::train_data));
-  PatternDescent<double> t(GradSource::closed, train.X, train.y, second_layer<double>(M),
+  RowSpaceSharedStepDescent<double> t(GradSource::closed, train.X, train.y, second_layer<double>(M),
                            init_weights<double>(M, D, 0.01 / double(M * D), 3), 0.1);
   RunOptions opt;
   opt.schedule = eval_schedule(30, 5, 5);

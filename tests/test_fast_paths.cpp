@@ -22,13 +22,13 @@
 #include "metrics.hpp"
 #include "network.hpp"
 #include "parallel.hpp"
-#include "patterns.hpp"
+#include "rowspace_shared_step.hpp"
 #include "rowspace.hpp"
 #include "run.hpp"
 #include "test_util.hpp"
 #include "methods.hpp"
 #include "plain.hpp"
-#include "plain_patterns.hpp"
+#include "plain_shared_backward.hpp"
 
 using namespace rfa;
 
@@ -92,9 +92,9 @@ TEST_CASE("row space and shared patterns follow the ordinary trajectory: W withi
     CAPTURE(to_string(src));
     RowSpaceDescent<double> rows(src, small.train.X, small.train.y, small.a, small.W0, 0.1);
     check_follows_plain(rows, small, 1000);
-    PatternDescent<double> shared(src, large.train.X, large.train.y, large.a, large.W0, 0.1);
+    RowSpaceSharedStepDescent<double> shared(src, large.train.X, large.train.y, large.a, large.W0, 0.1);
     check_follows_plain(shared, large, 1000);
-    const PatternStats& st = shared.stats();
+    const SharedStepStats& st = shared.stats();
     CHECK(st.steps == 1000);
     CHECK(st.refreshes >= 2);
     const std::uint64_t shared_steps = st.steps - st.dense_steps;
@@ -109,9 +109,9 @@ TEST_CASE("the plain step with a shared backward follows the ordinary trajectory
   const Problem p = make_problem(1500, 48, 40, 9);
   for (GradSource src : {GradSource::closed, GradSource::tape}) {
     CAPTURE(to_string(src));
-    PlainPatternDescent<double> shared(src, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    PlainSharedBackwardDescent<double> shared(src, p.train.X, p.train.y, p.a, p.W0, 0.1);
     check_follows_plain(shared, p, 1000);
-    const PlainPatternStats& st = shared.stats();
+    const SharedBackwardStats& st = shared.stats();
     CHECK(st.steps == 1000);
     CHECK(st.whole_steps >= 10);   // the first step, and one per REFRESH steps at least
     CHECK(st.whole_steps < 200);   // most steps shared
@@ -124,7 +124,7 @@ TEST_CASE("the plain step with a shared backward follows the ordinary trajectory
   // A random init of unit-scale patterns that do not group for a long while: (nearly) every step whole.
   Problem q = make_problem(600, 48, 40, 10);
   q.W0 = init_weights<double>(40, 48, 1.0, 10);
-  PlainPatternDescent<double> fallback(GradSource::closed, q.train.X, q.train.y, q.a, q.W0, 0.1);
+  PlainSharedBackwardDescent<double> fallback(GradSource::closed, q.train.X, q.train.y, q.a, q.W0, 0.1);
   check_follows_plain(fallback, q, 300, 0.05);  // a unit-scale init moves by a few percent
   CHECK(fallback.stats().whole_steps > 200);
 }
@@ -134,7 +134,7 @@ TEST_CASE("shared-pattern training where patterns do not group (random init, sma
   Problem p = make_problem(80, 300, 64, 8);
   p.W0 = init_weights<double>(64, 300, 1.0 / 300, 8);
   RowSpaceDescent<double> rows(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.05);
-  PatternDescent<double> shared(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.05);
+  RowSpaceSharedStepDescent<double> shared(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.05);
   for (int k = 0; k < 300; ++k) CHECK(test::close(shared.step(), rows.step(), 1e-12));
   CHECK(relative_difference(shared.weights(), rows.weights()) < 1e-11);
   CHECK(shared.stats().dense_steps > 0);
@@ -174,7 +174,7 @@ TEST_CASE("every trainer loaded from a checkpoint takes exactly the steps the or
   CHECK(line2.bias() == line.bias());
   CHECK(line.bias() != 0);
   // A shared-pattern state whose step count is impossible is refused.
-  PatternDescent<double> shared(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+  RowSpaceSharedStepDescent<double> shared(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
   Checkpoint bad;
   shared.save(bad);
   bad.put_count("steps_since_refresh", 100000);
@@ -190,7 +190,7 @@ TEST_CASE("shared-pattern and plain steps give the same bits with every kernel v
   for (Isa i : {Isa::sse2, Isa::avx2, Isa::avx512}) {
     if (!cpu_supports(i)) continue;
     set_isa(i);
-    PatternDescent<double> s(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+    RowSpaceSharedStepDescent<double> s(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
     PlainDescent<double> g(GradSource::tape, p.train.X, p.train.y, p.a, p.W0, 0.1);
     for (int k = 0; k < 300; ++k) s.step(), g.step();
     shared.push_back(s.weights());
@@ -277,7 +277,7 @@ TEST_CASE("row space on the tape differentiates L with respect to C: the closed 
 TEST_CASE("the shared-pattern step moves Z by -alpha dL/dC: an exact acceleration of the row-space tape's product") {
   // Z^T = Z_0^T + C K and a step C -= alpha G^T move Z^T by -alpha G^T K = -alpha dL/dC.
   const Problem p = make_problem(120, 400, 96, 16);
-  PatternDescent<double> shared(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
+  RowSpaceSharedStepDescent<double> shared(GradSource::closed, p.train.X, p.train.y, p.a, p.W0, 0.1);
   for (int k = 0; k < 700; ++k) shared.step();
   const std::uint64_t dense_before = shared.stats().dense_steps;
   const Tensor<double> C = shared.coefficients(), Z_before = shared.pre_activations();

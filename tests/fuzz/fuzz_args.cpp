@@ -1,4 +1,4 @@
-// libFuzzer target: rfa-train's command line (experiments/train_settings.hpp). The input is split at newlines into
+// libFuzzer target: rfa-train's command line (experiments/harness/train_settings.hpp). The input is split at newlines into
 // arguments. A refusal (a non-zero exit code, or a UsageError) is correct; a crash, a sanitizer report, a hang or
 // any other exception is a finding.
 #include <cstddef>

@@ -27,7 +27,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "grouping.hpp"
+#include "pattern_groups.hpp"
 #include "parallel.hpp"
 #include "rowspace.hpp"
 #include "tape.hpp"
@@ -36,7 +36,7 @@
 namespace rfa {
 
 // What a shared-pattern trainer did, for benchmarks and tests.
-struct PatternStats {
+struct SharedStepStats {
   std::uint64_t steps = 0;
   std::uint64_t dense_steps = 0;  // of which formed Z whole, as row space does, because patterns did not group
   std::uint64_t refreshes = 0;
@@ -45,13 +45,13 @@ struct PatternStats {
 };
 
 template <typename T>
-class PatternDescent final : public Trainer<T> {
+class RowSpaceSharedStepDescent final : public Trainer<T> {
  public:
   static constexpr std::size_t REFRESH = 500;      // shared-pattern steps between refreshes, at most
   static constexpr std::size_t DENSE_WINDOW = 50;  // steps forming Z whole before the patterns are tried again
 
   // u comes from the tape (the loss recorded on f) or from the closed form.
-  PatternDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a, Tensor<T> W0, T alpha);
+  RowSpaceSharedStepDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a, Tensor<T> W0, T alpha);
   double step() override;
   // W = W_0 + C X (M,D), formed on demand and kept until the next step.
   const Tensor<T>& weights() override;
@@ -65,7 +65,7 @@ class PatternDescent final : public Trainer<T> {
   void save(Checkpoint& c) override;
   void load(const Checkpoint& c) override;
   std::string name() const override { return std::string("patterns-") + to_string(source_); }
-  const PatternStats& stats() const { return stats_; }
+  const SharedStepStats& stats() const { return stats_; }
   // The pre-activations Z^T (M,N) carried from step to step, and C: for tests.
   const Tensor<T>& pre_activations() const { return Zt_; }
   const Tensor<T>& coefficients();
@@ -114,7 +114,7 @@ class PatternDescent final : public Trainer<T> {
   Tensor<T> W_, work_;
   bool W_current_ = false;
   std::vector<double> out_f_, out_parts_;  // scratch for train_outputs
-  PatternStats stats_;
+  SharedStepStats stats_;
 };
 
 }  // namespace rfa

@@ -1,5 +1,5 @@
-// The shape every program made of independent runs shares (rfa-fig2 over seeds, rfa-sweep over variants, rfa-jump
-// over a grid), so that its runs can be spread over processes or over a cluster's job array:
+// The shape every program made of independent runs shares (rfa-fig2 and rfa-both over seeds, rfa-scale over sizes,
+// step sizes and seeds, rfa-sweep over variants, rfa-jump over a grid, rfa-grokking over step sizes and seeds), so that its runs can be spread over processes or over a cluster's job array:
 //   --list-runs     one line per run: its index, its directory under --out and its settings; nothing else
 //   --run-only I    trains run I alone in its directory (resumable; a finished run is a no-op)
 //   --gather        builds the program's outputs from the finished runs without training, and names every run

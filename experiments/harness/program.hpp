@@ -1,5 +1,6 @@
-// What every experiment program shares, so that each main reads parse, run, report: the common flags, the report
-// it writes, and the paper's settings for Figures 1 and 2, defined here once.
+// What the experiment programs (those with --profile) share on top of common.hpp, so that each main reads parse,
+// run, report: their common flags and step-size flags, the report part each writes, and the paper's settings for
+// Figures 1 and 2, defined here once.
 #pragma once
 
 #include <cstdint>

@@ -3,7 +3,7 @@
 // Sizes: M neurons, N points, R references. Neuron j's pattern s_j (N) holds s_jk = 1[z_jk > 0]. As a network
 // learns, its neurons align with a few directions and their patterns fall into a few groups; a product that
 // involves every s_j can then be formed once per reference p_r and corrected at the entries where s_j differs
-// from its reference (patterns.hpp does this in row space, for d >> n).
+// from its reference (rowspace_shared_step.hpp does this in row space, for d >> n).
 //
 // The grouping: leader clustering at a few Hamming radii (a neuron joins the first leader within the radius, or
 // becomes one), each radius priced at N per reference plus `diff_cost` per differing entry, the cheapest kept;

@@ -1,4 +1,4 @@
-#include "patterns.hpp"
+#include "rowspace_shared_step.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -93,13 +93,13 @@ RFA_KERNEL(void, neuron_update, (float* z, std::uint8_t* s, double* f, const flo
 }  // namespace
 
 template <typename T>
-PatternDescent<T>::PatternDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a,
+RowSpaceSharedStepDescent<T>::RowSpaceSharedStepDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a,
                                   Tensor<T> W0, T alpha)
     : Trainer<T>(X, y, std::move(a)), source_(source), alpha_(alpha), N_(X.rows()), M_(this->a_.size()),
       space_("shared-pattern training", X, W0) {
   const std::size_t N = N_, M = M_;
-  check_shape("PatternDescent", "y", y.shape(), Shape::vector(N));
-  check_shape("PatternDescent", "a", this->a_.shape(), Shape::vector(W0.rows()));
+  check_shape("RowSpaceSharedStepDescent", "y", y.shape(), Shape::vector(N));
+  check_shape("RowSpaceSharedStepDescent", "a", this->a_.shape(), Shape::vector(W0.rows()));
   C_.resize(Shape::matrix(M, N));
   C_.fill(T(0));
   C_current_ = true;
@@ -118,7 +118,7 @@ PatternDescent<T>::PatternDescent(GradSource source, const Tensor<T>& X, const T
 
 
 template <typename T>
-void PatternDescent<T>::choose_references() {
+void RowSpaceSharedStepDescent<T>::choose_references() {
   const std::size_t N = N_, M = M_;
   grouper_.group(S_.data(), M, N, GROUPING_DIFF_COST, groups_);
   const std::size_t R = groups_.references();
@@ -138,7 +138,7 @@ void PatternDescent<T>::choose_references() {
 }
 
 template <typename T>
-void PatternDescent<T>::refresh() {
+void RowSpaceSharedStepDescent<T>::refresh() {
   const std::size_t N = N_, M = M_;
   C_refresh_ = coefficients();
   E_.fill(T(0));
@@ -154,7 +154,7 @@ void PatternDescent<T>::refresh() {
 }
 
 template <typename T>
-double PatternDescent<T>::head() {
+double RowSpaceSharedStepDescent<T>::head() {
   const std::size_t N = N_;
   // u = dL/df (N) and the loss, from the f carried with Z
   for (std::size_t i = 0; i < N; ++i) fT_[i] = T(f_[i]);
@@ -168,7 +168,7 @@ double PatternDescent<T>::head() {
 }
 
 template <typename T>
-double PatternDescent<T>::step() {
+double RowSpaceSharedStepDescent<T>::step() {
   if (refresh_due_ || (dense_ ? dense_steps_ == DENSE_WINDOW : since_refresh_ >= REFRESH)) refresh();
   W_current_ = false;
   const double loss = head();
@@ -199,7 +199,7 @@ double PatternDescent<T>::step() {
 }
 
 template <typename T>
-void PatternDescent<T>::reference_products() {
+void RowSpaceSharedStepDescent<T>::reference_products() {
   const std::size_t N = N_, R = groups_.P.size() / N;
   const T* u = u_.data();
   // Y^T (R,N) = (P .* u) (R,N) K (N,N): the references' products, columns split over the workers
@@ -216,7 +216,7 @@ void PatternDescent<T>::reference_products() {
 }
 
 template <typename T>
-std::uint64_t PatternDescent<T>::shared_step() {
+std::uint64_t RowSpaceSharedStepDescent<T>::shared_step() {
   const std::size_t N = N_;
   const T* a = this->a_.data();
   // Neurons in blocks, in order of reference: h = K (u .* s_j) from the reference; then Z and S move, and the
@@ -254,7 +254,7 @@ std::uint64_t PatternDescent<T>::shared_step() {
 }
 
 template <typename T>
-void PatternDescent<T>::sum_f_parts() {
+void RowSpaceSharedStepDescent<T>::sum_f_parts() {
   const std::size_t N = N_, parts = std::min<std::size_t>(MAX_PARTS, static_cast<std::size_t>(workers_for(M_ / 64)));
   std::copy(f_parts_.begin(), f_parts_.begin() + N, f_.begin());
   for (std::size_t p = 1; p < parts; ++p)
@@ -262,7 +262,7 @@ void PatternDescent<T>::sum_f_parts() {
 }
 
 template <typename T>
-void PatternDescent<T>::dense_step() {
+void RowSpaceSharedStepDescent<T>::dense_step() {
   const std::size_t N = N_;
   const T* a = this->a_.data();
   const T* u = u_.data();
@@ -295,7 +295,7 @@ void PatternDescent<T>::dense_step() {
 }
 
 template <typename T>
-const Tensor<T>& PatternDescent<T>::coefficients() {
+const Tensor<T>& RowSpaceSharedStepDescent<T>::coefficients() {
   if (!C_current_) {
     // C_j = C_j at the last refresh - alpha a_j (U .* p_r(j) + e_j): a step adds -alpha a_j u .* s_j, and s_j is
     // p_r(j) except where e_j took the difference.
@@ -312,7 +312,7 @@ const Tensor<T>& PatternDescent<T>::coefficients() {
 }
 
 template <typename T>
-const Tensor<T>& PatternDescent<T>::weights() {
+const Tensor<T>& RowSpaceSharedStepDescent<T>::weights() {
   if (!W_current_) {
     space_.weights(coefficients(), W_);
     W_current_ = true;
@@ -321,12 +321,12 @@ const Tensor<T>& PatternDescent<T>::weights() {
 }
 
 template <typename T>
-double PatternDescent<T>::weight_norm() {
+double RowSpaceSharedStepDescent<T>::weight_norm() {
   return space_.norm(coefficients(), work_);
 }
 
 template <typename T>
-void PatternDescent<T>::train_outputs(Tensor<T>& f) {
+void RowSpaceSharedStepDescent<T>::train_outputs(Tensor<T>& f) {
   space_.pre_activations(coefficients(), work_);
   outputs_by_neuron(work_, this->a_, out_f_, out_parts_);
   f.resize(Shape::vector(N_));
@@ -334,18 +334,18 @@ void PatternDescent<T>::train_outputs(Tensor<T>& f) {
 }
 
 template <typename T>
-void PatternDescent<T>::outputs(const Dataset<T>& data, Tensor<T>& f) {
+void RowSpaceSharedStepDescent<T>::outputs(const Dataset<T>& data, Tensor<T>& f) {
   space_.outputs(data, coefficients(), this->a_, f);
 }
 
 template <typename T>
-void PatternDescent<T>::save(Checkpoint& c) {
+void RowSpaceSharedStepDescent<T>::save(Checkpoint& c) {
   c.put("C_refresh", C_refresh_);
   c.put_count("steps_since_refresh", since_refresh_);
 }
 
 template <typename T>
-void PatternDescent<T>::load(const Checkpoint& c) {
+void RowSpaceSharedStepDescent<T>::load(const Checkpoint& c) {
   const std::uint64_t steps = c.get_count("steps_since_refresh");
   if (steps > REFRESH + DENSE_WINDOW)
     throw CheckpointError(fmt::format("shared-pattern state: {} steps since a refresh is more than the {} possible",
@@ -357,7 +357,7 @@ void PatternDescent<T>::load(const Checkpoint& c) {
   W_current_ = false;
 }
 
-template class PatternDescent<float>;
-template class PatternDescent<double>;
+template class RowSpaceSharedStepDescent<float>;
+template class RowSpaceSharedStepDescent<double>;
 
 }  // namespace rfa

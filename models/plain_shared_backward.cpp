@@ -1,4 +1,4 @@
-#include "plain_patterns.hpp"
+#include "plain_shared_backward.hpp"
 
 #include <fmt/format.h>
 
@@ -26,7 +26,7 @@ constexpr std::uint64_t PLAIN_GROUPING_DIFF_COST = 2, PLAIN_DIFF_COST = 4;
 }  // namespace
 
 template <typename T>
-PlainPatternDescent<T>::PlainPatternDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a,
+PlainSharedBackwardDescent<T>::PlainSharedBackwardDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a,
                                             Tensor<T> W0, T alpha)
     : Trainer<T>(X, y, std::move(a)),
       source_(source),
@@ -35,8 +35,8 @@ PlainPatternDescent<T>::PlainPatternDescent(GradSource source, const Tensor<T>& 
       M_(this->a_.size()),
       D_(X.cols()),
       W_(std::move(W0)) {
-  check_shape("PlainPatternDescent", "W0", W_.shape(), Shape::matrix(M_, D_));
-  check_shape("PlainPatternDescent", "y", y.shape(), Shape::vector(N_));
+  check_shape("PlainSharedBackwardDescent", "W0", W_.shape(), Shape::matrix(M_, D_));
+  check_shape("PlainSharedBackwardDescent", "y", y.shape(), Shape::vector(N_));
   X_blocks_ = row_blocks(X, block_rows(N_, M_, D_, sizeof(T), threads()));
   Zb_.resize(Shape::matrix(X_blocks_.empty() ? 0 : X_blocks_[0].rows(), M_));
   S_.assign(M_ * N_, 0);
@@ -45,7 +45,7 @@ PlainPatternDescent<T>::PlainPatternDescent(GradSource source, const Tensor<T>& 
   dW_.resize(Shape::matrix(M_, D_));
   loss_parts_.assign(MAX_PARTS, 0.0);
   if (N_ > UINT32_MAX || M_ > UINT32_MAX)
-    throw ShapeError(fmt::format("PlainPatternDescent: {} points and {} neurons; at most 2^32 - 1 of each", N_, M_));
+    throw ShapeError(fmt::format("PlainSharedBackwardDescent: {} points and {} neurons; at most 2^32 - 1 of each", N_, M_));
   diff_lists_.resize(MAX_PARTS);
   diff_seg_.assign((X_blocks_.size() + 1) * MAX_PARTS, 0);
   diff_start_.assign(M_ + 1, 0);
@@ -58,7 +58,7 @@ PlainPatternDescent<T>::PlainPatternDescent(GradSource source, const Tensor<T>& 
 }
 
 template <typename T>
-double PlainPatternDescent<T>::forward(bool whole) {
+double PlainSharedBackwardDescent<T>::forward(bool whole) {
   const std::size_t N = N_, M = M_, D = D_;
   const T* y = this->y_.data();
   const bool closed = source_ == GradSource::closed;
@@ -128,7 +128,7 @@ double PlainPatternDescent<T>::forward(bool whole) {
 // Point i's entries that differ from their neurons' references, appended in order of neuron: 1[z_ij > 0] against
 // the reference's entry (i, j), 64 neurons to a word (`s`, words_ words, is the worker's scratch row).
 template <typename T>
-void PlainPatternDescent<T>::record_differences(std::size_t i, const T* z, std::uint64_t* s,
+void PlainSharedBackwardDescent<T>::record_differences(std::size_t i, const T* z, std::uint64_t* s,
                                                 std::vector<Difference>& out) const {
   const std::uint64_t* p = Pref_bits_.data() + i * words_;
   kernels::positive_bits(z, s, M_);
@@ -138,7 +138,7 @@ void PlainPatternDescent<T>::record_differences(std::size_t i, const T* z, std::
 }
 
 template <typename T>
-void PlainPatternDescent<T>::regroup(const Tensor<T>& W_now) {
+void PlainSharedBackwardDescent<T>::regroup(const Tensor<T>& W_now) {
   const std::size_t N = N_, M = M_;
   // S is by point (N,M); a shared step wants each point's reference entries too, as bits (N, words_).
   grouper_.group(S_.data(), M, N, PLAIN_GROUPING_DIFF_COST, groups_, 1, M);
@@ -152,12 +152,12 @@ void PlainPatternDescent<T>::regroup(const Tensor<T>& W_now) {
 
 // Sharing pays when R + PLAIN_DIFF_COST * differing / N rows are at most half of the whole product's M rows.
 template <typename T>
-bool PlainPatternDescent<T>::pays(std::uint64_t differing) const {
+bool PlainSharedBackwardDescent<T>::pays(std::uint64_t differing) const {
   return 2 * (groups_.references() * N_ + PLAIN_DIFF_COST * differing) <= M_ * N_;
 }
 
 template <typename T>
-void PlainPatternDescent<T>::shared_backward_step() {
+void PlainSharedBackwardDescent<T>::shared_backward_step() {
   const std::size_t N = N_, M = M_, D = D_, R = groups_.references();
   const T* u = u_.data();
   const T* X = this->X_.data();
@@ -215,7 +215,7 @@ void PlainPatternDescent<T>::shared_backward_step() {
 }
 
 template <typename T>
-double PlainPatternDescent<T>::step() {
+double PlainSharedBackwardDescent<T>::step() {
   const bool refresh = steps_ % REFRESH == 0;
   const bool shared = next_ == share_next && !refresh;
   const double loss = forward(!shared);
@@ -237,7 +237,7 @@ double PlainPatternDescent<T>::step() {
 }
 
 template <typename T>
-void PlainPatternDescent<T>::patterns_of(const Tensor<T>& W) {
+void PlainSharedBackwardDescent<T>::patterns_of(const Tensor<T>& W) {
   const std::size_t M = M_, D = D_;
   std::size_t i0 = 0;
   for (const Tensor<T>& Xb : X_blocks_) {
@@ -250,7 +250,7 @@ void PlainPatternDescent<T>::patterns_of(const Tensor<T>& W) {
 }
 
 template <typename T>
-void PlainPatternDescent<T>::save(Checkpoint& c) {
+void PlainSharedBackwardDescent<T>::save(Checkpoint& c) {
   c.put("W", W_);
   c.put("W_grouped", W_grouped_);
   c.put_count("steps", steps_);
@@ -258,7 +258,7 @@ void PlainPatternDescent<T>::save(Checkpoint& c) {
 }
 
 template <typename T>
-void PlainPatternDescent<T>::load(const Checkpoint& c) {
+void PlainSharedBackwardDescent<T>::load(const Checkpoint& c) {
   c.get("W", W_);
   c.get("W_grouped", W_grouped_);
   steps_ = c.get_count("steps");
@@ -274,7 +274,7 @@ void PlainPatternDescent<T>::load(const Checkpoint& c) {
   }
 }
 
-template class PlainPatternDescent<float>;
-template class PlainPatternDescent<double>;
+template class PlainSharedBackwardDescent<float>;
+template class PlainSharedBackwardDescent<double>;
 
 }  // namespace rfa

@@ -1,4 +1,4 @@
-#include "grouping.hpp"
+#include "pattern_groups.hpp"
 
 #include <bit>
 #include <cstdint>

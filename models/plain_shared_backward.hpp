@@ -1,10 +1,10 @@
 // The plain step with its backward product shared among neurons whose activation patterns agree: for n > d, where
-// row space does not pay (patterns.hpp is the same idea in row space, for d >> n).
+// row space does not pay (rowspace_shared_step.hpp is the same idea in row space, for d >> n).
 //
 // Sizes: N training rows, D input dimension, M neurons, R reference patterns. The plain step forms Z = X W^T
 // (N,M) and then the gradient dW (M,D) = G^T X with G_ij = u_i a_j s_ij (u = dL/df, s_ij = 1[z_ij > 0]): two
 // products of 2 N M D flops each. Row j of the second is a_j X^T (u .* s_j). Once training has grouped the
-// neurons' patterns around references p_1..p_R (grouping.hpp),
+// neurons' patterns around references p_1..p_R (pattern_groups.hpp),
 //     X^T (u .* s_j) = X^T (u .* p_r(j)) + sum over k where s_j and p_r(j) differ of (s_jk - p_r(j)k) u_k x_k,
 // one product of R rows (2 N R D flops) plus D multiply-adds per differing entry. The forward product stays whole,
 // so a step costs a little more than half the plain one when the patterns group well.
@@ -26,14 +26,14 @@
 #include <cstdint>
 #include <vector>
 
-#include "grouping.hpp"
+#include "pattern_groups.hpp"
 #include "tape.hpp"
 #include "trainer.hpp"
 
 namespace rfa {
 
 // What a plain shared-pattern trainer did, for benchmarks and tests.
-struct PlainPatternStats {
+struct SharedBackwardStats {
   std::uint64_t steps = 0;
   std::uint64_t whole_steps = 0;  // of which formed the backward product whole (patterns did not group)
   std::uint64_t regroupings = 0;
@@ -42,13 +42,13 @@ struct PlainPatternStats {
 };
 
 template <typename T>
-class PlainPatternDescent final : public Trainer<T> {
+class PlainSharedBackwardDescent final : public Trainer<T> {
  public:
   static constexpr std::size_t REFRESH = 100;  // steps between choices of the references, at most
   static constexpr std::size_t RETRY = 10;     // while sharing does not pay, steps between tries
 
   // u = dL/df comes from the tape (the loss recorded on f) or from the closed form.
-  PlainPatternDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a, Tensor<T> W0, T alpha);
+  PlainSharedBackwardDescent(GradSource source, const Tensor<T>& X, const Tensor<T>& y, Tensor<T> a, Tensor<T> W0, T alpha);
   double step() override;
   const Tensor<T>& weights() override { return W_; }
   // "W" (M,D); "W_grouped" (M,D), the weights whose patterns chose the references (which are chosen again from them
@@ -57,7 +57,7 @@ class PlainPatternDescent final : public Trainer<T> {
   void save(Checkpoint& c) override;
   void load(const Checkpoint& c) override;
   std::string name() const override { return std::string("plain-patterns-") + to_string(source_); }
-  const PlainPatternStats& stats() const { return stats_; }
+  const SharedBackwardStats& stats() const { return stats_; }
 
  private:
   double forward(bool whole);  // f, u, the loss and the patterns S, block by block; with `whole`, also dW = G^T X
@@ -96,7 +96,7 @@ class PlainPatternDescent final : public Trainer<T> {
   std::vector<std::uint32_t> diff_points_;
   std::vector<std::uint64_t> pattern_words_;  // (MAX_PARTS,words_): a point's pattern bits, one row per worker
   Tape<T> tape_;
-  PlainPatternStats stats_;
+  SharedBackwardStats stats_;
 };
 
 }  // namespace rfa

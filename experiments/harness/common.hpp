@@ -1,5 +1,6 @@
-// What every rfa program shares: input checks with clear messages, exit codes, the output directory,
-// a small JSON writer for manifests, CSV output and duration formatting.
+// The plumbing of every rfa program, rfa-train and rfa-bench included: exit codes and the exception-to-exit-code
+// mapping, input checks with clear messages, the output directory, a small JSON writer for manifests, the claims
+// file, gnuplot, CSV output and duration formatting. What only the experiment programs share is in program.hpp.
 #pragma once
 
 #include <cstdint>
