@@ -1,6 +1,7 @@
 // The ops of the tape. Each is one function in ops_*.cpp that checks its shapes, records its node, computes
-// its value, and installs its backward right below. Shapes use N, R, C for sizes; (N) is a vector, (R, C) a
-// matrix, (1) a scalar.
+// its value, and installs its backward right below. Shapes: (R, C) is a matrix of R rows and C columns, (N) a
+// vector, (1) a scalar; matmul uses the BLAS's M, N, K (its own legend, below). These letters are the tape's only:
+// models/ has its own (models/README.md).
 //
 // Every op throws ShapeError naming the op and the shapes when its inputs do not fit, and TapeError when its
 // inputs come from different tapes or from a cleared recording.
