@@ -235,7 +235,7 @@ unset multiplot)",
 std::string section(const Options& o, const Outcome& r) {
   const RunSpec& s = r.st.spec;
   std::string text = fmt::format(
-      "### {title}\n\n![amplification, {key}](amplification/{key}/amplification.png)\n\n"
+      "### {title}\n\n![amplification, {key}]({key}/amplification.png)\n\n"
       "n = {n}, d = {d}, m = {m}, sigma^2 = {s2:.3g}, eta = {eta} (exact flips), omega_init^2 = {om:.3g}, alpha = {alpha}, "
       "T = 1 + 1/(4 alpha) -> {T}, seed {seed}, c = {c}.\n\n"
       "| step | median alignment over J | min | J neurons meeting Condition 9 | clean train right | flipped misclassified |\n"

@@ -199,7 +199,7 @@ Report report(const std::vector<Outcome>& outs, double wall) {
       "1/(4 alpha) is Theorem 1's horizon. 'J alignment' and 'Condition 9' are rfa-amplification's measurements of the "
       "paper's mechanism on the sets J of init (c = {}): the median <w_j/||w_j||, +-mu> over their neurons, and the "
       "share of them active on all of their own cluster's training points and none of the opposite one's (double "
-      "runs only).\n\n{}\n![both layers trained](both/both.png)\n\n",
+      "runs only).\n\n{}\n![both layers trained](both.png)\n\n",
       ALIGNED, J_C, table);
   // The trained runs' claims (ours, not the paper's: it keeps a fixed), each beside the fixed run of its setting.
   for (std::size_t k = 0; k + 1 < outs.size(); k += 2) {

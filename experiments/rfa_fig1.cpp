@@ -160,7 +160,7 @@ Report report(const Options& o, const Outcome& r) {
       .add("wall_seconds_this_session", r.wall).add("final", metrics_json(r.last));
   rep.section = fmt::format(
       "## Figure 1: the decision boundary in two dimensions\n\n"
-      "![Figure 1](fig1/fig1.png)\n\n"
+      "![Figure 1](fig1.png)\n\n"
       "Settings: d = 2, means e1 and e2, sigma^2 = 1/50, labels flipped independently with probability 0.15, n = {n}, "
       "m = {m}, alpha = {alpha}, omega_init^2 = 1/(32 m), {steps} steps, {ntest} test points, seed {seed}, {dtype}, "
       "{grad} gradient (trainer {trainer}). The figure shows the sign of f on a {G}x{G} grid and {which}.\n\n"

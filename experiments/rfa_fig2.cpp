@@ -310,7 +310,7 @@ Report report(const Options& o, const std::vector<Fig2Panel>& panels, const std:
                               "seeds reached (its steps in the table), of {} seed(s) asked for{}.",
                               o.seeds, not_started.empty() ? "" : "; not started: " + not_started);
   rep.section = fmt::format(
-      "## Figure 2: training in high and low dimensions\n\n![Figure 2](fig2/fig2.png)\n\n"
+      "## Figure 2: training in high and low dimensions\n\n![Figure 2](fig2.png)\n\n"
       "Settings: m = {m}, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, omega_init^2 = "
       "0.01/(m d), alpha = {alpha}, {ntest} test points, a random orthonormal pair of means, {seeds} seed(s) from {seed}, "
       "{dtype}, the {grad} gradient; profile '{profile}'.{equivalence}{rowspace}{so_far} 'First fits a flipped training label': the first "

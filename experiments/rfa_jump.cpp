@@ -195,7 +195,7 @@ Report report(const Options& o, const std::vector<Point>& points, const Law& law
       "the jump in [200, 300]: {hits}. At the stated alpha = 0.1, an init of variance 1 in each entry (what an "
       "unscaled "
       "standard normal init gives) puts the jump at step {unit:.0f} by the fit.\n\n"
-      "![the jump against omega/alpha](jump/jump.png)\n\n",
+      "![the jump against omega/alpha](jump.png)\n\n",
       fmt::arg("used", law.used), fmt::arg("c", law.c), fmt::arg("k", law.k), fmt::arg("r2", law.r2),
       fmt::arg("c0", c0), fmt::arg("lo", lo), fmt::arg("hi", hi), fmt::arg("w0", w0), fmt::arg("alo", w0 / hi),
       fmt::arg("ahi", w0 / lo), fmt::arg("olo", (0.1 * lo) * (0.1 * lo)), fmt::arg("ohi", (0.1 * hi) * (0.1 * hi)),

@@ -453,9 +453,8 @@ std::string trend_text(const Trend& t) {
       t.mark, t.points, t.law.c, t.law.k, t.law.r2, t.law.used, 100 * t.predicted, t.n, measured);
 }
 
-Report report(const Options& o, const std::vector<Size>& panels, const std::string& not_started, double wall) {
-  Report rep("rfa-scale");
-  const std::vector<EquivalenceRow> study = equivalence_study(panels);
+// The sizes table: one row per size, dtype and alpha.
+std::string sizes_table(const std::vector<Size>& panels, const std::vector<EquivalenceRow>& study) {
   std::string table =
       "| size (n, d) | dtype | alpha | seeds | horizon | first fits a flipped label | leaves the plateau | train / test / "
       "clean test at 10^5 | at 10^6 | at 10^7 | at the horizon |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
@@ -474,23 +473,34 @@ Report report(const Options& o, const std::vector<Size>& panels, const std::stri
                          step_text(leaves_plateau(p)), cell(MARKS[0]), cell(MARKS[1]), cell(MARKS[2]),
                          cell(p.spec.steps));
   }
+  return table;
+}
+
+// f32 against f64 at each size that has both: the sentences, and the largest gap over the sizes (NaN: none).
+std::pair<std::string, double> precision_text(const Options& o, const std::vector<Size>& panels) {
   std::string precision;
+  double largest = NAN;
   for (std::size_t n : o.ns) {
     const PrecisionGap g = precision_gap(panels, n);
-    if (std::isfinite(g.gap))
-      precision += fmt::format(
-          "At n = {} the f32 and f64 curves (mean train and test accuracy) differ by at most {:.2f} "
-          "points over every evaluation step: {}. They are identical at every evaluation{}; the largest difference is at "
-          "step {}, "
-          "and {} of the {} evaluations differ by more than half a point (one training point is {:.2f} points).\n",
-          n, 100 * g.gap,
-          g.gap <= 0.005 ? "within half a point, so f32 may stand in for f64 here"
-                         : "more than half a point, so f32 does not follow f64 here",
-          g.first == NEVER ? std::string("") : fmt::format(" before step {}", g.first),
-          g.at == NEVER ? std::string("none") : std::to_string(g.at), g.over_half, g.evaluations, 100.0 / double(n));
+    if (!std::isfinite(g.gap)) continue;
+    largest = std::isfinite(largest) ? std::max(largest, g.gap) : g.gap;
+    precision += fmt::format(
+        "At n = {} the f32 and f64 curves (mean train and test accuracy) differ by at most {:.2f} "
+        "points over every evaluation step: {}. They are identical at every evaluation{}; the largest difference is at "
+        "step {}, "
+        "and {} of the {} evaluations differ by more than half a point (one training point is {:.2f} points).\n",
+        n, 100 * g.gap,
+        g.gap <= 0.005 ? "within half a point, so f32 may stand in for f64 here"
+                       : "more than half a point, so f32 does not follow f64 here",
+        g.first == NEVER ? std::string("") : fmt::format(" before step {}", g.first),
+        g.at == NEVER ? std::string("none") : std::to_string(g.at), g.over_half, g.evaluations, 100.0 / double(n));
   }
-  // How the onset moves with the size: the first flipped label's step against n, over the double-precision sizes
-  // that reached it (n/d fixed, so n stands for the size).
+  return {precision, largest};
+}
+
+// How the onset moves with the size: the first flipped label's step against n, over the double-precision sizes
+// that reached it (n/d fixed, so n stands for the size). The sentence ("" with fewer than 3 sizes) and the law.
+std::pair<std::string, PowerLaw> onset_text(const std::vector<Size>& panels, const std::vector<EquivalenceRow>& study) {
   std::vector<std::pair<double, double>> onsets;
   std::string onset_list;
   for (const Size& p : panels)
@@ -500,40 +510,50 @@ Report report(const Options& o, const std::vector<Size>& panels, const std::stri
                                 p.spec.alpha == PAPER_ALPHA ? "" : fmt::format(" (alpha = {}, by equivalence)", p.spec.alpha));
     }
   const PowerLaw law = power_law(onsets);
+  if (onsets.size() < 3 || !std::isfinite(law.k)) return {"", law};
+  return {fmt::format("The network first fits a flipped label (median over seeds) at step {}: by least squares on "
+                      "log-log axes, step = {:.3g} n^{:.2f} (r^2 = {:.3f}, {} sizes).\n",
+                      onset_list, law.c, law.k, law.r2, law.used),
+          law};
+}
+
+// The step-size equivalence subsection ("" without rescaled runs); writes equivalence.csv.
+std::string equivalence_section(const Options& o, const std::vector<EquivalenceRow>& study) {
+  if (study.empty()) return "";
+  write_file_atomic(o.common.out + "/equivalence.csv", equivalence_csv(study));
+  return fmt::format(
+      "### Step-size equivalence\n\nAt alpha = 0.1 gradient descent should track gradient flow, so a run at a "
+      "larger alpha should follow the paper's at the same flow time alpha t. Each rescaled run is compared with the "
+      "exact run (alpha = 0.1) of the same seed at every flow time both evaluated (within {:.0f}%; from 50 alpha "
+      "on), and its largest deviation set against the spread over the exact runs' seeds over the same flow times "
+      "(the largest max - min: the noise a comparison of two trajectories must beat; with one exact seed, the "
+      "rescaled runs' spread). The verdict is taken from a decade after the later of the two runs' jumps on (the "
+      "window): the jump takes the paper's run a few steps and a rescaled run one step at the least, which it cannot resolve, and the deviation before the "
+      "window is shown beside it. A rescaled alpha stands in where no deviation in the window exceeds the spread. Rows of a rescaled "
+      "run in the tables above count the paper's steps at the same flow time.\n\n{}\n"
+      "![step-size equivalence](equivalence.png)\n\n",
+      100 * SAME_FLOW, equivalence_table(study));
+}
+
+Report report(const Options& o, const std::vector<Size>& panels, const std::string& not_started, double wall) {
+  Report rep("rfa-scale");
+  const std::vector<EquivalenceRow> study = equivalence_study(panels);
+  const std::string table = sizes_table(panels, study);
+  const auto [precision, precision_gap_largest] = precision_text(o, panels);
+  const auto [onset_law, law] = onset_text(panels, study);
   const Trend trend = test_trend(panels, study);
-  const std::string onset_law =
-      onsets.size() >= 3 && std::isfinite(law.k)
-          ? fmt::format("The network first fits a flipped label (median over seeds) at step {}: by least squares on log-log axes, "
-                        "step = {:.3g} n^{:.2f} (r^2 = {:.3f}, {} sizes).\n",
-                        onset_list, law.c, law.k, law.r2, law.used)
-          : std::string();
   const std::string runs =
       o.so_far ? fmt::format("every run as far as it has got (`--gather-so-far`: a size's horizon is the step all of "
                              "its counted seeds reached; up to {} seed(s) per size){}",
                              o.seeds, not_started.empty() ? "" : "; not started: " + not_started)
                : fmt::format("{} seed(s) per size, to flow time {:.6g} (the paper's {:.6g} steps)", o.seeds,
                              horizon_flow(o), horizon_flow(o) / PAPER_ALPHA);
-  std::string equivalence;
-  if (!study.empty()) {
-    write_file_atomic(o.common.out + "/equivalence.csv", equivalence_csv(study));
-    equivalence = fmt::format(
-        "### Step-size equivalence\n\nAt alpha = 0.1 gradient descent should track gradient flow, so a run at a "
-        "larger alpha should follow the paper's at the same flow time alpha t. Each rescaled run is compared with the "
-        "exact run (alpha = 0.1) of the same seed at every flow time both evaluated (within {:.0f}%; from 50 alpha "
-        "on), and its largest deviation set against the spread over the exact runs' seeds over the same flow times "
-        "(the largest max - min: the noise a comparison of two trajectories must beat; with one exact seed, the "
-        "rescaled runs' spread). The verdict is taken from a decade after the later of the two runs' jumps on (the "
-        "window): the jump takes the paper's run a few steps and a rescaled run one step at the least, which it cannot resolve, and the deviation before the "
-        "window is shown beside it. A rescaled alpha stands in where no deviation in the window exceeds the spread. Rows of a rescaled "
-        "run in the tables above count the paper's steps at the same flow time.\n\n{}\n"
-        "![step-size equivalence](scale/equivalence.png)\n\n",
-        100 * SAME_FLOW, equivalence_table(study));
-  }
+  const std::string equivalence = equivalence_section(o, study);
   rep.section = fmt::format(
       "## Figure 2's n >> d panel at smaller sizes\n\nn/d = 50/3 as in the paper's (5000, 300), m = {}, the paper's "
       "other settings, {}; 'first fits a flipped label' is the median over seeds of each run's first evaluation "
       "that fits one once it has jumped and then fitted none, 'leaves the plateau' the first evaluation step after the jump with mean training "
-      "accuracy above {:.1f}%.\n\n{}\n{}{}\n![the n >> d panel at several sizes](scale/scale.png)\n\n{}",
+      "accuracy above {:.1f}%.\n\n{}\n{}{}\n![the n >> d panel at several sizes](scale.png)\n\n{}",
       o.m, runs, 100 * LEFT_PLATEAU, table, onset_law + trend_text(trend), precision, equivalence);
   claims(rep, panels, study);
   rep.summary.add("profile", o.common.profile)
@@ -553,6 +573,7 @@ Report report(const Options& o, const std::vector<Size>& panels, const std::stri
       .add("test_trend_n", trend.n)
       .add("test_trend_predicted", trend.predicted)
       .add("test_trend_measured", trend.measured)
+      .add("f32_f64_largest_gap", precision_gap_largest)
       .add("wall_seconds_this_session", wall);
   return rep;
 }

@@ -1,0 +1,263 @@
+// rfa-report: assembles results/REPORT.md from the parts the programs wrote (each part's section.md and
+// claims.tsv in its own directory) and from tools/reproduce's parts.tsv (each part's wall time and exit code).
+// Which directories are parts, in which order, under which title, and which part's rows answer which claim is
+// declared below as data (PARTS, CLAIM_PARTS, ANSWERS); nothing else edits a part.
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "atomic_file.hpp"
+#include "openblas.hpp"
+#include "program.hpp"
+
+using namespace rfa;
+using namespace rfa::cli;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* ABOUT =
+    "rfa-report: writes REPORT.md (and claims.tsv, the report's whole claims table) in --out from the parts the "
+    "experiment programs wrote there (<part>/section.md and <part>/claims.tsv) and from parts.tsv (one line per "
+    "part: name, wall seconds, exit code), as tools/reproduce leaves them. A part that is missing is left out; a "
+    "malformed claims.tsv or parts.tsv is refused with the file and line. The committed reference runs' parts get "
+    "their own titles, and where the profile's horizon leaves Figure 2's n >> d claims untested, the scale study's "
+    "verdicts answer them, saying so.";
+
+// A directory under --out whose section.md goes into the report, in this order. `title` (when set) replaces the
+// section's first heading: a reference run is drawn by the same program as a profile's run, and says which it is.
+struct Part {
+  const char* dir;
+  const char* title;
+};
+constexpr Part PARTS[] = {
+    {"fig1", nullptr},
+    {"fig2", nullptr},
+    {"fig2-reference", "## Figure 2's (5000, 300) panel past the paper's onset (committed reference run)"},
+    {"fig2-alpha10",
+     "## Figure 2's (5000, 300) panel by step-size equivalence at alpha = 10 (committed reference runs)"},
+    {"scale", nullptr},
+    {"scale-precision", "## Single precision on Figure 2's n >> d panel (committed reference run)"},
+    {"amplification", nullptr},
+    {"linear", nullptr},
+    {"sweep", nullptr},
+    {"jump", nullptr},
+};
+
+// The parts whose claims.tsv rows make the claims table, in this order, and what a part's notes say first. The
+// reference parts that are not listed answer no claim of their own: the (5000, 300) runs at this horizon, and
+// f32 on the small size, are measurements the scale study's rows already use.
+struct ClaimPart {
+  const char* dir;
+  const char* note_prefix;
+};
+constexpr ClaimPart CLAIM_PARTS[] = {
+    {"fig1", ""},         {"fig2", ""},  {"amplification", ""},
+    {"linear", ""},       {"sweep", ""}, {"jump", ""},
+    {"scale", "committed reference runs (experiments/reference/scale-study): "},
+};
+
+// A claim a profile's horizon leaves untested and the row that answers it there (when that row is tested).
+struct Answer {
+  const char* untested;
+  const char* by;
+};
+constexpr Answer ANSWERS[] = {{"fig2.low.train", "scale.train"}, {"fig2.low.harmful", "scale.test"}};
+
+struct PartTime {
+  std::string name, seconds;
+  int exit_code = 0;
+};
+
+std::vector<std::string> split_tabs(const std::string& line) {
+  std::vector<std::string> f;
+  std::size_t a = 0;
+  for (std::size_t b; (b = line.find('\t', a)) != std::string::npos; a = b + 1) f.push_back(line.substr(a, b - a));
+  f.push_back(line.substr(a));
+  return f;
+}
+
+// The lines of a tab-separated file, each with exactly `fields` fields. Throws InputError naming file and line.
+std::vector<std::vector<std::string>> read_tsv(const std::string& path, std::size_t fields) {
+  std::vector<std::vector<std::string>> rows;
+  std::ifstream in(path);
+  std::string line;
+  for (std::size_t no = 1; std::getline(in, line); ++no) {
+    std::vector<std::string> f = split_tabs(line);
+    if (f.size() != fields)
+      throw InputError(fmt::format("{}:{}: {} tab-separated fields, expected {}", path, no, f.size(), fields));
+    rows.push_back(std::move(f));
+  }
+  return rows;
+}
+
+// claims.tsv: id, claim, paper, ours, verdict, note (write_claims's format).
+std::vector<Claim> read_claims(const std::string& path) {
+  std::vector<Claim> claims;
+  for (auto& f : read_tsv(path, 6)) {
+    if (f[4] != "agree" && f[4] != "partly" && f[4] != "disagree" && f[4] != "untested")
+      throw InputError(fmt::format("{}: claim {} has verdict '{}', expected agree, partly, disagree or untested",
+                                   path, f[0], f[4]));
+    claims.push_back({f[0], f[1], f[2], f[3], f[4], f[5]});
+  }
+  return claims;
+}
+
+// The claims table's rows: every listed part's, then each untested row that ANSWERS names takes the answering
+// row's verdict, saying so.
+std::vector<Claim> gather_claims(const std::string& out) {
+  std::vector<Claim> all;
+  for (const ClaimPart& p : CLAIM_PARTS) {
+    const std::string path = out + "/" + p.dir + "/claims.tsv";
+    if (!fs::exists(path)) continue;
+    for (Claim c : read_claims(path)) {
+      c.note = p.note_prefix + c.note;
+      all.push_back(std::move(c));
+    }
+  }
+  auto find = [&](const std::string& id) -> Claim* {
+    for (Claim& c : all)
+      if (c.id == id) return &c;
+    return nullptr;
+  };
+  for (const Answer& a : ANSWERS) {
+    Claim *row = find(a.untested), *by = find(a.by);
+    if (!row || !by || row->verdict != "untested" || by->verdict == "untested") continue;
+    row->note = "untested at this profile's horizon (" + row->ours + "); the verdict is the scale study's, at " +
+                by->ours;
+    row->verdict = by->verdict;
+  }
+  return all;
+}
+
+// A section as the report shows it: its first heading replaced by `title` (when set), and its relative links
+// (written relative to the part's own directory, so that section.md reads on its own) made relative to --out.
+std::string placed(std::string section, const std::string& dir, const char* title) {
+  if (title && section.rfind("## ", 0) == 0) section = title + section.substr(section.find('\n'));
+  std::string s;
+  for (std::size_t a = 0;;) {
+    const std::size_t b = section.find("](", a);
+    if (b == std::string::npos) return s + section.substr(a);
+    s += section.substr(a, b + 2 - a);
+    a = b + 2;
+    const std::string rest = section.substr(a, 8);
+    if (rest.rfind("http", 0) != 0 && rest.rfind("/", 0) != 0 && rest.rfind("#", 0) != 0) s += dir + "/";
+  }
+}
+
+// A table cell: '|' escaped.
+std::string cell(const std::string& s) {
+  std::string c;
+  for (char ch : s) {
+    if (ch == '|') c += '\\';
+    c += ch;
+  }
+  return c;
+}
+
+std::string claims_table(const std::vector<Claim>& claims) {
+  auto count = [&](const char* v) { return std::count_if(claims.begin(), claims.end(), [&](auto& c) { return c.verdict == v; }); };
+  std::string s = fmt::format("{} agree, {} partly, {} disagree, {} untested at this profile's horizon.\n\n",
+                              count("agree"), count("partly"), count("disagree"), count("untested"));
+  s += "| claim | paper | ours | verdict | how measured / why |\n|---|---|---|---|---|\n";
+  for (const Claim& c : claims)
+    s += fmt::format("| {} | {} | {} | **{}** | {} |\n", cell(c.claim), cell(c.paper), cell(c.ours), c.verdict,
+                     cell(c.note));
+  s += "\n## Where we disagree, and why\n\n";
+  for (const Claim& c : claims)
+    if (c.verdict == "disagree") s += fmt::format("- {}: paper {}, ours {}. {}\n", c.claim, c.paper, c.ours, c.note);
+  return s;
+}
+
+std::string cpu_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0 && line.find(": ") != std::string::npos) return line.substr(line.find(": ") + 2);
+  return "unknown CPU";
+}
+
+std::string header(const std::string& profile, int threads) {
+  const std::time_t now = std::time(nullptr);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  return fmt::format(
+      "# Random Feature Amplification: reproduction report\n\n"
+      "Frei, Chatterji & Bartlett, \"Random Feature Amplification: Feature Learning and Generalization in Neural\n"
+      "Networks\" (JMLR 2023), rerun with rfa. Generated by `tools/reproduce --profile {}` on {},\n"
+      "commit {}, on {} cores of an {} with {} thread(s); {}.\n\n"
+      "Every number below was measured by this run; the paper's values are as stated in its text or read off its\n"
+      "figures (see `experiments/PAPER.md`). Seeds: every program uses seed 1 unless its section says otherwise;\n"
+      "random numbers come from PCG64 with one stream per purpose (training data, test data, init, means).\n\n"
+      "## The paper's claims beside our measurements\n\n",
+      profile, date, commit(), std::thread::hardware_concurrency(), cpu_name(), threads, openblas::config());
+}
+
+std::string timings(const std::vector<PartTime>& parts) {
+  std::string s = "## How long each part took\n\n| part | wall time |\n|---|---|\n";
+  for (const PartTime& p : parts) s += fmt::format("| {} | {} s |\n", p.name, p.seconds);
+  s += "\nData for every figure and run: `fig1/` (grid.csv, points.csv, metrics.csv), `fig2/` (high.csv, low.csv,\n"
+       "and one directory per run with metrics.csv), `amplification/<setting>/` (amplification.csv and the\n"
+       "distributions), `linear/linear.csv`, `sweep/sweep.csv`, `jump/jump.csv`; each with a summary.json of its\n"
+       "settings.\n";
+  bool failed = false;
+  for (const PartTime& p : parts)
+    if (p.exit_code != 0) {
+      if (!failed) s += "\n## Parts that failed\n\n";
+      failed = true;
+      s += fmt::format("- {} (exit code {})\n", p.name, p.exit_code);
+    }
+  return s;
+}
+
+std::vector<PartTime> read_parts(const std::string& path) {
+  std::vector<PartTime> parts;
+  if (!fs::exists(path)) return parts;
+  for (auto& f : read_tsv(path, 3)) {
+    const std::size_t code = parse_count(path + ": the exit code of part '" + f[0] + "'", f[2]);
+    parts.push_back({f[0], f[1], static_cast<int>(code)});
+  }
+  return parts;
+}
+
+std::string report(const std::string& out, const std::vector<Claim>& claims, const std::string& profile, int threads) {
+  std::string s = header(profile, threads) + claims_table(claims);
+  s += "\nThe section on fidelity below shows, from this run, which settings move Figure 2's jump.\n\n"
+       "## Gradient check\n\nThe tape's gradient against the paper's closed-form gradient and against central "
+       "differences (`rfa-gradcheck`):\n\n```\n";
+  if (fs::exists(out + "/gradcheck.txt")) s += read_file(out + "/gradcheck.txt");
+  s += "```\n\n";
+  for (const Part& p : PARTS)
+    if (fs::exists(out + "/" + p.dir + "/section.md"))
+      s += placed(read_file(out + "/" + p.dir + "/section.md"), p.dir, p.title) + "\n";
+  return s + timings(read_parts(out + "/parts.tsv"));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  start_program(argv, Trains::no);
+  std::string out = "results", profile = "default";
+  int threads = all_cores();
+  Args app{ABOUT, "rfa-report"};
+  app.option("--out", out, "the directory the parts are in, and where REPORT.md goes");
+  app.option("--profile", profile, "the profile the parts were run with (quick, default or paper), as the report says");
+  app.option("--threads", threads, "the thread count the parts were run with, as the report says [default: all cores]",
+             false);
+  if (auto rc = app.parse(argc, argv)) return *rc;
+  return guarded_main("rfa-report", [&] {
+    require_one_of("--profile", profile, {"quick", "default", "paper"});
+    require_threads("--threads", threads);
+    if (!fs::is_directory(out)) throw UsageError("--out '" + out + "' is not a directory");
+    const std::vector<Claim> claims = gather_claims(out);
+    const std::string text = report(out, claims, profile, threads);
+    write_claims(out + "/claims.tsv", claims);
+    write_file_atomic(out + "/REPORT.md", text);
+    fmt::print("rfa-report: wrote {}/REPORT.md\n", out);
+    return 0;
+  });
+}
