@@ -22,12 +22,13 @@
 #include "run.hpp"
 #include "run_lock.hpp"
 #include "run_spec.hpp"
-#include "train_settings.hpp"
+#include "train_flags.hpp"
 
 using namespace rfa;
+using cli::Model;
+using cli::RunSpec;
+using cli::TrainCommand;
 using cli::UsageError;
-using cli::TrainSettings;
-using cli::parse_train_settings;
 
 namespace {
 
@@ -51,22 +52,21 @@ struct Inputs {
 };
 
 template <typename T>
-Inputs<T> read_data(TrainSettings& s) {
+Inputs<T> read_data(RunSpec& s) {
   Inputs<T> in;
-  if (s.x.empty()) {
-    const DataSpec spec{s.d, s.sigma2, s.eta, parse_flip_mode(s.flip), parse_noise(s.noise), s.mean_norm};
-    const Means means = s.means == "axes" ? axis_means(s.d) : random_means(s.d, s.seed);
-    in.train = make_dataset<T>(sample_xor(spec, means, s.n, s.seed, Stream::train_data));
-    in.test = make_dataset<T>(sample_xor(spec, means, s.n_test, s.seed, Stream::test_data));
+  const cli::InputFiles& f = s.files;
+  if (f.x.empty()) {
+    cli::RunData<T> data = cli::make_data<T>(s);
+    in.train = std::move(data.train), in.test = std::move(data.test);
     in.source = "generated";
     return in;
   }
-  in.train = make_dataset(read_npy<T>(s.x), read_npy<T>(s.y), "--x/--y");
+  in.train = make_dataset(read_npy<T>(f.x), read_npy<T>(f.y), "--x/--y");
   s.n = in.train.size();
   s.d = in.train.X.cols();
-  in.have_test = !s.x_test.empty();
+  in.have_test = !f.x_test.empty();
   if (in.have_test) {
-    in.test = make_dataset(read_npy<T>(s.x_test), read_npy<T>(s.y_test), "--x-test/--y-test");
+    in.test = make_dataset(read_npy<T>(f.x_test), read_npy<T>(f.y_test), "--x-test/--y-test");
     if (in.test.X.cols() != s.d)
       throw UsageError(fmt::format("--x-test has {} columns but --x has {}; the dimensions must agree",
                                    in.test.X.cols(), s.d));
@@ -76,37 +76,38 @@ Inputs<T> read_data(TrainSettings& s) {
   return in;
 }
 
-// The second layer and the init, from files or made; fixes m and the default omega2.
+// The second layer and the init, from files or made as every run makes them; fixes m and the default omega2.
 template <typename T>
-void read_network(TrainSettings& s, Inputs<T>& in) {
-  if (!s.a.empty()) {
-    in.a = read_npy<T>(s.a);
-    check_finite(in.a, "--a " + s.a);
+void read_network(RunSpec& s, Inputs<T>& in) {
+  const cli::InputFiles& f = s.files;
+  if (!f.a.empty()) {
+    in.a = read_npy<T>(f.a);
+    check_finite(in.a, "--a " + f.a);
     if (in.a.rank() != 1)
-      throw UsageError(fmt::format("--a {}: must be a vector (m), got shape {}", s.a, to_string(in.a.shape())));
+      throw UsageError(fmt::format("--a {}: must be a vector (m), got shape {}", f.a, to_string(in.a.shape())));
     s.m = in.a.size();
   }
-  if (!s.w0.empty()) {
-    in.W0 = read_npy<T>(s.w0);
-    check_finite(in.W0, "--w0 " + s.w0);
-    if (in.W0.rank() != 2 || in.W0.cols() != s.d || (!s.a.empty() && in.W0.rows() != s.m))
-      throw UsageError(fmt::format("--w0 {}: has shape {}, expected ({}, {}) (m, d)", s.w0, to_string(in.W0.shape()),
-                                   s.a.empty() ? std::string("m") : std::to_string(s.m), s.d));
+  if (!f.w0.empty()) {
+    in.W0 = read_npy<T>(f.w0);
+    check_finite(in.W0, "--w0 " + f.w0);
+    if (in.W0.rank() != 2 || in.W0.cols() != s.d || (!f.a.empty() && in.W0.rows() != s.m))
+      throw UsageError(fmt::format("--w0 {}: has shape {}, expected ({}, {}) (m, d)", f.w0, to_string(in.W0.shape()),
+                                   f.a.empty() ? std::string("m") : std::to_string(s.m), s.d));
     s.m = in.W0.rows();
   }
   if (s.omega2 == 0) s.omega2 = 1.0 / (32.0 * double(s.m));
-  if (in.a.size() == 0) in.a = s.second_layer == "random" ? random_second_layer<T>(s.m, s.seed) : second_layer<T>(s.m);
-  if (in.W0.size() == 0) in.W0 = init_weights<T>(s.m, s.d, s.omega2, s.seed);
+  if (in.a.size() == 0) in.a = cli::make_second_layer<T>(s);
+  if (in.W0.size() == 0) in.W0 = cli::make_init<T>(s);
 }
 
-RunOptions run_options(const TrainSettings& s, const std::string& fingerprint) {
+RunOptions run_options(const TrainCommand& c, const std::string& fingerprint) {
   RunOptions opt;
-  opt.schedule = eval_schedule(s.steps, s.dense, s.per_decade);
+  opt.schedule = c.spec.schedule();
   opt.fingerprint = fingerprint;
-  opt.checkpoint = s.out.empty() ? "" : s.out + "/checkpoint.rfa";
-  opt.checkpoint_seconds = s.checkpoint_seconds;
-  opt.stop_at = s.stop_at;
-  if (!s.quiet) {
+  opt.checkpoint = c.out.empty() ? "" : c.out + "/checkpoint.rfa";
+  opt.checkpoint_seconds = c.control.checkpoint_seconds;
+  opt.stop_at = c.control.stop_at;
+  if (!c.control.quiet) {
     fmt::print("{:>9} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}\n", "step", "loss", "train", "clean", "flipped",
                "test", "test_cln", "||W||_F");
     opt.on_eval = [](const Metrics& m) {
@@ -121,55 +122,56 @@ RunOptions run_options(const TrainSettings& s, const std::string& fingerprint) {
 
 // metrics.csv, W.npy (w.npy for the linear models: w then b) and manifest.json.
 template <typename T>
-void write_results(const TrainSettings& s, const Inputs<T>& in, Trainer<T>& trainer, const std::vector<Metrics>& rows,
+void write_results(const TrainCommand& c, const Inputs<T>& in, Trainer<T>& trainer, const std::vector<Metrics>& rows,
                    double wall) {
-  write_file_atomic(s.out + "/metrics.csv", cli::metrics_csv(rows, s.alpha));
-  if (s.model == "relu") {
-    write_npy(s.out + "/W.npy", trainer.weights());
-    if (s.train_second_layer) write_npy(s.out + "/a.npy", static_cast<PlainDescent<T>&>(trainer).second_layer());
+  const RunSpec& s = c.spec;
+  write_file_atomic(c.out + "/metrics.csv", cli::metrics_csv(rows, s.alpha));
+  if (s.model == Model::relu) {
+    write_npy(c.out + "/W.npy", trainer.weights());
+    if (s.train_second_layer) write_npy(c.out + "/a.npy", static_cast<PlainDescent<T>&>(trainer).second_layer());
   } else {
     const Tensor<T>& w = trainer.weights();
     Tensor<T> wb(w.size() + 1);
     std::copy(w.begin(), w.end(), wb.begin());
     wb[w.size()] = static_cast<LinearDescent<T>&>(trainer).bias();
-    write_npy(s.out + "/w.npy", wb);
+    write_npy(c.out + "/w.npy", wb);
   }
   cli::Json manifest = cli::provenance("rfa-train");
-  manifest.add("settings", s.json()).add("threads", s.threads)
+  manifest.add("settings", cli::train_record(s)).add("threads", c.threads)
       .add("test_points", in.have_test ? in.test.size() : std::size_t(0)).add("trainer", trainer.name())
       .add("wall_seconds_this_session", wall).add("peak_rss_mb", cli::peak_rss_mb())
       .add("final", cli::metrics_json(rows.back()))
       .add("files", "metrics.csv (metrics at the evaluation steps), W.npy (final weights, m x d; w.npy for linear "
                     "models: w then b; a.npy, the trained second layer, with --train-second-layer), checkpoint.rfa "
                     "(for resuming)");
-  write_file_atomic(s.out + "/manifest.json", manifest.str() + "\n");
+  write_file_atomic(c.out + "/manifest.json", manifest.str() + "\n");
 }
 
 template <typename T>
-int train(TrainSettings s) {
+int train(TrainCommand c) {
+  RunSpec& s = c.spec;
   Inputs<T> in = read_data<T>(s);
   read_network(s, in);
   std::unique_ptr<Trainer<T>> trainer;
-  if (s.model == "relu")
-    trainer = make_trainer<T>(parse_method(s.method), parse_grad_source(s.grad), in.train.X, in.train.y, in.a, in.W0,
-                              T(s.alpha), s.train_second_layer);
+  if (s.model == Model::relu)
+    trainer = make_trainer<T>(s.method, s.grad, in.train.X, in.train.y, in.a, in.W0, T(s.alpha), s.train_second_layer);
   else
-    trainer = std::make_unique<LinearDescent<T>>(in.train.X, in.train.y, s.model == "linear-bias", T(s.alpha));
+    trainer = std::make_unique<LinearDescent<T>>(in.train.X, in.train.y, s.model == Model::linear_bias, T(s.alpha));
   // The files' contents too: a checkpoint made from other data or another init is not resumed.
-  cli::Json identity = s.json();
+  cli::Json identity = cli::train_record(s);
   identity.add("trainer", trainer->name()).add("data", in.source)
       .add("w0_hash", fmt::format("{:x}", hash_tensor(in.W0))).add("a_hash", fmt::format("{:x}", hash_tensor(in.a)));
 
   std::optional<DirLock> lock;
-  if (!s.out.empty()) {
-    cli::prepare_out_dir(s.out);
-    lock.emplace(s.out);
+  if (!c.out.empty()) {
+    cli::prepare_out_dir(c.out);
+    lock.emplace(c.out);
   }
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<Metrics> rows = run_training(*trainer, in.train, in.have_test ? &in.test : nullptr,
-                                                 run_options(s, "rfa-train " + identity.compact()));
+                                                 run_options(c, "rfa-train " + identity.compact()));
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!s.out.empty()) write_results(s, in, *trainer, rows, wall);
+  if (!c.out.empty()) write_results(c, in, *trainer, rows, wall);
   const Metrics& last = rows.back();
   const std::string test = !in.have_test ? "no test set"
                            : std::isnan(last.test_clean_acc) ? fmt::format("test {:.4f}", last.test_acc)
@@ -184,10 +186,10 @@ int train(TrainSettings s) {
 
 int main(int argc, char** argv) {
   cli::start_program(argv, cli::Trains::yes);
-  TrainSettings s;
+  TrainCommand c;
   return cli::guarded_main("rfa-train", [&] {
-    if (auto rc = parse_train_settings(argc, argv, s)) return *rc;
-    rfa::set_threads(s.threads);
-    return s.dtype == "f32" ? train<float>(s) : train<double>(s);
+    if (auto rc = cli::parse_train_command(argc, argv, c)) return *rc;
+    rfa::set_threads(c.threads);
+    return c.spec.dtype == "f32" ? train<float>(c) : train<double>(c);
   });
 }

@@ -9,10 +9,17 @@
 #include <fmt/format.h>
 
 #include "atomic_file.hpp"
+#include "names.hpp"
 #include "network.hpp"
 #include "run_lock.hpp"
 
 namespace rfa::cli {
+
+namespace {
+constexpr Names<Model, 3> MODEL_NAMES = {{{Model::relu, "relu"}, {Model::linear, "linear"}, {Model::linear_bias, "linear-bias"}}};
+}
+Model parse_model(const std::string& s) { return value_of(MODEL_NAMES, s, "model"); }
+const char* to_string(Model m) { return name_of(MODEL_NAMES, m); }
 
 Json RunSpec::json() const {
   Json j;
@@ -28,6 +35,10 @@ Json RunSpec::json() const {
   if (random_signs) j.add("second_layer", "random");
   // Evaluations in flow time change the schedule only when alpha differs from the schedule's step size.
   if (schedule_alpha != 0 && schedule_alpha != alpha) j.add("eval_flow_of_alpha", schedule_alpha);
+  if (model != Model::relu) j.add("model", to_string(model));
+  if (files.any())
+    j.add("x", files.x).add("y", files.y).add("x_test", files.x_test).add("y_test", files.y_test)
+        .add("w0", files.w0).add("a", files.a);
   return j;
 }
 
@@ -42,11 +53,21 @@ RunData<T> make_data(const RunSpec& s) {
 }
 
 template <typename T>
+Tensor<T> make_second_layer(const RunSpec& s) {
+  return s.random_signs ? random_second_layer<T>(s.m, s.seed) : second_layer<T>(s.m);
+}
+
+template <typename T>
+Tensor<T> make_init(const RunSpec& s) {
+  return init_weights<T>(s.m, s.d, s.omega2, s.seed);
+}
+
+template <typename T>
 PreparedRun<T> prepare_run(const RunSpec& s) {
   PreparedRun<T> r;
   static_cast<RunData<T>&>(r) = make_data<T>(s);
-  r.a = s.random_signs ? random_second_layer<T>(s.m, s.seed) : second_layer<T>(s.m);
-  r.W0 = init_weights<T>(s.m, s.d, s.omega2, s.seed);
+  r.a = make_second_layer<T>(s);
+  r.W0 = make_init<T>(s);
   r.trainer = make_trainer<T>(s.method, s.grad, r.train.X, r.train.y, r.a, r.W0, T(s.alpha), s.train_second_layer);
   return r;
 }
@@ -143,6 +164,8 @@ std::vector<Metrics> train_in(const std::string& program, const RunSpec& spec, P
 #define RFA_INSTANTIATE(T)                                                                                      \
   template RunData<T> make_data<T>(const RunSpec&);                                                             \
   template PreparedRun<T> prepare_run<T>(const RunSpec&);                                                       \
+  template Tensor<T> make_second_layer<T>(const RunSpec&);                                                      \
+  template Tensor<T> make_init<T>(const RunSpec&);                                                              \
   template std::vector<Metrics> train_in(const std::string&, const RunSpec&, PreparedRun<T>&, const std::string&, \
                                          const RunControl&, RunOptions);                                         \
   template std::vector<Metrics> train_in(const std::string&, const Json&, Trainer<T>&, const Dataset<T>&,          \

@@ -17,6 +17,17 @@
 
 namespace rfa::cli {
 
+// The network trained: the paper's (relu), or a linear baseline sgn <w, x> / sgn(<w, x> + b) (rfa-train's --model).
+enum class Model { relu, linear, linear_bias };
+Model parse_model(const std::string& s);  // "relu" | "linear" | "linear-bias"
+const char* to_string(Model m);
+
+// Inputs from .npy files instead of generated or made from the seed (rfa-train's --x, --y, ...; empty: not given).
+struct InputFiles {
+  std::string x, y, x_test, y_test, w0, a;
+  bool any() const { return !(x + y + x_test + y_test + w0 + a).empty(); }
+};
+
 struct RunSpec {
   std::size_t n = 0, d = 0, m = 0, n_test = 0, steps = 0;
   double sigma2 = 0, eta = 0.15, alpha = 0, omega2 = 0;
@@ -34,6 +45,8 @@ struct RunSpec {
   // Evaluations in flow time (alpha * step): at the flow times a run at step size schedule_alpha evaluates on its
   // schedule (metrics.hpp's flow_schedule), so that runs at different alpha compare row by row; 0: in steps.
   double schedule_alpha = 0;
+  Model model = Model::relu;
+  InputFiles files;  // read by rfa-train; the generated runs of the other programs leave them empty
 
   // Every setting, for manifests; fingerprint() is the same on one line, for checkpoints.
   Json json() const;
@@ -61,7 +74,14 @@ struct PreparedRun : RunData<T> {
   std::unique_ptr<Trainer<T>> trainer;
 };
 
-// The data, the init (stream init of the seed) and the trainer.
+// The second layer (half +1/sqrt(m), half -1/sqrt(m); or i.i.d. signs) and the init W0 (entries N(0, omega2)), from
+// stream init of the seed.
+template <typename T>
+Tensor<T> make_second_layer(const RunSpec& spec);
+template <typename T>
+Tensor<T> make_init(const RunSpec& spec);
+
+// The data, the second layer, the init and the trainer (spec.model relu; files are not read).
 template <typename T>
 PreparedRun<T> prepare_run(const RunSpec& spec);
 

@@ -1,4 +1,4 @@
-// libFuzzer target: rfa-train's command line (experiments/harness/train_settings.hpp). The input is split at newlines into
+// libFuzzer target: rfa-train's command line (experiments/harness/train_flags.hpp). The input is split at newlines into
 // arguments. A refusal (a non-zero exit code, or a UsageError) is correct; a crash, a sanitizer report, a hang or
 // any other exception is a finding.
 #include <cstddef>
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "train_settings.hpp"
+#include "train_flags.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::vector<std::string> args{"rfa-train"};
@@ -24,9 +24,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  rfa::cli::TrainSettings s;
+  rfa::cli::TrainCommand s;
   try {
-    rfa::cli::parse_train_settings(static_cast<int>(args.size()), argv.data(), s);
+    rfa::cli::parse_train_command(static_cast<int>(args.size()), argv.data(), s);
   } catch (const rfa::InputError&) {
   }
   return 0;
