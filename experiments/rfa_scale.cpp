@@ -14,6 +14,7 @@
 #include "bands.hpp"
 #include "equivalence.hpp"
 #include "multirun.hpp"
+#include "paper_values.hpp"
 #include "program.hpp"
 #include "run_spec.hpp"
 
@@ -264,20 +265,20 @@ void claims(Report& rep, const std::vector<Size>& panels, const std::vector<Equi
   const Panel* any = largest([](const Panel&) { return true; });
   if (!any) return;
   const Panel* full = largest([](const Panel& p) { return p.spec.steps >= MARKS[2]; });
-  auto at_horizon = [&](const char* key, const char* text, const char* paper, double value, auto pick) {
+  auto at_horizon = [&](const char* key, const char* text, const char* paper, const PaperValue& value, auto pick) {
     const Panel& p = full ? *full : *any;
     const std::string ours = fmt::format("{:.1f}% {}", 100 * pick(p.bands.back()), where(p));
     from.push_back(&p);
     if (full)
-      rep.claims.push_back({key, text, paper, ours, std::abs(pick(p.bands.back()) - value) <= 0.02 ? "agree" : "disagree",
+      rep.claims.push_back({key, text, paper, ours, verdict(value, pick(p.bands.back()), p.spec.steps),
                             p.spec.n < 5000 ? "agree means within 2 points; measured at a smaller size than the paper's"
                                             : "agree means within 2 points; at the paper's size"});
     else
       rep.claims.push_back({key, text, paper, ours, "untested", "every size's horizon is short of 10^7"});
   };
-  at_horizon("scale.train", "n >> d: training accuracy climbs to about 95% by 10^7 steps", "about 95%", 0.95,
+  at_horizon("scale.train", "n >> d: training accuracy climbs to about 95% by 10^7 steps", "about 95%", FIG2_LOW_TRAIN,
              [](const Band& b) { return b.train_mean; });
-  at_horizon("scale.test", "n >> d: test accuracy falls to about 79% by 10^7 steps", "about 79%", 0.79,
+  at_horizon("scale.test", "n >> d: test accuracy falls to about 79% by 10^7 steps", "about 79%", FIG2_LOW_TEST,
              [](const Band& b) { return b.test_mean; });
   // The onset is decided once training accuracy has left the plateau, or has not by the window's end.
   const Panel* onset = largest([](const Panel& p) { return leaves_plateau(p) != NEVER || p.spec.steps >= MARKS[1]; });

@@ -65,6 +65,33 @@ namespace {
 // log(1 + e^-z) without overflow, and sigma(z) = 1 / (1 + e^-z).
 double softplus_neg(double z) { return z > 0 ? std::log1p(std::exp(-z)) : -z + std::log1p(std::exp(z)); }
 double sigmoid(double z) { return z >= 0 ? 1 / (1 + std::exp(-z)) : std::exp(z) / (1 + std::exp(z)); }
+
+// Solves H step = g for the P x P symmetric positive definite H (P = g.size(); its lower triangle is read, and
+// overwritten by its Cholesky factor). False, with step unset, when H is not positive definite.
+bool cholesky_solve(std::vector<double>& H, const std::vector<double>& g, std::vector<double>& step) {
+  const std::size_t P = g.size();
+  for (std::size_t k = 0; k < P; ++k) {
+    for (std::size_t l = 0; l < k; ++l) H[k * P + k] -= H[k * P + l] * H[k * P + l];
+    if (!(H[k * P + k] > 0)) return false;
+    H[k * P + k] = std::sqrt(H[k * P + k]);
+    for (std::size_t r = k + 1; r < P; ++r) {
+      for (std::size_t l = 0; l < k; ++l) H[r * P + k] -= H[r * P + l] * H[k * P + l];
+      H[r * P + k] /= H[k * P + k];
+    }
+  }
+  for (std::size_t k = 0; k < P; ++k) {
+    double v = g[k];
+    for (std::size_t l = 0; l < k; ++l) v -= H[k * P + l] * step[l];
+    step[k] = v / H[k * P + k];
+  }
+  for (std::size_t k = P; k-- > 0;) {
+    double v = step[k];
+    for (std::size_t r = k + 1; r < P; ++r) v -= H[r * P + k] * step[r];
+    step[k] = v / H[k * P + k];
+  }
+  return true;
+}
+
 }  // namespace
 
 LogisticOptimum newton_logistic(const Tensor<double>& X, const Tensor<double>& y, bool bias, int max_iter) {
@@ -105,30 +132,8 @@ LogisticOptimum newton_logistic(const Tensor<double>& X, const Tensor<double>& y
       out.converged = !separated;
       break;
     }
-    // Cholesky of H (lower triangle), then H step = g. A singular H (separable data drives it to 0) ends the search.
-    auto cholesky = [&] {
-      for (std::size_t k = 0; k < P; ++k) {
-        for (std::size_t l = 0; l < k; ++l) H[k * P + k] -= H[k * P + l] * H[k * P + l];
-        if (!(H[k * P + k] > 0)) return false;
-        H[k * P + k] = std::sqrt(H[k * P + k]);
-        for (std::size_t r = k + 1; r < P; ++r) {
-          for (std::size_t l = 0; l < k; ++l) H[r * P + k] -= H[r * P + l] * H[k * P + l];
-          H[r * P + k] /= H[k * P + k];
-        }
-      }
-      return true;
-    };
-    if (!cholesky()) break;
-    for (std::size_t k = 0; k < P; ++k) {
-      double v = g[k];
-      for (std::size_t l = 0; l < k; ++l) v -= H[k * P + l] * step[l];
-      step[k] = v / H[k * P + k];
-    }
-    for (std::size_t k = P; k-- > 0;) {
-      double v = step[k];
-      for (std::size_t r = k + 1; r < P; ++r) v -= H[r * P + k] * step[r];
-      step[k] = v / H[k * P + k];
-    }
+    // A singular H (separable data drive it to 0) ends the search.
+    if (!cholesky_solve(H, g, step)) break;
     // Backtracking: halve the Newton step until the loss does not rise. Near the minimiser (Newton decrement g . step
     // below 1e-10) the loss's change is within the rounding of its sum over the points, and the full step is taken.
     double decrement = 0;

@@ -1,7 +1,7 @@
 // rfa-report, the one report assembler: the claims table from the parts' claims.tsv in the declared order, an
 // untested claim answered by the row the map names (and only when that row is tested), sections under their
 // declared titles with links made relative to the report, parts.tsv's timings and failures, and malformed parts
-// refused without a report half-written.
+// refused without a report half-written; and the one verdict function over the paper's values.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -9,6 +9,7 @@
 
 #include "atomic_file.hpp"
 #include "cli_util.hpp"
+#include "paper_values.hpp"
 
 using rfa::read_file;
 using rfa::write_file_atomic;
@@ -91,4 +92,13 @@ TEST_CASE("rfa-report: the claims table, the scale study's answers, titles, link
     CHECK(run_program("rfa-report", "--profile fast --out " + dir.path.string()).code == 2);
     CHECK(run_program("rfa-report", "--threads 0 --out " + dir.path.string()).code == 2);
   }
+}
+
+TEST_CASE("the paper's values: agree within the tolerance at the paper's step, disagree outside, untested before") {
+  using rfa::cli::verdict;
+  const rfa::cli::PaperValue v = rfa::cli::FIG2_LOW_TEST;  // 79% within 2 points at 10^7
+  CHECK(std::string(verdict(v, 0.80, 10000000)) == "agree");
+  CHECK(std::string(verdict(v, 0.7699, 10000000)) == "disagree");
+  CHECK(std::string(verdict(v, 0.79, 9999999)) == "untested");
+  CHECK(std::string(verdict(v, 0.79, 20000000)) == "agree");
 }
