@@ -73,40 +73,6 @@ struct PartTime {
   int exit_code = 0;
 };
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> f;
-  std::size_t a = 0;
-  for (std::size_t b; (b = line.find('\t', a)) != std::string::npos; a = b + 1) f.push_back(line.substr(a, b - a));
-  f.push_back(line.substr(a));
-  return f;
-}
-
-// The lines of a tab-separated file, each with exactly `fields` fields. Throws InputError naming file and line.
-std::vector<std::vector<std::string>> read_tsv(const std::string& path, std::size_t fields) {
-  std::vector<std::vector<std::string>> rows;
-  std::ifstream in(path);
-  std::string line;
-  for (std::size_t no = 1; std::getline(in, line); ++no) {
-    std::vector<std::string> f = split_tabs(line);
-    if (f.size() != fields)
-      throw InputError(fmt::format("{}:{}: {} tab-separated fields, expected {}", path, no, f.size(), fields));
-    rows.push_back(std::move(f));
-  }
-  return rows;
-}
-
-// claims.tsv: id, claim, paper, ours, verdict, note (write_claims's format).
-std::vector<Claim> read_claims(const std::string& path) {
-  std::vector<Claim> claims;
-  for (auto& f : read_tsv(path, 6)) {
-    if (f[4] != "agree" && f[4] != "partly" && f[4] != "disagree" && f[4] != "untested")
-      throw InputError(fmt::format("{}: claim {} has verdict '{}', expected agree, partly, disagree or untested",
-                                   path, f[0], f[4]));
-    claims.push_back({f[0], f[1], f[2], f[3], f[4], f[5]});
-  }
-  return claims;
-}
-
 // The claims table's rows: every listed part's, then each untested row that ANSWERS names takes the answering
 // row's verdict, saying so.
 std::vector<Claim> gather_claims(const std::string& out) {
@@ -218,6 +184,8 @@ std::vector<PartTime> read_parts(const std::string& path) {
   std::vector<PartTime> parts;
   if (!fs::exists(path)) return parts;
   for (auto& f : read_tsv(path, 3)) {
+    if (f[1].empty() || f[1].find_first_not_of("0123456789.") != std::string::npos)
+      throw InputError(fmt::format("{}: part '{}' has wall time '{}', expected seconds", path, f[0], f[1]));
     const std::size_t code = parse_count(path + ": the exit code of part '" + f[0] + "'", f[2]);
     parts.push_back({f[0], f[1], static_cast<int>(code)});
   }

@@ -86,6 +86,8 @@ TEST_CASE("rfa-report: the claims table, the scale study's answers, titles, link
     write_file_atomic(dir / "scale/claims.tsv", "");
     write_file_atomic(dir / "parts.tsv", "Figure 1\t1.5\tzero\n");
     CHECK(run_program("rfa-report", "--out " + dir.path.string()).code == 2);
+    write_file_atomic(dir / "parts.tsv", "Figure 1\tfast\t0\n");
+    CHECK(run_program("rfa-report", "--out " + dir.path.string()).output.find("wall time 'fast'") != std::string::npos);
   }
   SUBCASE("bad flags") {
     CHECK(run_program("rfa-report", "--out " + (dir / "missing")).code == 2);

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -217,6 +218,33 @@ void write_claims(const std::string& path, const std::vector<Claim>& claims) {
   for (const Claim& c : claims)
     out += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\n", c.id, c.claim, c.paper, c.ours, c.verdict, c.note);
   write_file_atomic(path, out);
+}
+
+std::vector<std::vector<std::string>> read_tsv(const std::string& path, std::size_t fields) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(read_file(path));
+  std::string line;
+  for (std::size_t no = 1; std::getline(in, line); ++no) {
+    std::vector<std::string> f;
+    std::size_t a = 0;
+    for (std::size_t b; (b = line.find('\t', a)) != std::string::npos; a = b + 1) f.push_back(line.substr(a, b - a));
+    f.push_back(line.substr(a));
+    if (f.size() != fields)
+      throw InputError(fmt::format("{}:{}: {} tab-separated fields, expected {}", path, no, f.size(), fields));
+    rows.push_back(std::move(f));
+  }
+  return rows;
+}
+
+std::vector<Claim> read_claims(const std::string& path) {
+  std::vector<Claim> claims;
+  for (auto& f : read_tsv(path, 6)) {
+    if (f[4] != "agree" && f[4] != "partly" && f[4] != "disagree" && f[4] != "untested")
+      throw InputError(fmt::format("{}: claim {} has verdict '{}', expected agree, partly, disagree or untested",
+                                   path, f[0], f[4]));
+    claims.push_back({f[0], f[1], f[2], f[3], f[4], f[5]});
+  }
+  return claims;
 }
 
 std::string plot_both(const std::string& name, int width, int height, const std::string& body) {

@@ -117,11 +117,16 @@ struct Claim {
   std::string claim;    // what the paper says
   std::string paper;    // the paper's value, as stated or read off its figure
   std::string ours;     // what we measured
-  std::string verdict;  // "agree", "disagree" or "partly"
+  std::string verdict;  // "agree", "partly", "disagree" or "untested"
   std::string note;     // how it was measured, or why we differ
 };
 // Writes claims as tab-separated lines (id, claim, paper, ours, verdict, note), atomically.
 void write_claims(const std::string& path, const std::vector<Claim>& claims);
+// Reads them back (rfa-report). Throws InputError naming file and line for a line without six fields or with
+// another verdict.
+std::vector<Claim> read_claims(const std::string& path);
+// The lines of a tab-separated file, each with exactly `fields` fields. Throws InputError naming file and line.
+std::vector<std::vector<std::string>> read_tsv(const std::string& path, std::size_t fields);
 
 // Runs gnuplot on `script` (saved as <dir>/<name>.gp for anyone who wants to restyle the figure). The script
 // must write <name>.png.tmp and <name>.svg.tmp in `dir`; they are renamed to <name>.png and <name>.svg once
