@@ -12,7 +12,6 @@
 #include "openblas.hpp"
 #include "program.hpp"
 #include "run.hpp"
-#include "run_lock.hpp"
 
 using namespace rfa;
 using namespace rfa::cli;
@@ -269,19 +268,18 @@ Json summary(const Options& o, const Outcome& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  start_program(argv, Trains::yes);
   Options o;
-  Args app{ABOUT, "rfa-amplification"};
-  o.common.add_to(app, "results/amplification", "quick (small, for tests) or default; paper is the same as default");
+  Program prog(argv, "rfa-amplification", ABOUT, o.common, "results/amplification",
+               "quick (small, for tests) or default; paper is the same as default");
+  Args& app = prog.app();
   app.option("--settings", o.settings, "both, fig2 or theory");
   app.option("--steps", o.steps, "training steps to follow (default 2000; quick 40)", false);
   app.option("--c", o.c, "the constant c of the sets J: <w_j/||w_j||, mu> >= c / sqrt(d) at init");
-  if (auto rc = app.parse(argc, argv)) return *rc;
-  return guarded_main("rfa-amplification", [&] {
+  auto check = [&] {
     require_one_of("--settings", o.settings, {"both", "fig2", "theory"});
     require_positive("--c", o.c);
-    o.common.apply();
-    DirLock lock(o.common.out);
+  };
+  return prog.run(argc, argv, check, [&] {
     Report rep("rfa-amplification");
     rep.summary.add("profile", o.common.profile);
     rep.section =

@@ -3,7 +3,6 @@
 // layer from the same data and init: the accuracy curves side by side, whether the XOR rule is learned by
 // Theorem 1's T = 1 + 1/(4 alpha) steps, whether the neurons align with their class's cluster directions (the
 // feature the mechanism amplifies), and whether the overfitting stays benign.
-#include <chrono>
 #include <cmath>
 #include <optional>
 #include <type_traits>
@@ -232,34 +231,25 @@ Report report(const std::vector<Outcome>& outs, double wall) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  start_program(argv, Trains::yes);
   Options o;
-  Args app{ABOUT, "rfa-both"};
-  o.common.add_to(app, "results/both",
-                  "quick (small, for tests), default (Figure 1 to 3000 steps, Figure 2 to 20000; the trained Figure 2 "
-                  "run takes the plain step) or paper (Figure 2 to 2 x 10^5); measured times: tools/PERFORMANCE.md",
-                  CommonFlags::DTYPE | CommonFlags::GRAD);
-  app.option("--steps", o.steps, "steps of every run (overrides the profile)", false);
-  MultiRunFlags multi;
-  multi.add_to(app);
-  if (auto rc = app.parse(argc, argv)) return *rc;
-  return guarded_main("rfa-both", [&] {
-    multi.apply(app);
-    o.common.apply(!multi.list_runs);
+  MultiRunProgram prog(argv, "rfa-both", ABOUT, o.common, "results/both",
+                       "quick (small, for tests), default (Figure 1 to 3000 steps, Figure 2 to 20000; the trained "
+                       "Figure 2 run takes the plain step) or paper (Figure 2 to 2 x 10^5); measured times: "
+                       "tools/PERFORMANCE.md",
+                       CommonFlags::DTYPE | CommonFlags::GRAD);
+  prog.app().option("--steps", o.steps, "steps of every run (overrides the profile)", false);
+  return prog.run(argc, argv, [&] {
     std::vector<RunEntry> entries;
     for (const Case& c : CASES) entries.push_back({c.dir(), spec_for(o, c).fingerprint()});
-    const auto t0 = std::chrono::steady_clock::now();
-    auto run = [&](const Case& c) { return o.common.dtype == "f32" ? run_case<float>(o, c) : run_case<double>(o, c); };
-    auto train = [&](std::size_t i) { run(CASES[i]); };
-    auto outputs = [&] {
+    auto run = [&o](const Case& c) { return with_dtype(o.common.dtype, [&]<class T> { return run_case<T>(o, c); }); };
+    auto gather = [&o, run](double seconds) {
       std::vector<Outcome> outs;
       for (const Case& c : CASES) outs.push_back(run(c));
       write_table(o, outs);
-      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const bool drawn = figure(o, outs);
-      report(outs, wall).write(o.common.out, "rfa-both");
-      return drawn ? 0 : EXIT_RUN_FAILED;
+      report(outs, seconds).write(o.common.out, "rfa-both");
+      return drawn;
     };
-    return drive_runs("rfa-both", multi, o.common, entries, train, outputs, argv);
+    return RunPlan{entries, [run](std::size_t i) { run(CASES[i]); }, gather};
   });
 }

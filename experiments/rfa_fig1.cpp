@@ -13,7 +13,6 @@
 #include "parallel.hpp"
 #include "program.hpp"
 #include "run.hpp"
-#include "run_lock.hpp"
 #include "tensor_npy.hpp"
 
 using namespace rfa;
@@ -88,8 +87,8 @@ Outcome run(const Options& o) {
   out.spec.seed = o.common.seed, out.spec.dtype = o.common.dtype, out.spec.grad = o.common.gradient();
   if (o.steps) out.spec.steps = o.steps;
   PreparedRun<T> r = prepare_run<T>(out.spec);
-  // The run's own directory is --out itself: its checkpoint, metrics.csv and run.json sit beside the figure.
-  DirLock lock(o.common.out);
+  // The run's own directory is --out itself (locked by Program::run): its checkpoint, metrics.csv and run.json sit
+  // beside the figure.
   RunControl control = o.common.control;
   control.label = "Figure 1", control.lock = false;
   const auto t0 = std::chrono::steady_clock::now();
@@ -186,20 +185,20 @@ Report report(const Options& o, const Outcome& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  start_program(argv, Trains::yes);
   Options o;
-  Args app{ABOUT, "rfa-fig1"};
-  o.common.add_to(app, "results/fig1", "quick (small, for tests), default or paper (both the paper's settings)",
-                  CommonFlags::DTYPE | CommonFlags::GRAD);
+  Program prog(argv, "rfa-fig1", ABOUT, o.common, "results/fig1",
+               "quick (small, for tests), default or paper (both the paper's settings)",
+               CommonFlags::DTYPE | CommonFlags::GRAD);
+  Args& app = prog.app();
   app.option("--steps", o.steps, "override the number of steps", false);
   app.option("--grid", o.grid, "grid points per axis");
   app.option("--points", o.points, "training points to draw (about)");
-  if (auto rc = app.parse(argc, argv)) return *rc;
-  return guarded_main("rfa-fig1", [&] {
+  auto check = [&] {
     require_at_least("--grid", static_cast<long long>(o.grid), 2);
     require_at_least("--points", static_cast<long long>(o.points), 1);
-    o.common.apply();
-    const Outcome r = o.common.dtype == "f32" ? run<float>(o) : run<double>(o);
+  };
+  return prog.run(argc, argv, check, [&] {
+    const Outcome r = with_dtype(o.common.dtype, [&]<class T> { return run<T>(o); });
     const bool drawn = figure(o, r);
     report(o, r).write(o.common.out, "rfa-fig1");
     fmt::print("rfa-fig1: {} steps in {}{}\n", r.spec.steps, format_duration(r.wall),

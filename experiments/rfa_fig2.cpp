@@ -3,7 +3,6 @@
 // 0.01/(m d), alpha = 0.1, 6000 test points: train and test accuracy against gradient-descent steps on a log
 // axis, for K seeds (mean and min-max band). Every run checkpoints; the same command resumes after a stop.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <optional>
 
@@ -340,63 +339,50 @@ Report report(const Options& o, const std::vector<Fig2Panel>& panels, const std:
 }  // namespace
 
 int main(int argc, char** argv) {
-  start_program(argv, Trains::yes);
   Options o;
-  Args app{ABOUT, "rfa-fig2"};
-  o.common.add_to(app, "results/fig2",
-                  "quick (seconds, small panels, for tests), default (2x10^5 and 2x10^4 steps) or paper (10^7 steps "
-                  "per panel, flow time 10^6: days for (5000, 300) at alpha = 0.1; resumable); measured times: "
-                  "tools/PERFORMANCE.md",
-                  CommonFlags::DTYPE | CommonFlags::GRAD);
+  MultiRunProgram prog(argv, "rfa-fig2", ABOUT, o.common, "results/fig2",
+                       "quick (seconds, small panels, for tests), default (2x10^5 and 2x10^4 steps) or paper (10^7 "
+                       "steps per panel, flow time 10^6: days for (5000, 300) at alpha = 0.1; resumable); measured "
+                       "times: tools/PERFORMANCE.md",
+                       CommonFlags::DTYPE | CommonFlags::GRAD);
+  Args& app = prog.app();
   app.option("--seeds", o.seeds, "runs per panel (seeds --seed, --seed + 1, ...)");
   app.option("--steps", o.steps, "steps per panel at --alpha (overrides the profile)", false);
   o.step.add_to(app, false, "--steps");
   app.option("--panels", o.panels, "both, high (300, 5000) or low (5000, 300)");
   app.option("--per-decade", o.per_decade, "evaluations per decade of steps (every step up to 100)");
-  MultiRunFlags multi;
-  multi.add_to(app);
-  multi.add_so_far(app, "a stopped run counts to its step (a panel to the step all its seeds reached), and runs not "
-                        "started are left out and named");
-  if (auto rc = app.parse(argc, argv)) return *rc;
-  return guarded_main("rfa-fig2", [&] {
+  prog.offer_so_far("a stopped run counts to its step (a panel to the step all its seeds reached), and runs not "
+                    "started are left out and named");
+  return prog.run(argc, argv, [&] {
     require_one_of("--panels", o.panels, {"both", "high", "low"});
     require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
     require_at_least("--per-decade", static_cast<long long>(o.per_decade), 1);
     require_schedule(100, o.per_decade);
     o.step.apply();
-    multi.apply(app);
-    o.so_far = multi.so_far;
+    o.so_far = prog.so_far();
     const auto runs = run_list(o);
-    std::vector<RunEntry> entries;  // (settings checked here, before --out is made)
+    std::vector<RunEntry> entries;
     for (const auto& [key, k] : runs) {
       const RunSpec spec = spec_for(o, key, o.common.seed + k);
       entries.push_back({run_dir(o, key, spec), spec.fingerprint()});
     }
-    o.common.apply(!multi.list_runs);
-    const auto t0 = std::chrono::steady_clock::now();
-    auto train = [&](std::size_t i) {
-      if (o.common.dtype == "f32") run_seed<float>(o, runs[i].first, runs[i].second);
-      else run_seed<double>(o, runs[i].first, runs[i].second);
+    auto train = [&o, runs](std::size_t i) {
+      with_dtype(o.common.dtype, [&]<class T> { run_seed<T>(o, runs[i].first, runs[i].second); });
     };
-    auto outputs = [&] {
-      std::vector<Fig2Panel> panels;
-      std::string not_started;
+    auto gather = [&o](double seconds) {
+      std::vector<std::string> keys;
       for (const char* key : {"high", "low"})
-        if (o.panels == "both" || o.panels == key) {
-          if (auto p = o.common.dtype == "f32" ? run_panel<float>(o, key) : run_panel<double>(o, key))
-            panels.push_back(std::move(*p));
-          else
-            not_started += (not_started.empty() ? "" : ", ") + std::string(key);
-        }
-      if (panels.empty())
-        throw RunIncomplete(fmt::format("no run of this command has started in {}; nothing to gather", o.common.out));
-      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (o.panels == "both" || o.panels == key) keys.push_back(key);
+      auto read = [&](const std::string& key) {
+        return with_dtype(o.common.dtype, [&]<class T> { return run_panel<T>(o, key); });
+      };
+      auto [panels, not_started] = read_started(keys, read, [](const std::string& k) { return k; }, o.common.out);
       const bool drawn = figure(o, panels);
-      report(o, panels, not_started, wall).write(o.common.out, "rfa-fig2");
-      fmt::print("rfa-fig2: {} panel(s) x {} seed(s) in {}{}\n", panels.size(), o.seeds, format_duration(wall),
+      report(o, panels, not_started, seconds).write(o.common.out, "rfa-fig2");
+      fmt::print("rfa-fig2: {} panel(s) x {} seed(s) in {}{}\n", panels.size(), o.seeds, format_duration(seconds),
                  drawn ? "" : " (no figure: gnuplot failed)");
-      return drawn ? 0 : EXIT_RUN_FAILED;
+      return drawn;
     };
-    return drive_runs("rfa-fig2", multi, o.common, entries, train, outputs, argv);
+    return RunPlan{entries, train, gather};
   });
 }

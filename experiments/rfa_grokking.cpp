@@ -7,7 +7,6 @@
 // clean test labels; many runs, each with its own data, signs and init (seed, seed + 1, ...).
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -233,42 +232,34 @@ Report report(const Options& o, const std::vector<Outcome>& outs, double wall) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  start_program(argv, Trains::yes);
   Options o;
-  Args app{ABOUT, "rfa-grokking"};
-  o.common.add_to(app, "results/grokking",
-                  "quick (p = 2000, n = 40, m = 100, 3 runs: for the tests, both phases still show), default (the "
-                  "paper's p = 40000, n = 200, m = 1000, 10 runs per step size) or paper (100 runs per step size)",
-                  CommonFlags::GRAD);
+  MultiRunProgram prog(argv, "rfa-grokking", ABOUT, o.common, "results/grokking",
+                       "quick (p = 2000, n = 40, m = 100, 3 runs: for the tests, both phases still show), default "
+                       "(the paper's p = 40000, n = 200, m = 1000, 10 runs per step size) or paper (100 runs per "
+                       "step size)",
+                       CommonFlags::GRAD);
+  Args& app = prog.app();
   app.option("--runs", o.runs, "double runs per step size (overrides the profile)", false);
   app.option("--p", o.p, "dimension (overrides the profile)", false);
   app.option("--n", o.n, "training points (overrides the profile)", false);
   app.option("--m", o.m, "neurons (overrides the profile)", false);
-  MultiRunFlags multi;
-  multi.add_to(app);
-  if (auto rc = app.parse(argc, argv)) return *rc;
-  return guarded_main("rfa-grokking", [&] {
-    multi.apply(app);
+  return prog.run(argc, argv, [&] {
     if (app.given("--runs")) require_size("--runs", o.runs, 1);
     if (app.given("--p")) require_size("--p", o.p, 2);
     if (app.given("--n")) require_size("--n", o.n, 1);
     if (app.given("--m")) require_size("--m", o.m, 1);
-    o.common.apply(!multi.list_runs);
     const std::vector<Case> all = cases(o);
     std::vector<RunEntry> entries;
     for (const Case& c : all) entries.push_back({c.dir(), spec_for(o, c).fingerprint()});
-    const auto t0 = std::chrono::steady_clock::now();
-    auto run = [&](const Case& c) { return c.dtype == "f32" ? run_case<float>(o, c) : run_case<double>(o, c); };
-    auto train = [&](std::size_t i) { run(all[i]); };
-    auto outputs = [&] {
+    auto run = [&o](const Case& c) { return with_dtype(c.dtype, [&]<class T> { return run_case<T>(o, c); }); };
+    auto gather = [&o, run, all](double seconds) {
       std::vector<Outcome> outs;
       for (const Case& c : all) outs.push_back(run(c));
       write_tables(o.common.out, outs);
-      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const bool drawn = figures(o.common.out);
-      report(o, outs, wall).write(o.common.out, "rfa-grokking");
-      return drawn ? 0 : EXIT_RUN_FAILED;
+      report(o, outs, seconds).write(o.common.out, "rfa-grokking");
+      return drawn;
     };
-    return drive_runs("rfa-grokking", multi, o.common, entries, train, outputs, argv);
+    return RunPlan{entries, [run, all](std::size_t i) { run(all[i]); }, gather};
   });
 }

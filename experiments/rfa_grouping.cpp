@@ -12,7 +12,6 @@
 #include "blas.hpp"
 #include "pattern_groups.hpp"
 #include "program.hpp"
-#include "run_lock.hpp"
 #include "run_spec.hpp"
 
 using namespace rfa;
@@ -96,20 +95,16 @@ std::vector<Row> run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  start_program(argv, Trains::yes);
   Options o;
-  Args app{ABOUT, "rfa-grouping"};
-  o.common.add_to(app, "results/grouping", "quick (the scaled-down panel, 300 steps) or default (10^5 steps)",
-                  CommonFlags::DTYPE | CommonFlags::GRAD);
-  app.option("--panel", o.panel, "low (5000, 300) or high (300, 5000)");
-  app.option("--steps", o.steps, "steps [default: 100000; quick 300]", false);
-  if (auto rc = app.parse(argc, argv)) return *rc;
-  return guarded_main("rfa-grouping", [&] {
-    require_one_of("--panel", o.panel, {"low", "high"});
-    o.common.apply();
-    DirLock lock(o.common.out);
+  Program prog(argv, "rfa-grouping", ABOUT, o.common, "results/grouping",
+               "quick (the scaled-down panel, 300 steps) or default (10^5 steps)",
+               CommonFlags::DTYPE | CommonFlags::GRAD);
+  prog.app().option("--panel", o.panel, "low (5000, 300) or high (300, 5000)");
+  prog.app().option("--steps", o.steps, "steps [default: 100000; quick 300]", false);
+  auto check = [&] { require_one_of("--panel", o.panel, {"low", "high"}); };
+  return prog.run(argc, argv, check, [&] {
     const auto t0 = std::chrono::steady_clock::now();
-    const std::vector<Row> rows = o.common.dtype == "f32" ? run<float>(o) : run<double>(o);
+    const std::vector<Row> rows = with_dtype(o.common.dtype, [&]<class T> { return run<T>(o); });
     std::string csv = "step,references,differing_share,shared_cost_over_whole,train_acc,test_acc\n";
     for (const Row& w : rows)
       csv += fmt::format("{},{},{},{},{},{}\n", w.step, w.references, w.differing_share, w.shared_cost, w.train_acc,

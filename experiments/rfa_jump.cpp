@@ -105,8 +105,7 @@ std::vector<Point> run_grid(const Options& o) {
   std::vector<Point> points;
   for (double alpha : o.alphas)
     for (double omega2 : o.omega2s) {
-      const Point p =
-          o.common.dtype == "f32" ? run_point<float>(o, omega2, alpha) : run_point<double>(o, omega2, alpha);
+      const Point p = with_dtype(o.common.dtype, [&]<class T> { return run_point<T>(o, omega2, alpha); });
       points.push_back(p);
       csv += fmt::format("{},{},{},{},{},{},{},{}\n", p.omega2, p.alpha, p.ratio(),
                          p.jumped ? std::to_string(p.jump) : "", p.jumped ? 1 : 0, p.steps, p.test_clean, p.seconds);
@@ -218,24 +217,18 @@ Report report(const Options& o, const std::vector<Point>& points, const Law& law
 }  // namespace
 
 int main(int argc, char** argv) {
-  start_program(argv, Trains::yes);
   Options o;
-  Args app{ABOUT, "rfa-jump"};
-  o.common.add_to(app, "results/jump",
-                  "quick (the scaled-down panel, a 3 x 2 grid, for tests) or default (the paper's panel, a 6 x 5 grid "
-                  "to 20000 steps); paper is default; measured times: tools/PERFORMANCE.md",
-                  CommonFlags::DTYPE | CommonFlags::GRAD);
+  MultiRunProgram prog(argv, "rfa-jump", ABOUT, o.common, "results/jump",
+                       "quick (the scaled-down panel, a 3 x 2 grid, for tests) or default (the paper's panel, a 6 x 5 "
+                       "grid to 20000 steps); paper is default; measured times: tools/PERFORMANCE.md",
+                       CommonFlags::DTYPE | CommonFlags::GRAD);
+  Args& app = prog.app();
   app.option("--omega2", o.omega2s, "init variances to try [default: six from 0.01/(m d) to 1, log-spaced]", false);
   app.option("--alpha", o.alphas, "step sizes to try [default: 0.001 0.003 0.01 0.03 0.1]", false);
   app.option("--max-steps", o.max_steps, "steps at most per run [default: 20000; quick 400]", false);
-  MultiRunFlags multi;
-  multi.add_to(app);
-  if (auto rc = app.parse(argc, argv)) return *rc;
-  return guarded_main("rfa-jump", [&] {
+  return prog.run(argc, argv, [&] {
     for (double v : o.omega2s) require_positive("--omega2", v);
     for (double v : o.alphas) require_positive("--alpha", v);
-    multi.apply(app);
-    o.common.apply(!multi.list_runs);
     default_grid(o);
     std::vector<std::pair<double, double>> grid;  // (omega^2, alpha), in the order of jump.csv
     std::vector<RunEntry> entries;
@@ -244,23 +237,19 @@ int main(int argc, char** argv) {
         grid.emplace_back(omega2, alpha);
         entries.push_back({run_name(omega2, alpha), spec_for(o, omega2, alpha).fingerprint()});
       }
-    const auto t0 = std::chrono::steady_clock::now();
-    auto train = [&](std::size_t i) {
-      if (o.common.dtype == "f32")
-        run_point<float>(o, grid[i].first, grid[i].second);
-      else
-        run_point<double>(o, grid[i].first, grid[i].second);
+    auto train = [&o, grid](std::size_t i) {
+      with_dtype(o.common.dtype, [&]<class T> { run_point<T>(o, grid[i].first, grid[i].second); });
     };
-    auto outputs = [&] {
+    auto gather = [&o](double seconds) {
       const std::vector<Point> points = run_grid(o);
-      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const Law law = fit(points);
       const bool drawn = figure(o, law);
-      report(o, points, law, wall).write(o.common.out, "rfa-jump");
-      fmt::print("rfa-jump: {} runs in {}; jump = {:.3g} (omega/alpha)^{:.3f} (r^2 {:.3f}, {} runs){}\n", points.size(),
-                 format_duration(wall), law.c, law.k, law.r2, law.used, drawn ? "" : " (no figure: gnuplot failed)");
-      return drawn ? 0 : EXIT_RUN_FAILED;
+      report(o, points, law, seconds).write(o.common.out, "rfa-jump");
+      fmt::print("rfa-jump: {} runs in {}; jump = {:.3g} (omega/alpha)^{:.3f} (r^2 {:.3f}, {} runs){}\n",
+                 points.size(), format_duration(seconds), law.c, law.k, law.r2, law.used,
+                 drawn ? "" : " (no figure: gnuplot failed)");
+      return drawn;
     };
-    return drive_runs("rfa-jump", multi, o.common, entries, train, outputs, argv);
+    return RunPlan{entries, train, gather};
   });
 }

@@ -13,7 +13,6 @@
 #include "linear.hpp"
 #include "metrics.hpp"
 #include "run.hpp"
-#include "run_lock.hpp"
 #include "program.hpp"
 #include "run_spec.hpp"
 
@@ -185,17 +184,11 @@ Report report(const Options& o, const std::vector<Row>& rows, std::size_t steps,
 }  // namespace
 
 int main(int argc, char** argv) {
-  start_program(argv, Trains::yes);
   Options o;
-  Args app{ABOUT, "rfa-linear"};
-  o.common.add_to(app, "results/linear", "quick (small, for tests) or default (= paper)");
-  app.option("--steps", o.steps, "gradient steps (default 5000; quick 3000)", false);
-  app.option("--alpha", o.alpha, "step size");
-  if (auto rc = app.parse(argc, argv)) return *rc;
-  return guarded_main("rfa-linear", [&] {
-    require_positive("--alpha", o.alpha);
-    o.common.apply();
-    DirLock lock(o.common.out);
+  Program prog(argv, "rfa-linear", ABOUT, o.common, "results/linear", "quick (small, for tests) or default (= paper)");
+  prog.app().option("--steps", o.steps, "gradient steps (default 5000; quick 3000)", false);
+  prog.app().option("--alpha", o.alpha, "step size");
+  return prog.run(argc, argv, [&] { require_positive("--alpha", o.alpha); }, [&] {
     const std::size_t steps = o.steps ? o.steps : (o.common.quick() ? 3000 : 5000);
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<Row> rows;

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <optional>
 
@@ -116,7 +115,7 @@ std::optional<Size> run_setting(const Options& o, const Setting& s) {
   std::vector<std::uint64_t> seeds;
   for (std::size_t k = 0; k < o.seeds; ++k) {
     if (!o.so_far) {
-      runs.push_back(s.dtype == "f32" ? run_seed<float>(o, s, k) : run_seed<double>(o, s, k));
+      runs.push_back(with_dtype(s.dtype, [&]<class T> { return run_seed<T>(o, s, k); }));
       seeds.push_back(o.common.seed + k);
       continue;
     }
@@ -582,34 +581,29 @@ Report report(const Options& o, const std::vector<Size>& panels, const std::stri
 }  // namespace
 
 int main(int argc, char** argv) {
-  start_program(argv, Trains::yes);
   Options o;
-  Args app{ABOUT, "rfa-scale"};
-  o.common.add_to(app, "results/scale",
-                  "quick (tiny sizes, m = 40, 3000 steps, for tests), default (sizes 500, 1000, 2000, 10^5 steps) or "
-                  "paper (the same to 10^7 steps, flow time 10^6: hours per run at n >= 1000; spread the runs with "
-                  "--jobs or tools/slurm-submit; measured times: experiments/reference/README.md)",
-                  CommonFlags::GRAD);
+  MultiRunProgram prog(argv, "rfa-scale", ABOUT, o.common, "results/scale",
+                       "quick (tiny sizes, m = 40, 3000 steps, for tests), default (sizes 500, 1000, 2000, 10^5 steps) "
+                       "or paper (the same to 10^7 steps, flow time 10^6: hours per run at n >= 1000; spread the runs "
+                       "with --jobs or tools/slurm-submit; measured times: experiments/reference/README.md)",
+                       CommonFlags::GRAD);
+  Args& app = prog.app();
   app.option("--n", o.ns, "training set sizes (d = 3 n / 50) [default: 500,1000,2000; quick 250,500]", false);
   app.option("--dtypes", o.dtypes, "precisions to run each size in: f64, f32 or both (f64,f32)");
   app.option("--seeds", o.seeds, "runs per size (seeds --seed, --seed + 1, ...)");
   app.option("--steps", o.steps, "steps per run at --alpha (one value only) [default: by profile]", false);
   o.step.add_to(app, true, "--steps");
-  MultiRunFlags multi;
-  multi.add_to(app);
-  multi.add_so_far(app, "a stopped run counts to its step (a size to the step all its seeds reached), runs not "
-                        "started are left out and named, and a checkpoint of the same settings from rfa-fig2 counts "
-                        "(its (5000, 300) panel is --n 5000)");
-  if (auto rc = app.parse(argc, argv)) return *rc;
-  return guarded_main("rfa-scale", [&] {
+  prog.offer_so_far("a stopped run counts to its step (a size to the step all its seeds reached), runs not started "
+                    "are left out and named, and a checkpoint of the same settings from rfa-fig2 counts (its "
+                    "(5000, 300) panel is --n 5000)");
+  return prog.run(argc, argv, [&] {
     for (const std::string& t : o.dtypes) require_one_of("--dtypes", t, {"f32", "f64"});
     for (std::size_t n : o.ns) require_size("--n", n, 50);
     require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
     o.step.apply();
     if (o.steps && o.step.alphas.size() > 1)
       throw UsageError("--steps counts steps of one alpha; with several --alpha give the horizon as --horizon-flow");
-    multi.apply(app);
-    o.so_far = multi.so_far;
+    o.so_far = prog.so_far();
     defaults(o);
     const std::vector<Setting> settings = settings_of(o);
     std::vector<std::pair<Setting, std::size_t>> runs;
@@ -620,30 +614,18 @@ int main(int argc, char** argv) {
         runs.emplace_back(s, k);
         entries.push_back({fmt::format("{}/seed-{}", s.key(), spec.seed), spec.fingerprint()});
       }
-    o.common.apply(!multi.list_runs);  // after the settings are checked, so that a refusal writes nothing
-    const auto t0 = std::chrono::steady_clock::now();
-    auto train = [&](std::size_t i) {
-      if (runs[i].first.dtype == "f32")
-        run_seed<float>(o, runs[i].first, runs[i].second);
-      else
-        run_seed<double>(o, runs[i].first, runs[i].second);
+    auto train = [&o, runs](std::size_t i) {
+      with_dtype(runs[i].first.dtype, [&]<class T> { run_seed<T>(o, runs[i].first, runs[i].second); });
     };
-    auto outputs = [&] {
-      std::vector<Size> panels;
-      std::string not_started;
-      for (const Setting& s : settings)
-        if (std::optional<Size> p = run_setting(o, s))
-          panels.push_back(std::move(*p));
-        else
-          not_started += (not_started.empty() ? "" : ", ") + s.key();
-      if (panels.empty())
-        throw RunIncomplete(fmt::format("no run of this command has started in {}; nothing to gather", o.common.out));
+    auto gather = [&o, settings](double seconds) {
+      auto [panels, not_started] = read_started(
+          settings, [&](const Setting& s) { return run_setting(o, s); }, [](const Setting& s) { return s.key(); },
+          o.common.out);
       write_table(o, panels);
-      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const bool drawn = figure(o, panels) && equivalence_figure(o, panels);
-      report(o, panels, not_started, wall).write(o.common.out, "rfa-scale");
-      return drawn ? 0 : EXIT_RUN_FAILED;
+      report(o, panels, not_started, seconds).write(o.common.out, "rfa-scale");
+      return drawn;
     };
-    return drive_runs("rfa-scale", multi, o.common, entries, train, outputs, argv);
+    return RunPlan{entries, train, gather};
   });
 }

@@ -99,8 +99,7 @@ std::vector<Result> run_all(const std::vector<Variant>& variants, const CommonFl
                     "test_clean_end,training_seconds\n";
   std::vector<Result> results;
   for (const Variant& v : variants) {
-    const Result r = v.spec.dtype == "f32" ? run_variant<float>(v, common.out, common.control)
-                                           : run_variant<double>(v, common.out, common.control);
+    const Result r = with_dtype(v.spec.dtype, [&]<class T> { return run_variant<T>(v, common.out, common.control); });
     results.push_back(r);
     // The names are quoted: some hold commas.
     csv += fmt::format("\"{}\",\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{}\n", v.name, v.change, v.spec.alpha,
@@ -165,34 +164,25 @@ Report report(const std::vector<Variant>& variants, const std::vector<Result>& r
 }  // namespace
 
 int main(int argc, char** argv) {
-  start_program(argv, Trains::yes);
   CommonFlags common;
   std::size_t steps = 0;
-  Args app{ABOUT, "rfa-sweep"};
-  common.add_to(app, "results/sweep", "quick (small, for tests) or default (= paper)");
-  app.option("--steps", steps, "steps per run (default 3000; quick 200)", false);
-  MultiRunFlags multi;
-  multi.add_to(app);
-  if (auto rc = app.parse(argc, argv)) return *rc;
-  return guarded_main("rfa-sweep", [&] {
-    multi.apply(app);
-    common.apply(!multi.list_runs);
+  MultiRunProgram prog(argv, "rfa-sweep", ABOUT, common, "results/sweep", "quick (small, for tests) or default (= paper)");
+  prog.app().option("--steps", steps, "steps per run (default 3000; quick 200)", false);
+  return prog.run(argc, argv, [&] {
     RunSpec base = figure2("high", common.profile);
     base.steps = steps ? steps : (common.quick() ? 200 : 3000);
     base.seed = common.seed, base.grad = GradSource::closed;
     const std::vector<Variant> variants = variants_from(base);
     std::vector<RunEntry> entries;
     for (const Variant& v : variants) entries.push_back({variant_name(v), v.spec.fingerprint()});
-    auto train = [&](std::size_t i) {
+    auto train = [&common, variants](std::size_t i) {
       const Variant& v = variants[i];
-      if (v.spec.dtype == "f32") run_variant<float>(v, common.out, common.control);
-      else run_variant<double>(v, common.out, common.control);
+      with_dtype(v.spec.dtype, [&]<class T> { run_variant<T>(v, common.out, common.control); });
     };
-    auto outputs = [&] {
-      const std::vector<Result> results = run_all(variants, common);
-      report(variants, results, base, common.profile).write(common.out, "rfa-sweep");
-      return 0;
+    auto gather = [&common, variants, base](double) {
+      report(variants, run_all(variants, common), base, common.profile).write(common.out, "rfa-sweep");
+      return true;
     };
-    return drive_runs("rfa-sweep", multi, common, entries, train, outputs, argv);
+    return RunPlan{entries, train, gather};
   });
 }

@@ -8,13 +8,17 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "atomic_file.hpp"
 #include "cli_util.hpp"
 #include "equivalence.hpp"
+#include "multirun.hpp"
 #include "program.hpp"
 #include "run_spec.hpp"
 
@@ -475,6 +479,22 @@ TEST_CASE("a multi-run program in parts: --list-runs, --run-only, --gather and -
   CHECK(std::count(sweep.begin(), sweep.end(), '\n') == 13);
   const std::string jump = run_program("rfa-jump", "--profile quick --list-runs").output;
   CHECK(std::count(jump.begin(), jump.end(), '\n') == 6);
+}
+
+TEST_CASE("the driver's helpers: with_dtype picks the type by name; read_started names the groups not started") {
+  CHECK(cli::with_dtype("f32", []<class T> { return sizeof(T); }) == sizeof(float));
+  CHECK(cli::with_dtype("f64", []<class T> { return sizeof(T); }) == sizeof(double));
+  CHECK_THROWS_AS(cli::with_dtype("f16", []<class T> { return sizeof(T); }), cli::UsageError);
+  // Groups 1 and 3 have started (read gives a value), 2 has not: it is named, in order, and left out.
+  const std::vector<int> keys = {1, 2, 3};
+  auto read = [](int k) { return k == 2 ? std::optional<int>() : std::optional<int>(10 * k); };
+  auto name = [](int k) { return fmt::format("g{}", k); };
+  const auto s = cli::read_started(keys, read, name, "out");
+  CHECK(s.groups == std::vector<int>{10, 30});
+  CHECK(s.not_started == "g2");
+  const auto two = cli::read_started(std::vector<int>{2, 1, 2}, read, name, "out");
+  CHECK(two.not_started == "g2, g2");
+  CHECK_THROWS_AS(cli::read_started(std::vector<int>{2}, read, name, "out"), RunIncomplete);
 }
 
 TEST_CASE("rfa-scale quick: every size in double and float, a table at the horizon, and the precision compared") {

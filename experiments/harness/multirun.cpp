@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <map>
 
@@ -79,9 +80,8 @@ std::vector<std::size_t> train_in_children(const std::vector<std::size_t>& todo,
 }
 }  // namespace
 
-int drive_runs(const std::string&, const MultiRunFlags& flags, CommonFlags& common,
-               const std::vector<RunEntry>& runs, const std::function<void(std::size_t)>& train,
-               const std::function<int()>& outputs, char** argv) {
+int drive_runs(const MultiRunFlags& flags, CommonFlags& common, const std::vector<RunEntry>& runs,
+               const std::function<void(std::size_t)>& train, const std::function<int()>& outputs, char** argv) {
   namespace fs = std::filesystem;
   if (flags.list_runs) {
     for (std::size_t i = 0; i < runs.size(); ++i) fmt::print("{}\t{}\t{}\n", i, runs[i].dir, runs[i].settings);
@@ -126,6 +126,22 @@ int drive_runs(const std::string&, const MultiRunFlags& flags, CommonFlags& comm
                                     "--gather, or --run-only I)", count, runs.size(), missing));
   common.control.gather = true;
   return outputs();
+}
+
+int MultiRunProgram::run(int argc, char** argv, const std::function<RunPlan()>& plan) {
+  flags_.add_to(app_);  // after the program's own flags, so that --help lists those first
+  if (!so_far_help_.empty()) flags_.add_so_far(app_, so_far_help_);
+  return parse_and_guard(argc, argv, [&] {
+    flags_.apply(app_);
+    const RunPlan p = plan();  // the program's own checks: a refusal writes nothing
+    if (!flags_.list_runs) prepare_out_dir(common_.out);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto outputs = [&] {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      return p.gather(seconds) ? 0 : EXIT_RUN_FAILED;
+    };
+    return drive_runs(flags_, common_, p.runs, p.train, outputs, argv);
+  });
 }
 
 }  // namespace rfa::cli

@@ -6,6 +6,7 @@
 
 #include "atomic_file.hpp"
 #include "parallel.hpp"
+#include "run_lock.hpp"
 
 namespace rfa::cli {
 
@@ -34,6 +35,30 @@ void CommonFlags::apply(bool create_out) const {
   require_threads("--threads", threads);
   rfa::set_threads(threads);
   if (create_out) prepare_out_dir(out);
+}
+
+Program::Program(char** argv, const char* name, const char* about, CommonFlags& common,
+                 const std::string& default_out, const std::string& profiles, unsigned optional)
+    : name_(name), common_(common), app_(about, name) {
+  start_program(argv, Trains::yes);
+  common_.add_to(app_, default_out, profiles, optional);
+}
+
+int Program::parse_and_guard(int argc, char** argv, const std::function<int()>& body) {
+  if (auto rc = app_.parse(argc, argv)) return *rc;
+  return guarded_main(name_, [&] {
+    common_.apply(false);
+    return body();
+  });
+}
+
+int Program::run(int argc, char** argv, const std::function<void()>& check, const std::function<int()>& body) {
+  return parse_and_guard(argc, argv, [&] {
+    check();
+    prepare_out_dir(common_.out);
+    DirLock lock(common_.out);
+    return body();
+  });
 }
 
 void StepFlags::add_to(Args& app, bool list, const char* steps_flag) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,30 @@ struct CommonFlags {
   void apply(bool create_out = true) const;
   GradSource gradient() const { return parse_grad_source(grad); }
   bool quick() const { return profile == "quick"; }
+};
+
+// The life of an experiment program, so that its main() reads: declare the flags, check them, run, report.
+//   Program prog(argv, "rfa-x", ABOUT, o.common, "results/x", "quick (...) or default (...)");
+//   prog.app().option("--steps", o.steps, "...");          // the program's own flags
+//   return prog.run(argc, argv, [&] { check(o); }, [&] { ...; return 0; });
+// The constructor checks OpenBLAS's kernels and installs the stop handlers (start_program) and adds the common
+// flags. run() parses; then, with exceptions mapped to exit codes (guarded_main), checks the common flags and the
+// program's own (`check`, which throws UsageError: a refusal writes nothing), creates --out, locks it for the
+// program's lifetime (two programs writing one directory would mix their files) and runs `body`. Programs made of
+// independent runs use MultiRunProgram (multirun.hpp), built on this one.
+class Program {
+ public:
+  Program(char** argv, const char* name, const char* about, CommonFlags& common, const std::string& default_out,
+          const std::string& profiles, unsigned optional = CommonFlags::NONE);
+  Args& app() { return app_; }
+  int run(int argc, char** argv, const std::function<void()>& check, const std::function<int()>& body);
+
+ protected:
+  // Parses, then runs `body` under guarded_main once the common flags are checked (--out not created).
+  int parse_and_guard(int argc, char** argv, const std::function<int()>& body);
+  const char* name_;
+  CommonFlags& common_;
+  Args app_;
 };
 
 // The step size of the programs that train Figure 2's panels (rfa-fig2, rfa-scale) and their horizon in flow time

@@ -17,6 +17,16 @@
 
 namespace rfa::cli {
 
+// The one place a precision's name becomes a type: calls f.template operator()<float>() for "f32" and <double>
+// for "f64", so that a run is written once as a template and dispatched as `with_dtype(spec.dtype, [&]<class T> {
+// return run<T>(spec); })`. Any other name is refused (UsageError; the flags are checked before this).
+template <class F>
+decltype(auto) with_dtype(const std::string& dtype, F&& f) {
+  if (dtype == "f32") return f.template operator()<float>();
+  if (dtype != "f64") throw UsageError("unknown precision '" + dtype + "' (f32 or f64)");
+  return f.template operator()<double>();
+}
+
 // The network trained: the paper's (relu), or a linear baseline sgn <w, x> / sgn(<w, x> + b) (rfa-train's --model).
 enum class Model { relu, linear, linear_bias };
 Model parse_model(const std::string& s);  // "relu" | "linear" | "linear-bias"
