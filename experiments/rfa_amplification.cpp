@@ -143,16 +143,14 @@ void init_claims(const Options& o, const Outcome& r, std::vector<Claim>& claims)
     sets += fmt::format("{} {}; ", js.name, pct(share));
   }
   const double union_pos = double(r.init.J[0].members.size() + r.init.J[1].members.size()) / double(r.init.positive);
-  claims.push_back({"amp." + k + ".lemma3", "Lemma 3 (" + tag + "): at init ||w_j|| lies in [1/2, 3/2] omega sqrt(d)",
-                    "all neurons, w.h.p.", pct(double(r.init.in_band) / double(r.st.spec.m)) + " of neurons",
+  claims.push_back(paper_claim("amp.lemma3", {k, tag}, pct(double(r.init.in_band) / double(r.st.spec.m)) + " of neurons",
                     r.init.in_band == r.st.spec.m ? "agree" : "disagree",
                     fmt::format("median |<w_j, mu1>| / omega = {:.3f} (Gaussian: 0.674): of order omega",
-                                r.init.dot_over_omega_median)});
-  claims.push_back({"amp." + k + ".lemma4", "Lemma 4 (" + tag + "): the sets J_{+-mu1}, J_{+-mu2} at init",
-                    fmt::format("each P(Z >= c) = {} of its half under a Gaussian init (c = {})", pct(p_set), o.c),
+                                r.init.dot_over_omega_median)));
+  claims.push_back(paper_claim("amp.lemma4", {k, tag, pct(p_set), fmt::format("{}", o.c)},
                     sets + fmt::format("positive neurons in J_{{+mu1}} or J_{{-mu1}}: {} (predicted {})", pct(union_pos),
                                        pct(2 * p_set)),
-                    sets_agree ? "agree" : "disagree", "each share within 3 binomial standard deviations of the prediction"});
+                    sets_agree ? "agree" : "disagree", "each share within 3 binomial standard deviations of the prediction"));
 }
 
 // Lemmas 12 and 14, Conditions 9 and 10, Proposition 2 and Theorem 1, over training.
@@ -161,34 +159,28 @@ void training_claims(const Outcome& r, std::vector<Claim>& claims) {
   const RunSpec& spec = r.st.spec;
   const StepRow *t0 = r.at(0), *t1 = r.at(1), *atT = r.at(r.T);
   const double a0 = t0 ? t0->align_median : NAN, a1 = t1 ? t1->align_median : NAN;
-  claims.push_back({"amp." + k + ".lemma12", "Lemma 12 (" + tag + "): one step amplifies <w_j/||w_j||, mu> from order 1/sqrt(d) to order 1",
-                    "order 1 after one step",
+  claims.push_back(paper_claim("amp.lemma12", {k, tag},
                     fmt::format("median over J: {:.4f} at t = 0 ({:.2f}/sqrt(d)), {:.3f} at t = 1 (min {:.3f})", a0,
                                 a0 * std::sqrt(double(spec.d)), a1, t1 ? t1->align_min : NAN),
-                    a1 >= 0.1 && a1 >= 10 * a0 ? "agree" : "disagree", "agree when the median reaches 0.1 and grows 10-fold"});
-  claims.push_back({"amp." + k + ".cond9", "Condition 9 (" + tag + "): after one step each J neuron fires on all of its cluster and none of the opposite",
-                    "all J neurons", t1 ? pct(t1->cond9_share) + " at t = 1" : "-",
-                    t1 && t1->cond9_share >= 0.95 ? "agree" : "disagree", "on the training points; agree at >= 95%"});
-  claims.push_back({"amp." + k + ".cond10", "Condition 10 (" + tag + "): J_{+-mu1} neurons stay almost orthogonal to mu2 (and vice versa)",
-                    "|<w_j, other mean>| <= 3 alpha |a_j|", fmt::format("max ratio {:.3f} for t <= T = {}", r.cond10_until_T, r.T),
-                    r.cond10_until_T <= 3 ? "agree" : "disagree", "ratio |<w_j, other mean>| / (alpha |a_j|)"});
-  claims.push_back({"amp." + k + ".lemma14", "Lemma 14 (" + tag + "): ||w_j^(t)|| <= 2 |a_j| alpha t and ||W^(t)||_F <= 2 alpha t",
-                    "ratios <= 1", fmt::format("max ratios {:.3f} (neurons) and {:.3f} (Frobenius) over t = 1..{}",
+                    a1 >= 0.1 && a1 >= 10 * a0 ? "agree" : "disagree", "agree when the median reaches 0.1 and grows 10-fold"));
+  claims.push_back(paper_claim("amp.cond9", {k, tag}, t1 ? pct(t1->cond9_share) + " at t = 1" : "-",
+                    t1 && t1->cond9_share >= 0.95 ? "agree" : "disagree", "on the training points; agree at >= 95%"));
+  claims.push_back(paper_claim("amp.cond10", {k, tag}, fmt::format("max ratio {:.3f} for t <= T = {}", r.cond10_until_T, r.T),
+                    r.cond10_until_T <= 3 ? "agree" : "disagree", "ratio |<w_j, other mean>| / (alpha |a_j|)"));
+  claims.push_back(paper_claim("amp.lemma14", {k, tag}, fmt::format("max ratios {:.3f} (neurons) and {:.3f} (Frobenius) over t = 1..{}",
                                                r.lemma14_max, r.frob_max, spec.steps),
-                    r.lemma14_max <= 1 && r.frob_max <= 1 ? "agree" : "disagree", "checked at every snapshot"});
+                    r.lemma14_max <= 1 && r.frob_max <= 1 ? "agree" : "disagree", "checked at every snapshot"));
   const double prop_scale = 1 / (std::sqrt(spec.omega2) * std::sqrt(double(spec.m) * double(spec.d)));
-  claims.push_back({"amp." + k + ".prop2", "Proposition 2 (" + tag + "): features move far from init at T",
-                    fmt::format(">= 1/(C omega sqrt(md)) = {:.3g}/C", prop_scale),
+  claims.push_back(paper_claim("amp.prop2", {k, tag, fmt::format("{:.3g}", prop_scale)},
                     fmt::format("min over training points {:.3g}, median {:.3g} (implied C >= {:.3g})", r.rel_change_min,
                                 r.rel_change_median, prop_scale / r.rel_change_min),
                     r.rel_change_min >= 1 ? "agree" : "partly",
-                    "||relu(W_T x) - relu(W_0 x)|| / ||relu(W_0 x)||; agree when the change exceeds the features' own size"});
+                    "||relu(W_T x) - relu(W_0 x)|| / ||relu(W_0 x)||; agree when the change exceeds the features' own size"));
   if (atT)
-    claims.push_back({"amp." + k + ".thm1", fmt::format("Theorem 1 ({}): after T = 1 + 1/(4 alpha) -> {} steps, clean points right, flipped ones wrong", tag, r.T),
-                      "100% and 100%",
+    claims.push_back(paper_claim("amp.thm1", {k, tag, std::to_string(r.T)},
                       fmt::format("clean {}, flipped misclassified {}; test {} (1 - eta = {})", pct(atT->m.train_clean_acc),
                                   pct(1 - atT->m.train_flipped_acc), pct(atT->m.test_acc), pct(1 - spec.eta)),
-                      atT->m.train_clean_acc == 1 && atT->m.train_flipped_acc == 0 ? "agree" : "disagree", "on the training set"});
+                      atT->m.train_clean_acc == 1 && atT->m.train_flipped_acc == 0 ? "agree" : "disagree", "on the training set"));
 }
 
 // Four panels: the alignments at init, after 1 and T steps, over training, and Condition 9 with the accuracies.

@@ -105,21 +105,21 @@ Outcome run(const Options& o) {
 std::vector<Claim> claims(const Options& o, const Outcome& r) {
   const double clean_fit = r.last.train_clean_acc, flipped_wrong = 1 - r.last.train_flipped_acc;
   return {
-      {"fig1.clean", "Figure 1: every clean training point is classified correctly", "100%",
-       fmt::format("{:.2f}%", 100 * clean_fit), clean_fit == 1 ? "agree" : "disagree",
-       fmt::format("{} clean training points, after {} steps", r.spec.n - r.flipped, r.spec.steps)},
-      {"fig1.noisy", "Figure 1: every noisy (flipped) training point is misclassified", "100%",
-       fmt::format("{:.2f}%", 100 * flipped_wrong), flipped_wrong == 1 ? "agree" : "disagree",
-       fmt::format("{} flipped training points (misclassified = predicted by their clean label)", r.flipped)},
-      {"fig1.boundary", "Figure 1: the decision boundary is the pair of diagonals |x1| = |x2|", "the diagonals",
-       fmt::format("{:.2f}% of a {}x{} grid over [-{:.2f}, {:.2f}]^2 classified as sgn(|x1| - |x2|)",
-                   100 * r.diagonal_share, o.grid, o.grid, o.extent, o.extent),
-       r.diagonal_share >= 0.95 ? "agree" : (r.diagonal_share >= 0.8 ? "partly" : "disagree"),
-       "agree when >= 95% of the grid matches"},
-      {"fig1.test", "Figure 1 setting: test accuracy near the optimum 1 - eta", "85% (implied)",
-       fmt::format("{:.2f}% (clean labels: {:.2f}%)", 100 * r.last.test_acc, 100 * r.last.test_clean_acc),
-       std::abs(r.last.test_acc - 0.85) <= 0.02 ? "agree" : "disagree",
-       fmt::format("{} fresh test points with noisy labels; agree within 2 points", r.spec.n_test)},
+      paper_claim("fig1.clean", {}, fmt::format("{:.2f}%", 100 * clean_fit),
+                  verdict(paper_value("fig1.clean"), clean_fit),
+                  fmt::format("{} clean training points, after {} steps", r.spec.n - r.flipped, r.spec.steps)),
+      paper_claim("fig1.noisy", {}, fmt::format("{:.2f}%", 100 * flipped_wrong),
+                  verdict(paper_value("fig1.noisy"), flipped_wrong),
+                  fmt::format("{} flipped training points (misclassified = predicted by their clean label)", r.flipped)),
+      paper_claim("fig1.boundary", {},
+                  fmt::format("{:.2f}% of a {}x{} grid over [-{:.2f}, {:.2f}]^2 classified as sgn(|x1| - |x2|)",
+                              100 * r.diagonal_share, o.grid, o.grid, o.extent, o.extent),
+                  r.diagonal_share >= 0.95 ? "agree" : (r.diagonal_share >= 0.8 ? "partly" : "disagree"),
+                  "agree when >= 95% of the grid matches"),
+      paper_claim("fig1.test", {},
+                  fmt::format("{:.2f}% (clean labels: {:.2f}%)", 100 * r.last.test_acc, 100 * r.last.test_clean_acc),
+                  verdict(paper_value("fig1.test"), r.last.test_acc),
+                  fmt::format("{} fresh test points with noisy labels; agree within 2 points", r.spec.n_test)),
   };
 }
 

@@ -159,35 +159,28 @@ Report report(const Options& o, const std::vector<Outcome>& outs, double wall) {
   const Sizes z = sizes(o);
   const Curve fast = curve(outs, 0), slow = curve(outs, 1);
   const double t1_train = at_step(fast, 1, 1), t1_test = at_step(fast, 1, 4);
-  rep.claims.push_back({"grok.t1", "After one step (alpha = 1e-12) every training point, flipped ones too, has the sign "
-                        "of its label, while the clean test accuracy is at chance",
-                        "train 1.00, test 0.505 (medians)", fmt::format("train {:.3f}, test {:.3f} (medians)", t1_train, t1_test),
-                        t1_train >= 0.99 && t1_test <= 0.6 ? "agree" : "disagree", "medians over the double runs"});
+  rep.claims.push_back(paper_claim("grok.t1", {}, fmt::format("train {:.3f}, test {:.3f} (medians)", t1_train, t1_test),
+                        t1_train >= 0.99 && t1_test <= 0.6 ? "agree" : "disagree", "medians over the double runs"));
   double low = 1;
   for (std::size_t k = 0; k < fast.steps.size(); ++k)
     if (fast.steps[k] >= 1 && double(fast.steps[k]) <= std::sqrt(double(z.n))) low = std::min(low, fast.q[k][1]);
-  rep.claims.push_back({"grok.persists", "The interpolation persists for 1 <= t <= sqrt(n) (alpha = 1e-12)",
-                        "train 1.00 throughout", fmt::format("lowest median train accuracy {:.3f}", low),
-                        low >= 0.99 ? "agree" : "disagree", fmt::format("t = 1 to {}", std::size_t(std::sqrt(double(z.n))))});
+  rep.claims.push_back(paper_claim("grok.persists", {}, fmt::format("lowest median train accuracy {:.3f}", low),
+                        low >= 0.99 ? "agree" : "disagree", fmt::format("t = 1 to {}", std::size_t(std::sqrt(double(z.n))))));
   const std::size_t fast90 = first(fast, 4, 0.9);
-  rep.claims.push_back({"grok.fast", "With alpha = 1e-12 the network then generalizes (grokking): test >= 90% by about t = 5",
-                        "0.82 at t = 2, 0.96 at t = 5, 1.00 from t = 10",
+  rep.claims.push_back(paper_claim("grok.fast", {},
                         fmt::format("{:.2f} at t = 2, {:.2f} at t = 5, {:.2f} at t = 10; >= 90% from {}", at_step(fast, 2, 4),
                                     at_step(fast, 5, 4), at_step(fast, 10, 4), step_text(fast90)),
-                        fast90 <= 10 ? "agree" : fast90 <= 50 ? "partly" : "disagree", "median clean test accuracy"});
+                        fast90 <= 10 ? "agree" : fast90 <= 50 ? "partly" : "disagree", "median clean test accuracy"));
   const std::size_t slow_train = first(slow, 1, 1.0), slow90 = first(slow, 4, 0.9), slow99 = first(slow, 4, 0.99);
-  rep.claims.push_back({"grok.slow", "A smaller step (alpha = 1e-16) delays both phases",
-                        "train 1.00 from about t = 39; test >= 0.9 from about t = 1550, >= 0.99 from about t = 2350",
+  rep.claims.push_back(paper_claim("grok.slow", {},
                         fmt::format("train 1.00 from {}; test >= 0.9 from {}, >= 0.99 from {}", step_text(slow_train),
                                     step_text(slow90), step_text(slow99)),
                         slow90 != NEVER && slow90 >= 775 && slow90 <= 3100 ? "agree" : "disagree",
-                        "medians; agree when test >= 0.9 comes within a factor 2 of t = 1550"});
+                        "medians; agree when test >= 0.9 comes within a factor 2 of t = 1550"));
   const double split1 = split_ratio(outs, 0, 1), split10 = split_ratio(outs, 0, 4);
-  rep.claims.push_back({"grok.split", "The neurons with a_j > 0 split along their own mean only: <w_j, mu1> splits in "
-                        "two from t = 2 while <w_j, mu2> stays a narrow peak at 0 (alpha = 1e-12)",
-                        "alike at t = 1; at t = 10 mu1 at about +-5e-11, mu2 near 0",
+  rep.claims.push_back(paper_claim("grok.split", {},
                         fmt::format("median |<w_j, mu1>| / median |<w_j, mu2>|: {:.1f} at t = 1, {:.1f} at t = 10", split1, split10),
-                        split10 >= 5 && split1 < 2 ? "agree" : "disagree", "pooled over the double runs"});
+                        split10 >= 5 && split1 < 2 ? "agree" : "disagree", "pooled over the double runs"));
 
   std::string table = "| alpha | t | train (median, 20-80%) | clean test (median, 20-80%) |\n|---|---|---|---|\n";
   for (std::size_t k = 0; k < STEP_SIZES.size(); ++k) {

@@ -174,12 +174,11 @@ Report report(const Options& o, const std::vector<Point>& points, const Law& law
       .add("fit_points", law.used)
       .add("estimate_c", c0)
       .add("wall_seconds_this_session", wall);
-  const std::string claim = "Figure 2's jump comes at about 2-3 x 10^2 steps (d >> n panel)";
   if (!std::isfinite(law.k) || law.k <= 0) {
     rep.section +=
         fmt::format("Fewer than two runs jumped at step 3 or later ({}), so no law is fitted.\n\n", law.used);
-    rep.claims.push_back({"jump.law", claim, "jump at 200-300 steps", "no law fitted (too few runs jumped)", "untested",
-                          "widen the grid (--omega2, --alpha) or --max-steps"});
+    rep.claims.push_back(paper_claim("jump.law", {}, "no law fitted (too few runs jumped)", "untested",
+                                     "widen the grid (--omega2, --alpha) or --max-steps"));
     return rep;
   }
   // The omega/alpha that the fit puts at 200 and 300 steps.
@@ -200,8 +199,8 @@ Report report(const Options& o, const std::vector<Point>& points, const Law& law
       fmt::arg("ahi", w0 / lo), fmt::arg("olo", (0.1 * lo) * (0.1 * lo)), fmt::arg("ohi", (0.1 * hi) * (0.1 * hi)),
       fmt::arg("hits", hits.empty() ? "none" : hits), fmt::arg("unit", law.c * std::pow(1 / 0.1, law.k)));
   const bool linear = std::abs(law.k - 1) <= 0.25;
-  rep.claims.push_back(
-      {"jump.law", claim, "jump at 200-300 steps",
+  rep.claims.push_back(paper_claim(
+      "jump.law", {},
        fmt::format("jump = {:.3g} (omega/alpha)^{:.2f}, r^2 = {:.2f}; 200-300 steps at omega/alpha in [{:.3g}, {:.3g}]",
                    law.c, law.k, law.r2, lo, hi),
        "disagree",
@@ -209,7 +208,7 @@ Report report(const Options& o, const std::vector<Point>& points, const Law& law
                    "first-step estimate {:.3g} omega/alpha {}",
                    law.c * std::pow(w0 / 0.1, law.k), c0,
                    linear ? fmt::format("has the fit's exponent and {:.2g} times its constant", c0 / law.c)
-                          : std::string("does not have the fit's exponent"))});
+                          : std::string("does not have the fit's exponent"))));
   rep.summary.add("omega_over_alpha_200", lo).add("omega_over_alpha_300", hi);
   return rep;
 }

@@ -131,36 +131,35 @@ Report report(const Options& o, const std::vector<Row>& rows, std::size_t steps,
   Report rep("rfa-linear");
   for (const Row& r : rows) {
     const bool homogeneous = r.model == "gd, homogeneous", rule = r.model.rfind("rule", 0) == 0;
-    const std::string id =
-        fmt::format("linear.{}.{}", r.setting.substr(0, 4), homogeneous ? "homogeneous" : (rule ? "rule" : "bias"));
+    const std::vector<std::string> where = {r.setting.substr(0, 4), r.setting};
     if (homogeneous)
-      rep.claims.push_back({id, "Linear classifiers are no better than random guessing (" + r.setting + ", homogeneous, GD)",
-                            "50%", fmt::format("{:.1f}% on clean test labels", 100 * r.test_clean),
-                            std::abs(r.test_clean - 0.5) <= 0.05 ? "agree" : "disagree", "agree within 5 points of 50%"});
+      rep.claims.push_back(paper_claim("linear.homogeneous", where,
+                                       fmt::format("{:.1f}% on clean test labels", 100 * r.test_clean),
+                                       verdict(paper_value("linear.homogeneous"), r.test_clean),
+                                       "agree within 5 points of 50%"));
     else if (rule)
-      rep.claims.push_back({id, "A linear rule with a bias can reach 75% (" + r.setting + ")", "75%",
-                            fmt::format("{:.1f}% on clean test labels", 100 * r.test_clean),
-                            std::abs(r.test_clean - 0.75) <= 0.03 ? "agree" : "disagree", "the rule sgn(<x, mu1> - 1/2)"});
+      rep.claims.push_back(paper_claim("linear.rule", where, fmt::format("{:.1f}% on clean test labels", 100 * r.test_clean),
+                                       verdict(paper_value("linear.rule"), r.test_clean), "the rule sgn(<x, mu1> - 1/2)"));
     else if (r.optimum)
       // A single data set's minimiser is a fit to sampling noise whose accuracy lands anywhere from about 25% to 75%;
       // "no better than chance" is a statement about its mean over data sets, and GD must have reached it.
-      rep.claims.push_back(
-          {id, "Linear classifiers are no better than random guessing (" + r.setting + ", with a bias, GD)", "50%",
+      rep.claims.push_back(paper_claim(
+          "linear.bias", where,
            fmt::format("seed {}: {:.1f}% on clean test labels, at the loss's minimiser (Newton's method: GD is {:.2g} "
                        "from it); the minimiser over {} data sets: mean {:.1f}%, from {:.1f}% to {:.1f}%",
                        o.common.seed, 100 * r.test_clean, r.distance, SEEDS, 100 * r.seeds_mean, 100 * r.seeds_min,
                        100 * r.seeds_max),
-           reached(r) && std::abs(r.seeds_mean - 0.5) <= 0.05 ? "agree" : "disagree",
+           reached(r) ? verdict(paper_value("linear.bias"), r.seeds_mean) : "disagree",
            "agree: GD at the minimiser (within 1% of its norm), and the minimiser's mean over data sets within 5 points of 50% either way. "
            "By the clusters' symmetry (x -> -x keeps every label) the population optimum is w = 0 with b the labels' "
            "log-odds; the sample optimum is a noise fit of norm about n^-1/2 whose line <w, x> + b = 0 can cross one "
-           "cluster, so one data set's accuracy may sit well below or above 50%"});
+           "cluster, so one data set's accuracy may sit well below or above 50%"));
     else
-      rep.claims.push_back({id, "Linear classifiers are no better than random guessing (" + r.setting + ", with a bias, GD)",
-                            "50%", fmt::format("{:.1f}% on clean test labels (b = {:.3g})", 100 * r.test_clean, r.bias),
-                            std::abs(r.test_clean - 0.5) <= 0.05 ? "agree" : "disagree",
-                            "agree within 5 points of 50% either way (n <= 2d: the data are separable, the loss has "
-                            "no minimiser, GD's fit is to the training labels)"});
+      rep.claims.push_back(paper_claim("linear.bias", where,
+                                       fmt::format("{:.1f}% on clean test labels (b = {:.3g})", 100 * r.test_clean, r.bias),
+                                       verdict(paper_value("linear.bias"), r.test_clean),
+                                       "agree within 5 points of 50% either way (n <= 2d: the data are separable, the "
+                                       "loss has no minimiser, GD's fit is to the training labels)"));
   }
   rep.section = fmt::format(
       "## The linear baseline\n\nGradient descent on the same mean logistic loss from zero ({} steps, alpha = {}), "

@@ -13,7 +13,7 @@
 #include "bands.hpp"
 #include "equivalence.hpp"
 #include "multirun.hpp"
-#include "paper_values.hpp"
+#include "paper_claims.hpp"
 #include "program.hpp"
 #include "run_spec.hpp"
 
@@ -264,36 +264,34 @@ void claims(Report& rep, const std::vector<Size>& panels, const std::vector<Equi
   const Panel* any = largest([](const Panel&) { return true; });
   if (!any) return;
   const Panel* full = largest([](const Panel& p) { return p.spec.steps >= MARKS[2]; });
-  auto at_horizon = [&](const char* key, const char* text, const char* paper, const PaperValue& value, auto pick) {
+  auto at_horizon = [&](const char* key, auto pick) {
+    const PaperValue& value = paper_value(key);
     const Panel& p = full ? *full : *any;
     const std::string ours = fmt::format("{:.1f}% {}", 100 * pick(p.bands.back()), where(p));
     from.push_back(&p);
     if (full)
-      rep.claims.push_back({key, text, paper, ours, verdict(value, pick(p.bands.back()), p.spec.steps),
-                            p.spec.n < 5000 ? "agree means within 2 points; measured at a smaller size than the paper's"
-                                            : "agree means within 2 points; at the paper's size"});
+      rep.claims.push_back(paper_claim(key, {}, ours, verdict(value, pick(p.bands.back()), p.spec.steps),
+                                       p.spec.n < 5000 ? "agree means within 2 points; measured at a smaller size than "
+                                                         "the paper's"
+                                                       : "agree means within 2 points; at the paper's size"));
     else
-      rep.claims.push_back({key, text, paper, ours, "untested", "every size's horizon is short of 10^7"});
+      rep.claims.push_back(paper_claim(key, {}, ours, "untested", "every size's horizon is short of 10^7"));
   };
-  at_horizon("scale.train", "n >> d: training accuracy climbs to about 95% by 10^7 steps", "about 95%", FIG2_LOW_TRAIN,
-             [](const Band& b) { return b.train_mean; });
-  at_horizon("scale.test", "n >> d: test accuracy falls to about 79% by 10^7 steps", "about 79%", FIG2_LOW_TEST,
-             [](const Band& b) { return b.test_mean; });
+  at_horizon("scale.train", [](const Band& b) { return b.train_mean; });
+  at_horizon("scale.test", [](const Band& b) { return b.test_mean; });
   // The onset is decided once training accuracy has left the plateau, or has not by the window's end.
   const Panel* onset = largest([](const Panel& p) { return leaves_plateau(p) != NEVER || p.spec.steps >= MARKS[1]; });
-  const char* text = "n >> d: both accuracies stay near 85% until about 2 x 10^5 steps";
   if (onset) {
     const std::size_t left = leaves_plateau(*onset);
-    rep.claims.push_back({"scale.onset", text, "until about 2 x 10^5",
+    rep.claims.push_back(paper_claim("scale.onset", {},
                           fmt::format("training accuracy leaves the plateau: {}, {}", step_text(left), where(*onset)),
                           left >= 50000 && left <= MARKS[1] ? "agree" : "disagree",
-                          "agree: between 5 x 10^4 and 10^6 steps"});
+                          "agree: between 5 x 10^4 and 10^6 steps"));
     from.push_back(onset);
   } else {
     from.push_back(any);
-    rep.claims.push_back({"scale.onset", text, "until about 2 x 10^5",
-                          "training accuracy still on the plateau, " + where(*any), "untested",
-                          "no size has left the plateau or reached 10^6 steps"});
+    rep.claims.push_back(paper_claim("scale.onset", {}, "training accuracy still on the plateau, " + where(*any),
+                                     "untested", "no size has left the plateau or reached 10^6 steps"));
   }
   // A claim answered from a rescaled run says so, and where the study validated its alpha.
   for (std::size_t c = first; c < rep.claims.size(); ++c)

@@ -151,12 +151,11 @@ Report report(const std::vector<Variant>& variants, const std::vector<Result>& r
       movers.empty() ? "none" : movers, others.empty() ? "none" : others, moved.empty() ? "none" : moved);
   rep.section = section + "\n";
 
-  rep.claims.push_back({"sweep.jump", "Which open setting moves the jump of Figure 2 to 2-3 x 10^2 steps?",
-                        "jump at 200-300 steps", moved.empty() ? "none of the variants" : moved,
+  rep.claims.push_back(paper_claim("sweep.jump", {}, moved.empty() ? "none of the variants" : moved,
                         moved.empty() ? "disagree" : "partly",
                         fmt::format("jump = first step with >= 95% of test points classified by their clean label; "
                                 "with the paper's settings at step {} (all variants in sweep.csv)",
-                                jump_text(results[0].jump))});
+                                jump_text(results[0].jump))));
   rep.summary.add("profile", profile).add("base", base.json());
   return rep;
 }

@@ -5,11 +5,13 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <set>
+#include <stdexcept>
 #include <string>
 
 #include "atomic_file.hpp"
 #include "cli_util.hpp"
-#include "paper_values.hpp"
+#include "paper_claims.hpp"
 
 using rfa::read_file;
 using rfa::write_file_atomic;
@@ -98,9 +100,30 @@ TEST_CASE("rfa-report: the claims table, the scale study's answers, titles, link
 
 TEST_CASE("the paper's values: agree within the tolerance at the paper's step, disagree outside, untested before") {
   using rfa::cli::verdict;
-  const rfa::cli::PaperValue v = rfa::cli::FIG2_LOW_TEST;  // 79% within 2 points at 10^7
+  const rfa::cli::PaperValue v = rfa::cli::paper_value("fig2.low.harmful");  // 79% within 2 points at 10^7
+  CHECK(v.value == 0.79);
   CHECK(std::string(verdict(v, 0.80, 10000000)) == "agree");
   CHECK(std::string(verdict(v, 0.7699, 10000000)) == "disagree");
   CHECK(std::string(verdict(v, 0.79, 9999999)) == "untested");
   CHECK(std::string(verdict(v, 0.79, 20000000)) == "agree");
+  CHECK(std::string(verdict(v, 0.80)) == "agree");  // no step given: the step is not checked
+  // The trend over sizes is judged against the same number as the panel.
+  CHECK(rfa::cli::paper_value("scale.test").value == v.value);
+}
+
+TEST_CASE("the claims table: each key once, every row's words filled, numbers only where a claim has one") {
+  using namespace rfa::cli;
+  std::set<std::string> keys;
+  for (const PaperClaim& c : paper_claims()) CHECK_MESSAGE(keys.insert(c.key).second, c.key);
+  const Claim row = paper_claim("fig2.jump", {"low", "(n, d) = (5000, 300)"}, "at step 3", "disagree", "note");
+  CHECK(row.id == "fig2.low.jump");
+  CHECK(row.claim == "Figure 2 (n, d) = (5000, 300): accuracy sits at 50% until about 2-3 x 10^2 steps, then jumps");
+  CHECK(row.paper == "jump at 200-300 steps");
+  CHECK(row.ours == "at step 3");
+  const Claim lemma4 = paper_claim("amp.lemma4", {"fig2", "Fig. 2 settings", "46.0%", "0.1"}, "", "agree", "");
+  CHECK(lemma4.id == "amp.fig2.lemma4");
+  CHECK(lemma4.paper == "each P(Z >= c) = 46.0% of its half under a Gaussian init (c = 0.1)");
+  CHECK_THROWS_AS(paper_claim("fig2.jump", {"low"}, "", "agree", ""), std::logic_error);  // $2 left unfilled
+  CHECK_THROWS_AS(paper_claim("no.such", {}, "", "agree", ""), std::logic_error);
+  CHECK_THROWS_AS(paper_value("fig1.boundary"), std::logic_error);
 }

@@ -10,6 +10,7 @@
 
 #include "args.hpp"
 #include "common.hpp"
+#include "paper_claims.hpp"
 #include "run_spec.hpp"
 
 namespace rfa::cli {
