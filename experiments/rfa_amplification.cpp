@@ -186,37 +186,11 @@ void training_claims(const Outcome& r, std::vector<Claim>& claims) {
 // Four panels: the alignments at init, after 1 and T steps, over training, and Condition 9 with the accuracies.
 bool figure(const Options& o, const Outcome& r) {
   const RunSpec& s = r.st.spec;
-  const std::string body = fmt::format(R"(set datafile separator ','
-set multiplot layout 2,2 title 'Random feature amplification, {title} (n = {n}, d = {d}, m = {m}, alpha = {alpha})'
-set title 'at init: sqrt(d) <w_j/||w_j||, mu> (own class mean)'
-set xlabel 'sqrt(d) x normalized correlation'
-set ylabel 'density'
-set style fill solid 0.5
-binw = 0.25
-bin(x) = binw * floor(x / binw) + binw / 2
-set key top right
-plot 'alignment_t0.csv' using (bin($1)):(1.0 / ({count} * binw)) smooth freq with boxes lc rgb '#1f4e9c' title 'neurons', \
-     exp(-x*x/2) / sqrt(2*pi) with lines lw 2 lc rgb 'black' title 'N(0, 1)'
-set title 'after 1 and T = {T} steps: <w_j/||w_j||, mu> over the J sets'
-set xlabel 'normalized correlation with own mean'
-set ylabel 'neurons'
-binw = 0.02
-plot 'alignment_t1_tT.csv' using (bin($1)):(1.0) smooth freq with boxes lc rgb '#c0392b' title 't = 1', \
-     'alignment_t1_tT.csv' using (bin($2)):(1.0) smooth freq with boxes lc rgb '#27ae60' fs transparent solid 0.4 title 't = T'
-set title 'alignment over training (median and min over J)'
-set logscale x
-set xlabel 'step (step 0 drawn at 0.5)'
-set ylabel '<w_j/||w_j||, mu>'
-set key bottom right
-plot 'amplification.csv' using ($1 == 0 ? 0.5 : $1):2 with linespoints lw 2 pt 7 ps 0.5 title 'median', \
-     '' using ($1 == 0 ? 0.5 : $1):3 with lines lw 1 dt 2 title 'min'
-set title 'Condition 9 and accuracy'
-set ylabel 'share'
-set yrange [0:1.05]
-plot 'amplification.csv' using ($1 == 0 ? 0.5 : $1):4 with linespoints lw 2 pt 7 ps 0.5 title 'J neurons meeting Condition 9', \
-     '' using ($1 == 0 ? 0.5 : $1):9 with lines lw 2 title 'clean training points right', \
-     '' using ($1 == 0 ? 0.5 : $1):10 with lines lw 2 dt 2 title 'flipped points agreeing with their (wrong) label'
-unset multiplot)",
+  // The gnuplot script, a template whose {fields} are filled here: figures/amplification.gp.in.
+  constexpr const char* AMPLIFICATION_GP =
+#include "figures/amplification.gp.in"
+      ;
+  const std::string body = fmt::format(AMPLIFICATION_GP,
                                        fmt::arg("title", r.st.title), fmt::arg("n", s.n), fmt::arg("d", s.d),
                                        fmt::arg("m", s.m), fmt::arg("alpha", s.alpha), fmt::arg("T", r.T),
                                        fmt::arg("count", r.init.positive + r.init.negative));

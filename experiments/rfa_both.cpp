@@ -160,19 +160,11 @@ bool figure(const Options& o, const std::vector<Outcome>& outs) {
   }
   std::size_t steps = 1;
   for (const Outcome& r : outs) steps = std::max(steps, r.spec.steps);
-  const std::string body = fmt::format(R"gp(set datafile separator ','
-set multiplot layout 1,2 title 'The second layer fixed (the paper) and trained (beyond the paper)'
-set logscale x
-x0(t) = t == 0 ? 0.5 : t
-set xrange [0.5:{steps}]
-set yrange [0.35:1.02]
-set format x '10^{{%T}}'
-set xlabel 'gradient descent steps (step 0 drawn at the left edge)'
-set ylabel 'accuracy'
-set key bottom right
-set grid
-{cmds}unset multiplot
-)gp",
+  // The gnuplot script, a template whose {fields} are filled here: figures/both.gp.in.
+  constexpr const char* BOTH_GP =
+#include "figures/both.gp.in"
+      ;
+  const std::string body = fmt::format(BOTH_GP,
                                        fmt::arg("steps", steps), fmt::arg("cmds", cmds));
   return plot(o.common.out, "both", plot_both("both", 1200, 520, body));
 }

@@ -125,23 +125,11 @@ std::vector<Claim> claims(const Options& o, const Outcome& r) {
 
 // The figure: the two decision regions (sign of f), the diagonals for reference, and the points.
 bool figure(const Options& o, const Outcome& r) {
-  const std::string body = fmt::format(R"(set datafile separator ','
-set size ratio -1
-set xrange [-{e}:{e}]
-set yrange [-{e}:{e}]
-set xlabel 'x_1'
-set ylabel 'x_2'
-set title 'Figure 1: decision regions after {steps} steps (d = 2, n = {n}, m = {m}, 15% labels flipped)'
-set palette defined (-1 '#f4c7a1', 1 '#a9c8ec')
-unset colorbox
-set key outside right top box opaque
-set cbrange [-1:1]
-plot 'grid.csv' using 1:2:($3 > 0 ? 1 : -1) with image notitle, \
-     x with lines dt 2 lc rgb '#555555' title '|x_1| = |x_2|', -x with lines dt 2 lc rgb '#555555' notitle, \
-     'points.csv' using ($5 == 0 && $3 > 0 ? $1 : 1/0):2 with points pt 7 ps 0.45 lc rgb '#1f4e9c' title 'clean, y = +1', \
-     'points.csv' using ($5 == 0 && $3 < 0 ? $1 : 1/0):2 with points pt 7 ps 0.45 lc rgb '#c0392b' title 'clean, y = -1', \
-     'points.csv' using ($5 == 1 ? $1 : 1/0):2 with points pt 2 ps 0.9 lw 1.5 lc rgb 'black' title 'flipped label'
-)",
+  // The gnuplot script, a template whose {fields} are filled here: figures/fig1.gp.in.
+  constexpr const char* FIG1_GP =
+#include "figures/fig1.gp.in"
+      ;
+  const std::string body = fmt::format(FIG1_GP,
                                        fmt::arg("e", o.extent), fmt::arg("steps", r.spec.steps), fmt::arg("n", r.spec.n),
                                        fmt::arg("m", r.spec.m));
   return plot(o.common.out, "fig1", plot_both("fig1", 900, 760, body));

@@ -232,18 +232,11 @@ bool figure(const Options& o, const std::vector<Fig2Panel>& panels) {
         fmt::arg("marks", marks),
         fmt::arg("eq", r == 1 ? "" : fmt::format(", by step-size equivalence: trained at alpha = {}", p.spec.alpha)));
   }
-  const std::string body = fmt::format(R"(set datafile separator ','
-set multiplot layout 1,{np} title 'Figure 2: training in high and low dimensions (m = {m}, 15% flips, alpha = {alpha}{seeds})'
-set logscale x
-set xrange [0.5:{maxs}]
-x0(t) = t == 0 ? 0.5 : t
-set yrange [0.35:1.02]
-set format x '10^{{%T}}'
-set xlabel '{xlabel}'
-set ylabel 'accuracy'
-set key bottom right
-set grid
-{cmds}unset multiplot)",
+  // The gnuplot script, a template whose {fields} are filled here: figures/fig2.gp.in.
+  constexpr const char* FIG2_GP =
+#include "figures/fig2.gp.in"
+      ;
+  const std::string body = fmt::format(FIG2_GP,
                                        fmt::arg("np", panels.size()), fmt::arg("m", panels.back().spec.m),
                                        fmt::arg("seeds", seeds > 1 ? fmt::format(", {} seeds: mean and min-max band", seeds) : ""),
                                        fmt::arg("maxs", max_steps), fmt::arg("cmds", cmds), fmt::arg("alpha", o.step.alphas[0]),

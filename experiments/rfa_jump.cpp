@@ -132,20 +132,12 @@ bool figure(const Options& o, const Law& law) {
         "title 'alpha = {a}', '' using ($2 == {a} && $5 == 0 ? $3 : 1/0):6 with points pt 6 ps 1.2 "
         "lc {c} notitle, ",
         fmt::arg("a", o.alphas[k]), fmt::arg("c", k + 1));
+  // The gnuplot script, a template whose {fields} are filled here: figures/jump.gp.in.
+  constexpr const char* JUMP_GP =
+#include "figures/jump.gp.in"
+      ;
   const std::string body =
-      fmt::format(R"gp(set datafile separator ','
-set title "The jump of Figure 2's ({n}, {d}) panel (m = {m}) against omega / alpha (open: no jump within the steps run)"
-set logscale xy
-set offsets graph 0.05, graph 0.05, 0, 0
-set format x '10^{{%T}}'
-set format y '10^{{%T}}'
-set xlabel 'omega / alpha (omega^2: the init variance of each entry of W)'
-set ylabel 'jump step (>= 95% of test points by their clean label)'
-set key top left
-set grid
-fit_c = {c}; fit_k = {k}; est_c = {c0}
-plot {series}(fit_c == fit_c ? fit_c * x**fit_k : 1/0) with lines lw 2 lc rgb '#333333' title sprintf('fit: %.3g (omega/alpha)^{{%.2f}}', fit_c, fit_k), est_c * x with lines dt 2 lw 2 lc rgb '#999999' title sprintf('first-step estimate: %.3g omega/alpha', est_c)
-)gp",
+      fmt::format(JUMP_GP,
                   fmt::arg("n", s.n), fmt::arg("d", s.d), fmt::arg("m", s.m), fmt::arg("c", gp(law.c)),
                   fmt::arg("k", gp(law.k)), fmt::arg("c0", estimate_c(s)), fmt::arg("series", series));
   return plot(o.common.out, "jump", plot_both("jump", 1000, 700, body));

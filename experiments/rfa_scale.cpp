@@ -197,20 +197,12 @@ bool figure(const Options& o, const std::vector<Size>& panels) {
                             panels[k].first_flip, k + 1);
   write_file_atomic(o.common.out + "/onset.csv", onsets);
   plots += "'onset.csv' using 4:(0.83):5 with points pt 9 ps 2 lc variable title 'first flipped label fitted (median)'";
+  // The gnuplot script, a template whose {fields} are filled here: figures/scale.gp.in.
+  constexpr const char* SCALE_GP =
+#include "figures/scale.gp.in"
+      ;
   const std::string body =
-      fmt::format(R"gp(set datafile separator ','
-set title "Figure 2's n >> d panel at several sizes (n/d = 50/3, m = {m}; mean over each size's seeds)"
-set logscale x
-x0(t) = t == 0 ? 0.5 : t
-set xrange [0.5:{steps}]
-set yrange [0.45:1.02]
-set format x '10^{{%T}}'
-set xlabel 'gradient descent steps at alpha = 0.1 (a run at another alpha, named -alpha<alpha>: at the same flow time alpha t; 0 drawn at the left edge)'
-set ylabel 'accuracy (solid: train, dashed: test)'
-set key bottom left
-set grid
-plot {plots}
-)gp",
+      fmt::format(SCALE_GP,
                   fmt::arg("m", o.m), fmt::arg("steps", longest), fmt::arg("plots", plots));
   return plot(o.common.out, "scale", plot_both("scale", 1100, 700, body));
 }
@@ -356,19 +348,11 @@ bool equivalence_figure(const Options& o, const std::vector<Size>& panels) {
     plots += fmt::format("set title '(n, d) = ({}, {})'\nplot {}\n", n, d, curves);
   }
   if (!shown) return true;
-  const std::string body = fmt::format(R"gp(set datafile separator ','
-set multiplot layout {rows},{cols} title "Step-size equivalence: the n >> d panel at several alpha against flow time (mean over seeds)"
-set logscale x
-x0(F) = F == 0 ? 0.05 : F
-set xrange [0.05:*]
-set yrange [0.45:1.02]
-set format x '10^{{%T}}'
-set xlabel 'flow time alpha t (0 drawn at the left edge)'
-set ylabel 'accuracy'
-set key bottom left font ',8'
-set grid
-{plots}unset multiplot
-)gp",
+  // The gnuplot script, a template whose {fields} are filled here: figures/equivalence.gp.in.
+  constexpr const char* EQUIVALENCE_GP =
+#include "figures/equivalence.gp.in"
+      ;
+  const std::string body = fmt::format(EQUIVALENCE_GP,
                                        fmt::arg("rows", (shown + 2) / 3), fmt::arg("cols", std::min<std::size_t>(shown, 3)),
                                        fmt::arg("plots", plots));
   return plot(o.common.out, "equivalence", plot_both("equivalence", 500 * std::min<std::size_t>(shown, 3),

@@ -120,16 +120,11 @@ bool figures(const std::string& out) {
         "'' using ($1+1):5:7 with filledcurves fs transparent solid 0.25 lc rgb '#c0392b' notitle, "
         "'' using ($1+1):6 with lines lw 2 lc rgb '#c0392b' title 'test (clean labels)'\n",
         fmt::arg("k", a.key), fmt::arg("end", a.steps + 1));
-  bool ok = plot(out, "grokking", plot_both("grokking", 1200, 480, fmt::format(R"gp(set datafile separator ','
-set multiplot layout 1,2 title 'Grokking on XOR clusters (Xu et al. 2024, Figure 1), from our runs'
-set logscale x
-set xlabel 't + 1'
-set ylabel 'accuracy'
-set yrange [0.4:1.02]
-set key bottom right
-set grid
-{}unset multiplot
-)gp", curves)));
+  // The gnuplot script, a template whose {fields} are filled here: figures/grokking.gp.in.
+  constexpr const char* GROKKING_GP =
+#include "figures/grokking.gp.in"
+      ;
+  bool ok = plot(out, "grokking", plot_both("grokking", 1200, 480, fmt::format(GROKKING_GP, curves)));
 
   std::string planes;
   for (int t : {0, 1, 15})
@@ -143,13 +138,11 @@ set grid
         "set title 't = {t}: the neurons (<w_j, mu1>, <w_j, mu2>)'\nset autoscale\n"
         "plot 'neurons.csv' using ($1=={t} ? $4 : 1/0):5:($3 > 0 ? 0x1f4e9c : 0xc0392b) with points pt 7 ps 0.4 lc rgb "
         "variable notitle\n", fmt::arg("t", t));
-  ok &= plot(out, "boundary", plot_both("boundary", 1400, 900, fmt::format(R"gp(set datafile separator ','
-set multiplot layout 2,3 title 'alpha = 1e-12, first run: the plane of mu1 (x) and mu2 (y); neurons blue where a_j > 0, red where a_j < 0 (Xu et al. 2024, Figure 2)'
-set size ratio -1
-set format x '%.2g'
-set format y '%.2g'
-{}unset multiplot
-)gp", planes)));
+  // The gnuplot script, a template whose {fields} are filled here: figures/grokking-boundary.gp.in.
+  constexpr const char* GROKKING_BOUNDARY_GP =
+#include "figures/grokking-boundary.gp.in"
+      ;
+  ok &= plot(out, "boundary", plot_both("boundary", 1400, 900, fmt::format(GROKKING_BOUNDARY_GP, planes)));
 
   for (const StepSize& a : STEP_SIZES) {
     std::string panels;
@@ -158,13 +151,12 @@ set format y '%.2g'
         panels += fmt::format("set title '<w_j, mu{}>, t = {}'\nplot 'hist-{}.csv' index {} using 1:2 with boxes fs solid "
                               "0.6 lc rgb '{}' notitle\n", which + 1, a.snapshots[s], a.key,
                               which * a.snapshots.size() + s, which ? "#c0392b" : "#1f4e9c");
+    // The gnuplot script, a template whose {fields} are filled here: figures/grokking-hist.gp.in.
+    constexpr const char* GROKKING_HIST_GP =
+#include "figures/grokking-hist.gp.in"
+        ;
     ok &= plot(out, std::string("hist-") + a.key,
-               plot_both(std::string("hist-") + a.key, 1600, 620, fmt::format(R"gp(set multiplot layout 2,{} title 'alpha = {}: neurons with a_j > 0, pooled over the runs (Xu et al. 2024, Figures 3-4)'
-set format x '%.0e'
-set xtics rotate by -45 font ',8'
-set style fill solid
-{}unset multiplot
-)gp", a.snapshots.size(), a.key, panels)));
+               plot_both(std::string("hist-") + a.key, 1600, 620, fmt::format(GROKKING_HIST_GP, a.snapshots.size(), a.key, panels)));
   }
   return ok;
 }
