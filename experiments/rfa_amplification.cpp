@@ -63,6 +63,7 @@ std::vector<Setting> settings_for(const Options& o) {
     st.spec.grad = GradSource::closed;
     st.spec.method = Method::automatic;
     st.spec.dense = 20, st.spec.per_decade = 10;  // every step through T and well past it, then 10 per decade
+    o.common.apply_init(st.spec);
   }
   return out;
 }
@@ -236,7 +237,7 @@ Json summary(const Options& o, const Outcome& r) {
 int main(int argc, char** argv) {
   Options o;
   Program prog(argv, "rfa-amplification", ABOUT, o.common, "results/amplification",
-               "quick (small, for tests) or default; paper is the same as default");
+               "quick (small, for tests) or default; paper is the same as default", CommonFlags::INIT);
   Args& app = prog.app();
   app.option("--settings", o.settings, "both, fig2 or theory");
   app.option("--steps", o.steps, "training steps to follow (default 2000; quick 40)", false);

@@ -54,6 +54,7 @@ RunSpec spec_for(const Options& o, const Case& c) {
   if (o.steps) s.steps = o.steps;
   s.seed = o.common.seed, s.dtype = o.common.dtype, s.grad = o.common.gradient();
   s.train_second_layer = c.both;
+  o.common.apply_init(s);
   return s;
 }
 
@@ -223,7 +224,7 @@ int main(int argc, char** argv) {
                        "quick (small, for tests), default (Figure 1 to 3000 steps, Figure 2 to 20000; the trained "
                        "Figure 2 run takes the plain step) or paper (Figure 2 to 2 x 10^5); measured times: "
                        "tools/PERFORMANCE.md",
-                       CommonFlags::DTYPE | CommonFlags::GRAD);
+                       CommonFlags::DTYPE | CommonFlags::GRAD | CommonFlags::INIT);
   prog.app().option("--steps", o.steps, "steps of every run (overrides the profile)", false);
   return prog.run(argc, argv, [&] {
     std::vector<RunEntry> entries;

@@ -86,6 +86,7 @@ Outcome run(const Options& o) {
   out.spec = figure1(o.common.profile);
   out.spec.seed = o.common.seed, out.spec.dtype = o.common.dtype, out.spec.grad = o.common.gradient();
   if (o.steps) out.spec.steps = o.steps;
+  o.common.apply_init(out.spec);
   PreparedRun<T> r = prepare_run<T>(out.spec);
   // The run's own directory is --out itself (locked by Program::run): its checkpoint, metrics.csv and run.json sit
   // beside the figure.
@@ -176,7 +177,7 @@ int main(int argc, char** argv) {
   Options o;
   Program prog(argv, "rfa-fig1", ABOUT, o.common, "results/fig1",
                "quick (small, for tests), default or paper (both the paper's settings)",
-               CommonFlags::DTYPE | CommonFlags::GRAD);
+               CommonFlags::DTYPE | CommonFlags::GRAD | CommonFlags::INIT);
   Args& app = prog.app();
   app.option("--steps", o.steps, "override the number of steps", false);
   app.option("--grid", o.grid, "grid points per axis");

@@ -61,6 +61,7 @@ RunSpec spec_for(const Options& o, const std::string& key, std::uint64_t seed) {
   o.step.set(s, o.step.alphas[0], o.steps, s.steps);
   s.seed = seed, s.dtype = o.common.dtype, s.grad = o.common.gradient();
   s.dense = 100, s.per_decade = o.per_decade;
+  o.common.apply_init(s);
   return s;
 }
 
@@ -74,7 +75,9 @@ std::vector<std::pair<std::string, std::size_t>> run_list(const Options& o) {
 }
 
 // A panel's key: "high" or "low", with -alpha<alpha> when the step is not the paper's.
-std::string panel_key(const Options& o, const std::string& panel) { return panel + alpha_suffix(o.step.alphas[0]); }
+std::string panel_key(const Options& o, const std::string& panel) {
+  return panel + alpha_suffix(o.step.alphas[0]) + (o.common.init == "gaussian" ? "" : "-init-" + o.common.init);
+}
 
 std::string run_dir(const Options& o, const std::string& key, const RunSpec& spec) {
   return fmt::format("{}/seed-{}", panel_key(o, key), spec.seed);
@@ -333,7 +336,7 @@ int main(int argc, char** argv) {
                        "quick (seconds, small panels, for tests), default (2x10^5 and 2x10^4 steps) or paper (10^7 "
                        "steps per panel, flow time 10^6: days for (5000, 300) at alpha = 0.1; resumable); measured "
                        "times: tools/PERFORMANCE.md",
-                       CommonFlags::DTYPE | CommonFlags::GRAD);
+                       CommonFlags::DTYPE | CommonFlags::GRAD | CommonFlags::INIT);
   Args& app = prog.app();
   app.option("--seeds", o.seeds, "runs per panel (seeds --seed, --seed + 1, ...)");
   app.option("--steps", o.steps, "steps per panel at --alpha (overrides the profile)", false);

@@ -76,6 +76,7 @@ RunSpec spec_for(const Options& o, const Case& c) {
   s.omega2 = 1e-30, s.alpha = a.alpha, s.random_signs = true, s.random_means = true;
   s.seed = o.common.seed + c.run, s.dtype = c.dtype, s.grad = o.common.gradient();
   s.dense = 100, s.per_decade = 50;
+  o.common.apply_init(s);
   return s;
 }
 
@@ -230,7 +231,7 @@ int main(int argc, char** argv) {
                        "quick (p = 2000, n = 40, m = 100, 3 runs: for the tests, both phases still show), default "
                        "(the paper's p = 40000, n = 200, m = 1000, 10 runs per step size) or paper (100 runs per "
                        "step size)",
-                       CommonFlags::GRAD);
+                       CommonFlags::GRAD | CommonFlags::INIT);
   Args& app = prog.app();
   app.option("--runs", o.runs, "double runs per step size (overrides the profile)", false);
   app.option("--p", o.p, "dimension (overrides the profile)", false);

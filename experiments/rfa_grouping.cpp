@@ -48,6 +48,7 @@ std::vector<Row> run(const Options& o) {
   spec.steps = o.steps ? o.steps : (o.common.quick() ? 300 : 100000);
   spec.dense = 10, spec.per_decade = 5;
   spec.seed = o.common.seed, spec.grad = o.common.gradient();
+  o.common.apply_init(spec);
   PreparedRun<T> r = prepare_run<T>(spec);
   const std::size_t N = spec.n, M = spec.m, D = spec.d;
   Tensor<T> Z(N, M);
@@ -98,7 +99,7 @@ int main(int argc, char** argv) {
   Options o;
   Program prog(argv, "rfa-grouping", ABOUT, o.common, "results/grouping",
                "quick (the scaled-down panel, 300 steps) or default (10^5 steps)",
-               CommonFlags::DTYPE | CommonFlags::GRAD);
+               CommonFlags::DTYPE | CommonFlags::GRAD | CommonFlags::INIT);
   prog.app().option("--panel", o.panel, "low (5000, 300) or high (300, 5000)");
   prog.app().option("--steps", o.steps, "steps [default: 100000; quick 300]", false);
   auto check = [&] { require_one_of("--panel", o.panel, {"low", "high"}); };

@@ -52,6 +52,7 @@ RunSpec spec_for(const Options& o, double omega2, double alpha) {
   s.omega2 = omega2, s.alpha = alpha, s.seed = o.common.seed, s.grad = o.common.gradient();
   s.steps = o.max_steps ? o.max_steps : (o.common.quick() ? 400 : 20000);
   s.dense = 100, s.per_decade = 50;
+  o.common.apply_init(s);  // gaussian or symmetric (checked in main): the grid sets the variance
   return s;
 }
 
@@ -212,7 +213,7 @@ int main(int argc, char** argv) {
   MultiRunProgram prog(argv, "rfa-jump", ABOUT, o.common, "results/jump",
                        "quick (the scaled-down panel, a 3 x 2 grid, for tests) or default (the paper's panel, a 6 x 5 "
                        "grid to 20000 steps); paper is default; measured times: tools/PERFORMANCE.md",
-                       CommonFlags::DTYPE | CommonFlags::GRAD);
+                       CommonFlags::DTYPE | CommonFlags::GRAD | CommonFlags::INIT);
   Args& app = prog.app();
   app.option("--omega2", o.omega2s, "init variances to try [default: six from 0.01/(m d) to 1, log-spaced]", false);
   app.option("--alpha", o.alphas, "step sizes to try [default: 0.001 0.003 0.01 0.03 0.1]", false);
@@ -220,6 +221,9 @@ int main(int argc, char** argv) {
   return prog.run(argc, argv, [&] {
     for (double v : o.omega2s) require_positive("--omega2", v);
     for (double v : o.alphas) require_positive("--alpha", v);
+    if (o.common.init != "gaussian" && o.common.init != "symmetric")
+      throw UsageError("rfa-jump varies the init's variance over its grid (--omega2): --init must be gaussian or "
+                       "symmetric, got '" + o.common.init + "'");
     default_grid(o);
     std::vector<std::pair<double, double>> grid;  // (omega^2, alpha), in the order of jump.csv
     std::vector<RunEntry> entries;

@@ -95,6 +95,7 @@ void read_network(RunSpec& s, Inputs<T>& in) {
                                    f.a.empty() ? std::string("m") : std::to_string(s.m), s.d));
     s.m = in.W0.rows();
   }
+  cli::set_init(s, s.init);  // unit, lecun and he set omega2
   if (s.omega2 == 0) s.omega2 = 1.0 / (32.0 * double(s.m));
   if (in.a.size() == 0) in.a = cli::make_second_layer<T>(s);
   if (in.W0.size() == 0) in.W0 = cli::make_init<T>(s);

@@ -46,6 +46,18 @@ Tensor<T> init_weights(std::size_t M, std::size_t D, double omega2, std::uint64_
 }
 
 template <typename T>
+Tensor<T> symmetric_init_weights(std::size_t M, std::size_t D, double omega2, std::uint64_t seed) {
+  // W (M, D): rows [0, M/2) drawn, rows [M/2, 2 (M/2)) their copies, for odd M the last row drawn last.
+  const std::size_t half = M / 2;
+  Tensor<T> drawn = init_weights<T>(half + M % 2, D, omega2, seed);
+  Tensor<T> W(M, D);
+  for (std::size_t j = 0; j < half; ++j)
+    for (std::size_t k = 0; k < D; ++k) W(j, k) = W(j + half, k) = drawn(j, k);
+  if (M % 2) std::copy_n(drawn.data() + half * D, D, W.data() + (M - 1) * D);
+  return W;
+}
+
+template <typename T>
 void network_outputs(Tensor<T>& f, const Tensor<T>& X, const Tensor<T>& W, const Tensor<T>& a, Tensor<T>& work) {
   // f (N) = relu(X (N,D) W^T (D,M)) a (M)
   const std::size_t N = X.rows(), D = X.cols(), M = W.rows();
@@ -81,6 +93,7 @@ double frobenius_norm(const Tensor<T>& W) {
   template Tensor<T> second_layer<T>(std::size_t);                                                     \
   template Tensor<T> random_second_layer<T>(std::size_t, std::uint64_t);                               \
   template Tensor<T> init_weights<T>(std::size_t, std::size_t, double, std::uint64_t);                 \
+  template Tensor<T> symmetric_init_weights<T>(std::size_t, std::size_t, double, std::uint64_t);       \
   template void network_outputs(Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, Tensor<T>&); \
   template double frobenius_norm(const Tensor<T>&);
 RFA_INSTANTIATE(float)

@@ -23,6 +23,15 @@ Tensor<T> random_second_layer(std::size_t M, std::uint64_t seed);
 template <typename T>
 Tensor<T> init_weights(std::size_t M, std::size_t D, double omega2, std::uint64_t seed);
 
+// W_0 (M, D) in mirrored pairs, for the paper's second layer (second_layer above): row j + floor(M/2) equals row j
+// for j < floor(M/2), each pair's row drawn with i.i.d. N(0, omega2) entries from Stream::init of `seed` (rows 0 to
+// floor(M/2) - 1 as init_weights draws them); for odd M the last row (a_j = 0) is drawn after them. Each pair's
+// a_j are opposite, so each pair adds a_j relu(<w_j, x>) - a_j relu(<w_j, x>) = 0 and f(x; W_0) = 0 for every x: the
+// symmetric start of mean-field and NTK studies. (network_outputs' fused sums, whose order follows the kernels'
+// lanes, give 0 to rounding, about 1e-20 at Figure 2's scale.)
+template <typename T>
+Tensor<T> symmetric_init_weights(std::size_t M, std::size_t D, double omega2, std::uint64_t seed);
+
 // f (N) = relu(X (N,D) W^T (D,M)) a (M), in blocks of rows so that the (block, M) pre-activations stay small.
 // `work` is scratch space, resized as needed (pass the same tensor again to avoid allocating).
 template <typename T>

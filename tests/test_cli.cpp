@@ -241,7 +241,7 @@ TEST_CASE("rfa-train resumes only under the same settings: each setting changed 
       {"--noise", "laplace"}, {"--means", "random"}, {"--alpha", "0.06"}, {"--steps", "21"}, {"--omega2", "0.01"},
       {"--seed", "2"}, {"--dtype", "f32"}, {"--grad", "tape"}, {"--method", "rowspace"}, {"--model", "linear"},
       {"--n-test", "31"}, {"--dense", "3"}, {"--per-decade", "10"}, {"--train-second-layer", ""},
-      {"--mean-norm", "2"}, {"--second-layer", "random"}};
+      {"--mean-norm", "2"}, {"--second-layer", "random"}, {"--init", "symmetric"}};
   const std::set<std::string> neutral = {"--help", "--version", "--out", "--threads", "--checkpoint-seconds",
                                          "--stop-at", "--quiet"};
   const std::set<std::string> files = {"--x", "--y", "--w0", "--a", "--x-test", "--y-test"};

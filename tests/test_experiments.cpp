@@ -19,6 +19,7 @@
 #include "cli_util.hpp"
 #include "equivalence.hpp"
 #include "multirun.hpp"
+#include "network.hpp"
 #include "program.hpp"
 #include "run_spec.hpp"
 
@@ -348,6 +349,7 @@ TEST_CASE("every setting of a generated run is part of its fingerprint") {
       {"mean_norm", [](cli::RunSpec& s) { s.mean_norm = 2; }},
       {"random_signs", [](cli::RunSpec& s) { s.random_signs = true; }},
       {"schedule_alpha", [](cli::RunSpec& s) { s.schedule_alpha = 0.05; }},
+      {"init", [](cli::RunSpec& s) { s.init = cli::Init::symmetric; }},
   };
   std::set<std::string> seen = {base.fingerprint()};
   for (const auto& [name, change] : changes) {
@@ -479,6 +481,78 @@ TEST_CASE("a multi-run program in parts: --list-runs, --run-only, --gather and -
   CHECK(std::count(sweep.begin(), sweep.end(), '\n') == 13);
   const std::string jump = run_program("rfa-jump", "--profile quick --list-runs").output;
   CHECK(std::count(jump.begin(), jump.end(), '\n') == 6);
+}
+
+TEST_CASE("--init: each family's variance, the symmetric init's f = 0, and the refusals") {
+  cli::RunSpec s = cli::figure2("high", "quick");  // (60, 1000), m = 40
+  const double paper = s.omega2;
+  // The Gaussians: the variance each sets, and the entries' sample variance (m d = 40000 entries: a relative standard
+  // error of sqrt(2 / 40000) = 0.7%, so 5% is seven of them).
+  for (auto [init, want] : {std::pair{cli::Init::gaussian, paper}, std::pair{cli::Init::unit, 1.0},
+                            std::pair{cli::Init::lecun, 1.0 / double(s.d)}, std::pair{cli::Init::he, 2.0 / double(s.d)}}) {
+    CAPTURE(cli::to_string(init));
+    cli::RunSpec t = s;
+    cli::set_init(t, init);
+    CHECK(t.omega2 == doctest::Approx(want).epsilon(1e-12));
+    const Tensor<double> W = cli::make_init<double>(t);
+    double sum2 = 0;
+    for (double w : W) sum2 += w * w;
+    CHECK(sum2 / double(W.size()) == doctest::Approx(want).epsilon(0.05));
+  }
+  // Symmetric: the paper's variance, rows in mirrored pairs, and f(x; W0) = 0 exactly on the data (even m and odd m).
+  for (std::size_t m : {40, 41}) {
+    CAPTURE(m);
+    cli::RunSpec t = s;
+    t.m = m;
+    cli::set_init(t, cli::Init::symmetric);
+    CHECK(t.omega2 == paper);
+    const Tensor<double> W = cli::make_init<double>(t), a = cli::make_second_layer<double>(t);
+    const Tensor<double> drawn = init_weights<double>(m / 2, t.d, t.omega2, t.seed);
+    for (std::size_t k = 0; k < t.d; ++k) {
+      CHECK(W(0, k) == drawn(0, k));  // the first half as the Gaussian init draws it
+      CHECK(W(m / 2, k) == W(0, k));
+      CHECK(W(m / 2 - 1, k) == W(2 * (m / 2) - 1, k));
+    }
+    for (std::size_t j = 0; j < m / 2; ++j) CHECK(a[j] == -a[j + m / 2]);
+    if (m % 2) CHECK(a[m - 1] == 0.0);
+    // Each pair's contribution a_j relu(<w_j, x>) + a_j' relu(<w_j', x>) is exactly 0 (the same dot product, signs
+    // opposite), so f = 0 exactly; network_outputs' fused sums, whose order depends on the kernels' lanes, give 0 to
+    // rounding (terms about 1e-3, sums within 1e-15).
+    const cli::RunData<double> data = cli::make_data<double>(t);
+    for (std::size_t i = 0; i < data.train.X.rows(); ++i) {
+      double fi = 0;
+      for (std::size_t j = 0; j < m / 2; ++j) {
+        double z1 = 0, z2 = 0;
+        for (std::size_t k = 0; k < t.d; ++k) z1 += W(j, k) * data.train.X(i, k), z2 += W(j + m / 2, k) * data.train.X(i, k);
+        fi += a[j] * std::max(z1, 0.0) + a[j + m / 2] * std::max(z2, 0.0);
+      }
+      CHECK(fi == 0.0);
+    }
+    Tensor<double> f, work;
+    network_outputs(f, data.train.X, W, a, work);
+    for (double v : f) CHECK(std::abs(v) <= 1e-15);
+  }
+  cli::RunSpec random = s;
+  random.random_signs = true;
+  CHECK_THROWS_AS(cli::set_init(random, cli::Init::symmetric), cli::UsageError);
+  CHECK_THROWS_AS(cli::parse_init("xavier"), cli::UsageError);
+  // On the command line: refused where a program cannot honour it, with a message and exit code 2.
+  test::TempDir dir("init");
+  const auto jump = run_program("rfa-jump", "--profile quick --init unit --out " + dir / "jump");
+  CHECK(jump.code == 2);
+  CHECK(jump.output.find("--init must be gaussian or symmetric") != std::string::npos);
+  CHECK(run_program("rfa-grokking", "--profile quick --init symmetric --list-runs").code == 2);
+  CHECK(run_program("rfa-fig2", "--profile quick --init xavier --list-runs").code == 2);
+  const auto train = run_program("rfa-train", "--n 60 --d 8 --m 6 --n-test 50 --steps 5 --init unit --omega2 0.5");
+  CHECK(train.code == 2);
+  CHECK(train.output.find("--omega2 goes with gaussian or symmetric") != std::string::npos);
+  // A Figure 2 run with the symmetric init: its own directory and CSV names, its init in run.json, and f = 0 at
+  // step 0 (every prediction the same, so one class's share of accuracy).
+  REQUIRE(run_program("rfa-fig2", "--profile quick --panels high --init symmetric --threads 1 --quiet --out " +
+                                       dir / "sym").code == 0);
+  CHECK(read_file(dir / "sym/high-init-symmetric/seed-1/run.json").find("\"init\": \"symmetric\"") !=
+        std::string::npos);
+  CHECK(fs::exists(dir / "sym/high-init-symmetric.csv"));
 }
 
 TEST_CASE("the driver's helpers: with_dtype picks the type by name; read_started names the groups not started") {

@@ -17,6 +17,7 @@ void CommonFlags::add_to(Args& app, const std::string& default_out, const std::s
   app.option("--seed", seed, "seed of the data, the test data and the init");
   if (optional & DTYPE) app.option("--dtype", dtype, "f32 or f64");
   if (optional & GRAD) app.option("--grad", grad, GRAD_HELP);
+  if (optional & INIT) app.option("--init", init, INIT_HELP);
   app.option("--threads", threads, "worker threads; OpenBLAS runs single-threaded inside them [default: all cores]",
              false);
   app.option("--checkpoint-seconds", control.checkpoint_seconds, "seconds between checkpoints of each run");
@@ -31,6 +32,7 @@ void CommonFlags::apply(bool create_out) const {
   require_one_of("--profile", profile, {"quick", "default", "paper"});
   require_one_of("--dtype", dtype, {"f32", "f64"});
   require_one_of("--grad", grad, {"tape", "closed"});
+  parse_init(init);
   require_positive("--checkpoint-seconds", control.checkpoint_seconds);
   require_threads("--threads", threads);
   rfa::set_threads(threads);

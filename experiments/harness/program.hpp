@@ -16,10 +16,10 @@
 namespace rfa::cli {
 
 // The flags of every experiment program: --profile, --out, --seed, --threads, --checkpoint-seconds, --stop-at,
-// --quiet, and where the program has them, --dtype and --grad.
+// --quiet, and where the program has them, --dtype, --grad and --init.
 struct CommonFlags {
-  enum Optional : unsigned { NONE = 0, DTYPE = 1, GRAD = 2 };
-  std::string profile = "default", out, dtype = "f64", grad = "closed";
+  enum Optional : unsigned { NONE = 0, DTYPE = 1, GRAD = 2, INIT = 4 };
+  std::string profile = "default", out, dtype = "f64", grad = "closed", init = "gaussian";
   std::uint64_t seed = 1;
   int threads = all_cores();
   RunControl control;
@@ -29,6 +29,8 @@ struct CommonFlags {
   // Checks the values, sets the thread count, creates --out (unless create_out is false). Throws UsageError.
   void apply(bool create_out = true) const;
   GradSource gradient() const { return parse_grad_source(grad); }
+  // Sets a spec's init as --init says (set_init: after its d, omega2 and second layer are set).
+  void apply_init(RunSpec& spec) const { set_init(spec, parse_init(init)); }
   bool quick() const { return profile == "quick"; }
 };
 

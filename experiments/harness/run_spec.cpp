@@ -36,6 +36,7 @@ Json RunSpec::json() const {
   // Evaluations in flow time change the schedule only when alpha differs from the schedule's step size.
   if (schedule_alpha != 0 && schedule_alpha != alpha) j.add("eval_flow_of_alpha", schedule_alpha);
   if (model != Model::relu) j.add("model", to_string(model));
+  if (init != Init::gaussian) j.add("init", to_string(init));
   if (files.any())
     j.add("x", files.x).add("y", files.y).add("x_test", files.x_test).add("y_test", files.y_test)
         .add("w0", files.w0).add("a", files.a);
@@ -59,7 +60,35 @@ Tensor<T> make_second_layer(const RunSpec& s) {
 
 template <typename T>
 Tensor<T> make_init(const RunSpec& s) {
-  return init_weights<T>(s.m, s.d, s.omega2, s.seed);
+  if (s.init == Init::symmetric) return symmetric_init_weights<T>(s.m, s.d, s.omega2, s.seed);
+  return init_weights<T>(s.m, s.d, s.omega2, s.seed);  // the Gaussians: omega2 set by set_init
+}
+
+Init parse_init(const std::string& s) {
+  for (Init i : {Init::gaussian, Init::unit, Init::lecun, Init::he, Init::symmetric})
+    if (s == to_string(i)) return i;
+  throw UsageError("--init must be gaussian, unit, lecun, he or symmetric, got '" + s + "'");
+}
+
+const char* to_string(Init i) {
+  switch (i) {
+    case Init::gaussian: return "gaussian";
+    case Init::unit: return "unit";
+    case Init::lecun: return "lecun";
+    case Init::he: return "he";
+    case Init::symmetric: return "symmetric";
+  }
+  return "?";
+}
+
+void set_init(RunSpec& s, Init init) {
+  if (init == Init::symmetric && (s.random_signs || s.train_second_layer))
+    throw UsageError("--init symmetric mirrors neurons of opposite fixed a_j (half +, half -): it cannot be used with "
+                     "i.i.d. second-layer signs or a trained second layer");
+  s.init = init;
+  if (init == Init::unit) s.omega2 = 1;
+  if (init == Init::lecun) s.omega2 = 1 / double(s.d);
+  if (init == Init::he) s.omega2 = 2 / double(s.d);
 }
 
 template <typename T>

@@ -32,6 +32,21 @@ enum class Model { relu, linear, linear_bias };
 Model parse_model(const std::string& s);  // "relu" | "linear" | "linear-bias"
 const char* to_string(Model m);
 
+// The init W0 (--init), each a family of Gaussians drawn from Stream::init of the seed:
+//   gaussian   entries N(0, omega2) with the program's omega2 (the paper's: omega_init^2 = 0.01/(m d) in Figure 2,
+//              1/(32 m) in Figure 1)
+//   unit       entries N(0, 1) (an unscaled standard normal init)
+//   lecun      entries N(0, 1/d) (LeCun's scaling: <w_j, x> of unit variance for unit-variance inputs)
+//   he         entries N(0, 2/d) (He's scaling for ReLU layers)
+//   symmetric  N(0, omega2) in mirrored pairs: neuron j + m/2 is a copy of neuron j, whose a_j has the opposite
+//              sign, so that f(x; W0) = 0 exactly (models/network.hpp's symmetric_init_weights)
+enum class Init { gaussian, unit, lecun, he, symmetric };
+Init parse_init(const std::string& s);  // throws UsageError naming --init
+const char* to_string(Init i);
+constexpr const char* INIT_HELP =
+    "the init W0: gaussian (N(0, omega2), the program's omega2: the paper's), unit (N(0, 1)), lecun (N(0, 1/d)), he "
+    "(N(0, 2/d)) or symmetric (N(0, omega2) in mirrored pairs with opposite a_j: f(x; W0) = 0)";
+
 // Inputs from .npy files instead of generated or made from the seed (rfa-train's --x, --y, ...; empty: not given).
 struct InputFiles {
   std::string x, y, x_test, y_test, w0, a;
@@ -56,6 +71,7 @@ struct RunSpec {
   // schedule (metrics.hpp's flow_schedule), so that runs at different alpha compare row by row; 0: in steps.
   double schedule_alpha = 0;
   Model model = Model::relu;
+  Init init = Init::gaussian;  // with omega2 as set_init leaves it
   InputFiles files;  // read by rfa-train; the generated runs of the other programs leave them empty
 
   // Every setting, for manifests; fingerprint() is the same on one line, for checkpoints.
@@ -68,6 +84,10 @@ struct RunSpec {
   // Flow time alpha * t at step t.
   double flow(std::size_t t) const { return alpha * double(t); }
 };
+
+// Sets spec.init and, for unit, lecun and he, spec.omega2 (1, 1/d, 2/d; spec.d must be set). Throws UsageError for
+// symmetric with a second layer it cannot mirror (i.i.d. signs, or trained).
+void set_init(RunSpec& spec, Init init);
 
 // A run's data: the means, and the training and test sets drawn from streams train_data / test_data of the seed.
 template <typename T>

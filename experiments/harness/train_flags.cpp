@@ -16,7 +16,7 @@ TrainCommand::TrainCommand() {
 namespace {
 // The flags that name a choice, as text until checked.
 struct Choices {
-  std::string flip, noise, means, grad, method, model, second_layer;
+  std::string flip, noise, means, grad, method, model, second_layer, init = "gaussian";
 };
 
 void add_flags(Args& app, TrainCommand& c, Choices& k) {
@@ -39,6 +39,7 @@ void add_flags(Args& app, TrainCommand& c, Choices& k) {
   app.option("--alpha", s.alpha, "gradient descent step size");
   app.option("--steps", s.steps, "gradient descent steps");
   app.option("--omega2", s.omega2, "init variance omega_init^2 of W's entries [default: 1/(32 m)]", false);
+  app.option("--init", k.init, INIT_HELP);
   app.option("--seed", s.seed, "seed of the data, test data and init (independent PCG streams)");
   app.option("--dtype", s.dtype, "precision: f32 or f64");
   app.option("--grad", k.grad, GRAD_HELP);
@@ -107,6 +108,14 @@ void check(const Args& app, TrainCommand& c, const Choices& k) {
   require_one_of("--method", k.method, {"auto", "plain", "rowspace", "patterns", "plain-patterns"});
   s.flip = parse_flip_mode(k.flip), s.noise = parse_noise(k.noise), s.random_means = k.means == "random";
   s.grad = parse_grad_source(k.grad), s.method = parse_method(k.method), s.random_signs = k.second_layer == "random";
+  s.init = parse_init(k.init);
+  if (s.init != Init::gaussian && !s.files.w0.empty())
+    throw UsageError("--init " + k.init + " makes W0, and --w0 gives it: give one of them");
+  if (s.init == Init::symmetric && !s.files.a.empty())
+    throw UsageError("--init symmetric mirrors the balanced second layer; it cannot be used with --a");
+  if (s.init != Init::gaussian && s.init != Init::symmetric && app.given("--omega2"))
+    throw UsageError("--init " + k.init + " sets the init's variance itself; --omega2 goes with gaussian or symmetric");
+  if (s.init == Init::symmetric) set_init(s, s.init);  // refuses what it cannot mirror, before anything is written
 }
 }  // namespace
 
@@ -140,6 +149,7 @@ Json train_record(const RunSpec& s) {
   // Absent at their defaults, so that earlier runs keep their fingerprints.
   if (s.mean_norm != 1) j.add("mean_norm", s.mean_norm);
   if (s.random_signs) j.add("second_layer", "random");
+  if (s.init != Init::gaussian) j.add("init", to_string(s.init));
   return j;
 }
 
