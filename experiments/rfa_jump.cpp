@@ -42,8 +42,33 @@ struct Point {
   bool jumped = false;    // false: no jump within the steps run (censored)
   std::size_t steps = 0;  // steps run
   double test_clean = 0, seconds = 0;
+  // The shape before the jump (the paper's Figure 2: flat at 50% until it): train and test accuracy at step 0, and
+  // the mean and largest distance of either from 50% over the evaluations before the jump (all that ran, if none).
+  double train0 = 0, test0 = 0, mean_dev = 0, max_dev = 0;
+  std::size_t before = 0;  // evaluations before the jump
   double ratio() const { return std::sqrt(omega2) / alpha; }
+  // Flat: at least FLAT_EVALUATIONS evaluations before the jump, none of them more than FLAT_DEV from 50%.
+  bool flat() const;
 };
+constexpr double FLAT_DEV = 0.05;
+constexpr std::size_t FLAT_EVALUATIONS = 10;
+bool Point::flat() const { return jumped && before >= FLAT_EVALUATIONS && max_dev <= FLAT_DEV; }
+
+// Reads the shape before the jump off a run's evaluations into p.
+void pre_jump_shape(Point& p, const std::vector<Metrics>& rows) {
+  p.train0 = rows.front().train_acc, p.test0 = rows.front().test_acc;
+  double sum = 0;
+  std::size_t terms = 0;
+  for (const Metrics& m : rows) {
+    if (p.jumped && m.step >= p.jump) break;
+    ++p.before;
+    for (double acc : {m.train_acc, m.test_acc}) {
+      sum += std::abs(acc - 0.5), ++terms;
+      p.max_dev = std::max(p.max_dev, std::abs(acc - 0.5));
+    }
+  }
+  p.mean_dev = terms ? sum / double(terms) : 0;
+}
 
 // The panel's settings with this point's omega^2 and alpha; evaluations at every step to 100, then 50 per decade.
 RunSpec spec_for(const Options& o, double omega2, double alpha) {
@@ -86,6 +111,7 @@ Point run_point(const Options& o, double omega2, double alpha) {
   p.steps = rows.back().step;
   p.jump = p.jumped ? p.steps : 0;
   p.test_clean = rows.back().test_clean_acc;
+  pre_jump_shape(p, rows);
   p.seconds = control.gather ? run_seconds(o.common.out + "/" + control.label)
                              : std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return p;
@@ -102,14 +128,16 @@ Law fit(const std::vector<Point>& points) {
 }
 
 std::vector<Point> run_grid(const Options& o) {
-  std::string csv = "omega2,alpha,omega_over_alpha,jump_step,jumped,steps_run,test_clean_at_end,training_seconds\n";
+  std::string csv = "omega2,alpha,omega_over_alpha,jump_step,jumped,steps_run,test_clean_at_end,training_seconds,"
+                    "train_at_0,test_at_0,evaluations_before_jump,mean_distance_from_half,max_distance_from_half,flat\n";
   std::vector<Point> points;
   for (double alpha : o.alphas)
     for (double omega2 : o.omega2s) {
       const Point p = with_dtype(o.common.dtype, [&]<class T> { return run_point<T>(o, omega2, alpha); });
       points.push_back(p);
-      csv += fmt::format("{},{},{},{},{},{},{},{}\n", p.omega2, p.alpha, p.ratio(),
-                         p.jumped ? std::to_string(p.jump) : "", p.jumped ? 1 : 0, p.steps, p.test_clean, p.seconds);
+      csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.omega2, p.alpha, p.ratio(),
+                         p.jumped ? std::to_string(p.jump) : "", p.jumped ? 1 : 0, p.steps, p.test_clean, p.seconds,
+                         p.train0, p.test0, p.before, p.mean_dev, p.max_dev, p.flat() ? 1 : 0);
       fmt::print("rfa-jump: omega2 {:<9.3g} alpha {:<6.3g} omega/alpha {:<9.3g} jump {:>7}  [{}]\n", p.omega2, p.alpha,
                  p.ratio(), p.jumped ? std::to_string(p.jump) : "> " + std::to_string(p.steps),
                  format_duration(p.seconds));
@@ -148,24 +176,39 @@ Report report(const Options& o, const std::vector<Point>& points, const Law& law
   const RunSpec s = spec_for(o, o.omega2s.front(), o.alphas.front());
   const double c0 = estimate_c(s), w0 = std::sqrt(0.01 / (double(s.m) * double(s.d)));
   Report rep("rfa-jump");
-  std::string hits, table = "| omega^2 | alpha | omega / alpha | jump step |\n|---|---|---|---|\n";
+  std::string hits, both, table = "| omega^2 | alpha | omega / alpha | jump step | train / test at step 0 | before "
+                                  "the jump: mean / largest distance from 50% | flat |\n|---|---|---|---|---|---|---|\n";
+  std::size_t flats = 0;
   for (const Point& p : points) {
     const std::string j = p.jumped ? std::to_string(p.jump) : "> " + std::to_string(p.steps);
-    table += fmt::format("| {:.3g} | {:.3g} | {:.3g} | {} |\n", p.omega2, p.alpha, p.ratio(), j);
-    if (p.jumped && p.jump >= 200 && p.jump <= 300)
+    table += fmt::format("| {:.3g} | {:.3g} | {:.3g} | {} | {:.1f}% / {:.1f}% | {:.1f} / {:.1f} points over {} "
+                         "evaluation(s) | {} |\n",
+                         p.omega2, p.alpha, p.ratio(), j, 100 * p.train0, 100 * p.test0, 100 * p.mean_dev,
+                         100 * p.max_dev, p.before, p.flat() ? "yes" : "no");
+    flats += p.flat();
+    if (p.jumped && p.jump >= 200 && p.jump <= 300) {
       hits += fmt::format("{}({:.3g}, {:.3g})", hits.empty() ? "" : ", ", p.omega2, p.alpha);
+      if (p.flat()) both += fmt::format("{}({:.3g}, {:.3g})", both.empty() ? "" : ", ", p.omega2, p.alpha);
+    }
   }
   rep.section = fmt::format(
       "## The jump, explained by a law\n\nFigure 2's (n, d) = ({}, {}) panel (m = {}), each run until >= 95% of {} "
       "test "
-      "points are classified by their clean label or {} steps, over init variances omega^2 and steps alpha.\n\n{}\n",
-      s.n, s.d, s.m, s.n_test, s.steps, table);
+      "points are classified by their clean label or {} steps, over init variances omega^2 and steps alpha (init: "
+      "{}). The paper's curves sit flat at 50% until the jump; a run here is *flat* when at least {} evaluations "
+      "come before its jump and none of them has train or test accuracy more than {:.0f} points from 50%: {} of {} "
+      "runs are; with the jump at 200-300 steps as well: {}.\n\n{}\n",
+      s.n, s.d, s.m, s.n_test, s.steps, o.common.init, FLAT_EVALUATIONS, 100 * FLAT_DEV, flats, points.size(),
+      both.empty() ? "none" : both, table);
   rep.summary.add("profile", o.common.profile)
       .add("fit_c", law.c)
       .add("fit_k", law.k)
       .add("fit_r2", law.r2)
       .add("fit_points", law.used)
       .add("estimate_c", c0)
+      .add("init", o.common.init)
+      .add("flat_runs", flats)
+      .add("flat_and_located", both.empty() ? std::string("none") : both)
       .add("wall_seconds_this_session", wall);
   if (!std::isfinite(law.k) || law.k <= 0) {
     rep.section +=

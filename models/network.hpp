@@ -28,7 +28,8 @@ Tensor<T> init_weights(std::size_t M, std::size_t D, double omega2, std::uint64_
 // floor(M/2) - 1 as init_weights draws them); for odd M the last row (a_j = 0) is drawn after them. Each pair's
 // a_j are opposite, so each pair adds a_j relu(<w_j, x>) - a_j relu(<w_j, x>) = 0 and f(x; W_0) = 0 for every x: the
 // symmetric start of mean-field and NTK studies. (network_outputs' fused sums, whose order follows the kernels'
-// lanes, give 0 to rounding, about 1e-20 at Figure 2's scale.)
+// lanes, give 0 to rounding, about 1e-20 at Figure 2's scale: the predictions sgn f at step 0 are then the signs of
+// rounding errors, which differ between machines; from step 1 the run agrees across machines to rounding as any.)
 template <typename T>
 Tensor<T> symmetric_init_weights(std::size_t M, std::size_t D, double omega2, std::uint64_t seed);
 

@@ -420,6 +420,21 @@ TEST_CASE("rfa-jump quick: every grid point run; within a step size the jump com
   CHECK(k < 1.4);
   CHECK(fs::exists(dir / "jump/jump.png"));
   CHECK(fs::exists(dir / "jump/0.0005,0.1/metrics.csv"));
+  // The shape before the jump. At step 0 every run predicts alike: one Gaussian draw scaled by omega, and the sign
+  // of f does not depend on the scale. A run that jumps within the dense evaluations (every step to 100) has one
+  // evaluation per step before it; distances are read off those, and none of these runs is flat (the quick panel
+  // starts at 51.7% / 58.0%, and its noisy accuracy climbs before the clean-label jump).
+  for (const auto& row : table) {
+    CAPTURE(row.at("omega2"));
+    CHECK(row.at("train_at_0") == table.front().at("train_at_0"));
+    CHECK(row.at("test_at_0") == table.front().at("test_at_0"));
+    if (row.at("jumped") == "1" && num(row, "jump_step") <= 100)
+      CHECK(num(row, "evaluations_before_jump") == num(row, "jump_step"));
+    CHECK(num(row, "max_distance_from_half") >= num(row, "mean_distance_from_half"));
+    CHECK(num(row, "max_distance_from_half") >= std::abs(num(row, "test_at_0") - 0.5) - 1e-12);
+    CHECK(row.at("flat") == "0");
+  }
+  CHECK(read_file(dir / "jump/section.md").find("| flat |") != std::string::npos);
 }
 
 TEST_CASE("rfa-grouping quick: once the network has learned, its neurons' patterns share a few references") {
