@@ -93,8 +93,10 @@ std::vector<Claim> gather_claims(const std::string& out) {
   for (const Answer& a : ANSWERS) {
     Claim *row = find(a.untested), *by = find(a.by);
     if (!row || !by || row->verdict != "untested" || by->verdict == "untested") continue;
+    // A verdict obtained by step-size equivalence says so wherever it is shown, here too.
+    const std::size_t eq = by->note.find("by step-size equivalence");
     row->note = "untested at this profile's horizon (" + row->ours + "); the verdict is the scale study's, at " +
-                by->ours;
+                by->ours + (eq == std::string::npos ? "" : ", " + by->note.substr(eq));
     row->verdict = by->verdict;
   }
   return all;

@@ -39,7 +39,8 @@ TEST_CASE("rfa-report: the claims table, the scale study's answers, titles, link
        "fig2.low.harmful\ttest about 79%\tabout 79%\t84.0% at step 300\tuntested\tshort horizon\n");
   part(dir, "fig1", "## Figure 1\n\nsee [the paper](https://example.org) and ![f](fig1.png)\n",
        "fig1.clean\tclean right | all\t100%\t100%\tagree\tnote\n");
-  part(dir, "scale", "## Scale\n", "scale.train\tscale train\tabout 95%\t94.8% at 10^7\tagree\tmeasured\n"
+  part(dir, "scale", "## Scale\n", "scale.train\tscale train\tabout 95%\t94.8% at 10^7\tagree\tmeasured; by step-size "
+                                   "equivalence: at alpha = 10\n"
                                    "scale.test\tscale test\tabout 79%\tnot reached\tuntested\tshort\n");
   part(dir, "fig2-reference", "## Figure 2: training\n\n![Figure 2](fig2.png)\n",
        "fig2.low.train\tnot in the table\tx\ty\tagree\tz\n");
@@ -52,9 +53,11 @@ TEST_CASE("rfa-report: the claims table, the scale study's answers, titles, link
   CHECK(report.find("clean right \\| all") < report.find("| the jump |"));
   CHECK(report.find("| the jump |") < report.find("| scale train |"));
   CHECK(report.find("not in the table") == std::string::npos);  // the reference part answers no claim of its own
-  // fig2.low.train takes scale.train's verdict, saying so; fig2.low.harmful stays untested (scale.test is).
+  // fig2.low.train takes scale.train's verdict, saying so, and so does the mark of a verdict obtained by step-size
+  // equivalence; fig2.low.harmful stays untested (scale.test is).
   CHECK(report.find("| train about 95% | about 95% | 85.0% at step 300 | **agree** | untested at this profile's horizon "
-                    "(85.0% at step 300); the verdict is the scale study's, at 94.8% at 10^7 |") != std::string::npos);
+                    "(85.0% at step 300); the verdict is the scale study's, at 94.8% at 10^7, by step-size equivalence: "
+                    "at alpha = 10 |") != std::string::npos);
   CHECK(report.find("| test about 79% | about 79% | 84.0% at step 300 | **untested** | short horizon |") !=
         std::string::npos);
   CHECK(report.find("| scale train | about 95% | 94.8% at 10^7 | **agree** | committed reference runs") !=
