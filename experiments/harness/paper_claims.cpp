@@ -25,6 +25,7 @@ const std::vector<PaperClaim> CLAIMS = {
      "jump at 200-300 steps"},
     {"fig2.plateau", "fig2.$1.plateau", "Figure 2 $2: after the jump, accuracy about 85%", "about 85%", true,
      {0.85, 0.03}},
+    // Its number is the figure's mark (100% at 10^7); the verdict reads the step of the climb (rfa-fig2).
     {"fig2.high.memorize", "fig2.high.memorize",
      "Figure 2 $1: training accuracy climbs to 100% by about 2 x 10^5 steps", "100% by ~2 x 10^5", true,
      {1, 0, PAPER_HORIZON}},

@@ -28,7 +28,7 @@ void CommonFlags::add_to(Args& app, const std::string& default_out, const std::s
   app.flag("--quiet", control.quiet, "no progress lines");
 }
 
-void CommonFlags::apply(bool create_out) const {
+void CommonFlags::apply() const {
   require_one_of("--profile", profile, {"quick", "default", "paper"});
   require_one_of("--dtype", dtype, {"f32", "f64"});
   require_one_of("--grad", grad, {"tape", "closed"});
@@ -36,7 +36,6 @@ void CommonFlags::apply(bool create_out) const {
   require_positive("--checkpoint-seconds", control.checkpoint_seconds);
   require_threads("--threads", threads);
   rfa::set_threads(threads);
-  if (create_out) prepare_out_dir(out);
 }
 
 Program::Program(char** argv, const char* name, const char* about, CommonFlags& common,
@@ -49,7 +48,7 @@ Program::Program(char** argv, const char* name, const char* about, CommonFlags& 
 int Program::parse_and_guard(int argc, char** argv, const std::function<int()>& body) {
   if (auto rc = app_.parse(argc, argv)) return *rc;
   return guarded_main(name_, [&] {
-    common_.apply(false);
+    common_.apply();
     return body();
   });
 }

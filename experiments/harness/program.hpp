@@ -26,8 +26,9 @@ struct CommonFlags {
 
   // `profiles` says what quick, default and paper mean for this program.
   void add_to(Args& app, const std::string& default_out, const std::string& profiles, unsigned optional = NONE);
-  // Checks the values, sets the thread count, creates --out (unless create_out is false). Throws UsageError.
-  void apply(bool create_out = true) const;
+  // Checks the values and sets the thread count (Program::run creates --out once the program's checks pass).
+  // Throws UsageError.
+  void apply() const;
   GradSource gradient() const { return parse_grad_source(grad); }
   // Sets a spec's init as --init says (set_init: after its d, omega2 and second layer are set).
   void apply_init(RunSpec& spec) const { set_init(spec, parse_init(init)); }

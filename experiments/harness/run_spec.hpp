@@ -39,7 +39,8 @@ const char* to_string(Model m);
 //   lecun      entries N(0, 1/d) (LeCun's scaling: <w_j, x> of unit variance for unit-variance inputs)
 //   he         entries N(0, 2/d) (He's scaling for ReLU layers)
 //   symmetric  N(0, omega2) in mirrored pairs: neuron j + m/2 is a copy of neuron j, whose a_j has the opposite
-//              sign, so that f(x; W0) = 0 exactly (models/network.hpp's symmetric_init_weights)
+//              sign, so that f(x; W0) = 0 (each pair cancels exactly; the kernels' fused sums leave rounding, see
+//              models/network.hpp's symmetric_init_weights)
 enum class Init { gaussian, unit, lecun, he, symmetric };
 Init parse_init(const std::string& s);  // throws UsageError naming --init
 const char* to_string(Init i);
