@@ -46,6 +46,7 @@ constexpr Part PARTS[] = {
     {"linear", nullptr},
     {"sweep", nullptr},
     {"jump", nullptr},
+    {"onestep", nullptr},
 };
 
 // The parts whose claims.tsv rows make the claims table, in this order, and what a part's notes say first. The
@@ -57,7 +58,7 @@ struct ClaimPart {
 };
 constexpr ClaimPart CLAIM_PARTS[] = {
     {"fig1", ""},         {"fig2", ""},  {"amplification", ""},
-    {"linear", ""},       {"sweep", ""}, {"jump", ""},
+    {"linear", ""},       {"sweep", ""}, {"jump", ""},   {"onestep", ""},
     {"scale", "committed reference runs (experiments/reference/scale-study): "},
 };
 
@@ -170,7 +171,8 @@ std::string timings(const std::vector<PartTime>& parts) {
   for (const PartTime& p : parts) s += fmt::format("| {} | {} s |\n", p.name, p.seconds);
   s += "\nData for every figure and run: `fig1/` (grid.csv, points.csv, metrics.csv), `fig2/` (high.csv, low.csv,\n"
        "and one directory per run with metrics.csv), `amplification/<setting>/` (amplification.csv and the\n"
-       "distributions), `linear/linear.csv`, `sweep/sweep.csv`, `jump/jump.csv`; each with a summary.json of its\n"
+       "distributions), `linear/linear.csv`, `sweep/sweep.csv`, `jump/jump.csv`, `onestep/onestep.csv`; each with a\n"
+       "summary.json of its "
        "settings.\n";
   bool failed = false;
   for (const PartTime& p : parts)

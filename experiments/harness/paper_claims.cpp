@@ -78,6 +78,10 @@ const std::vector<PaperClaim> CLAIMS = {
      "The neurons with a_j > 0 split along their own mean only: <w_j, mu1> splits in two from t = 2 while <w_j, mu2> "
      "stays a narrow peak at 0 (alpha = 1e-12)",
      "alike at t = 1; at t = 10 mu1 at about +-5e-11, mu2 near 0"},
+    // Lemma 12 as a law over omega, alpha and d (rfa-onestep)
+    {"onestep.law", "onestep.law",
+     "Lemma 12 under the theorem's assumptions (A6, A7): one step amplifies the alignment over J to order 1",
+     "order 1 after one step"},
     // The jump's law (rfa-jump) and the fidelity sweep (rfa-sweep)
     {"jump.law", "jump.law", "Figure 2's jump comes at about 2-3 x 10^2 steps (d >> n panel)", "jump at 200-300 steps"},
     // The linear baseline (rfa-linear): $1 the setting's key, $2 its name
