@@ -93,9 +93,12 @@ struct StoppedRun {
 };
 }  // namespace
 
-TEST_CASE("Ctrl-C and SIGTERM in every program that trains: a checkpoint, exit 130, and a resume to the same numbers") {
+// Ctrl-C and SIGTERM in the programs of TRAINING_PROGRAMS[first, last): a checkpoint, exit 130, and a resume to the
+// same numbers.
+static void check_signals(std::size_t first, std::size_t last) {
   test::TempDir dir("signals");
-  for (const Case& c : TRAINING_PROGRAMS) {
+  for (std::size_t k = first; k < last; ++k) {
+    const Case& c = TRAINING_PROGRAMS[k];
     // Under the sanitizers the programs run several times slower; there the stop path is checked for one program
     // of each kind (a single run, and runs of a multi-run program), and the release build checks them all.
     if (test::SANITIZED && c.program != "rfa-train" && c.program != "rfa-fig2") continue;
@@ -123,6 +126,14 @@ TEST_CASE("Ctrl-C and SIGTERM in every program that trains: a checkpoint, exit 1
       check_same_results(c, out, whole);
     }
   }
+}
+
+// In two test cases of about equal length, so that they run side by side (tests/meson.build's shards).
+TEST_CASE("Ctrl-C and SIGTERM in every program that trains (the first six): a checkpoint, exit 130, a resume to the same numbers") {
+  check_signals(0, 6);
+}
+TEST_CASE("Ctrl-C and SIGTERM in every program that trains (the rest): a checkpoint, exit 130, a resume to the same numbers") {
+  check_signals(6, TRAINING_PROGRAMS.size());
 }
 
 TEST_CASE("kill -9 at random moments, ten times, then a resume: the uninterrupted run's bytes") {
