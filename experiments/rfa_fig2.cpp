@@ -241,7 +241,8 @@ bool figure(const Options& o, const std::vector<Fig2Panel>& panels) {
       ;
   const std::string body = fmt::format(FIG2_GP,
                                        fmt::arg("np", panels.size()), fmt::arg("m", panels.back().spec.m),
-                                       fmt::arg("seeds", seeds > 1 ? fmt::format(", {} seeds: mean and min-max band", seeds) : ""),
+                                       fmt::arg("seeds", (seeds > 1 ? fmt::format(", {} seeds: mean and min-max band", seeds) : "") +
+                                                             (o.common.init == "gaussian" ? "" : ", init " + o.common.init + ", not as in the paper")),
                                        fmt::arg("maxs", max_steps), fmt::arg("cmds", cmds), fmt::arg("alpha", o.step.alphas[0]),
                   fmt::arg("xlabel", r == 1 ? "gradient descent steps (step 0, the init, drawn at the left edge)"
                                             : "steps at the paper''s alpha = 0.1 with the same flow time alpha t (0 drawn at the left edge)"));
@@ -306,12 +307,15 @@ Report report(const Options& o, const std::vector<Fig2Panel>& panels, const std:
                               o.seeds, not_started.empty() ? "" : "; not started: " + not_started);
   rep.section = fmt::format(
       "## Figure 2: training in high and low dimensions\n\n![Figure 2](fig2.png)\n\n"
-      "Settings: m = {m}, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, omega_init^2 = "
-      "0.01/(m d), alpha = {alpha}, {ntest} test points, a random orthonormal pair of means, {seeds} seed(s) from {seed}, "
+      "Settings: m = {m}, sigma^2 = d^-1.2, exactly 15% of the labels of each cluster flipped, {init}, alpha = {alpha}, {ntest} test points, a random orthonormal pair of means, {seeds} seed(s) from {seed}, "
       "{dtype}, the {grad} gradient; profile '{profile}'.{equivalence}{rowspace}{so_far} 'First fits a flipped training label': the first "
       "evaluation that does, once the run has jumped and then fitted none.{paper}\n\n{table}\n"
       "Mean train / test / clean test accuracy:\n\n{by_decade}\n",
       fmt::arg("m", s.m), fmt::arg("ntest", s.n_test), fmt::arg("alpha", s.alpha),
+      fmt::arg("init", o.common.init == "gaussian"
+                           ? std::string("omega_init^2 = 0.01/(m d)")
+                           : "**not the paper's init**: --init " + o.common.init + " (" + init_formula(o.common.init) +
+                                 "; the paper's is N(0, 0.01/(m d)))"),
       fmt::arg("equivalence", s.alpha == PAPER_ALPHA ? std::string()
                                                      : " **Not the paper's step**: " + equivalence_note(s) +
                                                            ". Every step below is the paper's step at the same flow time."), fmt::arg("seeds", o.seeds), fmt::arg("seed", o.common.seed),

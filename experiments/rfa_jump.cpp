@@ -26,9 +26,10 @@ constexpr const char* ABOUT =
     "sigma^2 = d^-1.2, 15% exact flips) over a grid of init variances omega^2 and step sizes alpha, each run until "
     "the jump (the first evaluation with >= 95% of the test points classified by their clean label; 1000 test "
     "points) or --max-steps, and fits jump = c (omega/alpha)^k by least squares on log-log axes, beside the "
-    "first-step estimate 8 sqrt(m) omega / ((1 - 2 eta) alpha). Writes jump.csv, jump.png / jump.svg, summary.json, "
-    "claims.tsv and section.md in --out, and each run in --out/<omega2>,<alpha>/ (metrics.csv, run.json, "
-    "checkpoint.rfa). Stop with Ctrl-C and run the same command again to resume.";
+    "first-step estimate 8 sqrt(m) omega / ((1 - 2 eta) alpha). Writes jump.csv, jump.png / jump.svg, "
+    "jump-curves.png / .svg (every run's test accuracy until its jump), summary.json, claims.tsv and section.md in "
+    "--out, and each run in --out/<omega2>,<alpha>/ (metrics.csv, run.json, checkpoint.rfa). Stop with "
+    "Ctrl-C and run the same command again to resume.";
 
 struct Options {
   CommonFlags common;
@@ -172,6 +173,34 @@ bool figure(const Options& o, const Law& law) {
   return plot(o.common.out, "jump", plot_both("jump", 1000, 700, body));
 }
 
+// The test accuracy of every run against its steps, one panel per step size, one curve per init variance, with
+// 50% and the paper's 200-300 steps marked: the shape before the jump, as the table measures it.
+bool curves_figure(const Options& o) {
+  const RunSpec s = spec_for(o, 1, 1);
+  std::string cmds;
+  for (double alpha : o.alphas) {
+    std::string plots;
+    for (std::size_t k = 0; k < o.omega2s.size(); ++k)
+      plots += fmt::format("'{dir}/metrics.csv' every ::1 using (x0($1)):6 with lines lw 2 lc {c} title 'omega^2 = "
+                           "{o:.2g}', ",
+                           fmt::arg("dir", run_name(o.omega2s[k], alpha)), fmt::arg("c", k + 1),
+                           fmt::arg("o", o.omega2s[k]));
+    cmds += fmt::format("set title 'alpha = {:.3g}'\nplot {}0.5 with lines dt 2 lc rgb '#666666' title '50%'\n", alpha,
+                        plots);
+  }
+  const std::size_t cols = std::min<std::size_t>(3, o.alphas.size());
+  // The gnuplot script, a template whose {fields} are filled here: figures/jump-curves.gp.in.
+  constexpr const char* CURVES_GP =
+#include "figures/jump-curves.gp.in"
+      ;
+  const std::string body = fmt::format(CURVES_GP, fmt::arg("rows", (o.alphas.size() + cols - 1) / cols),
+                                       fmt::arg("cols", cols), fmt::arg("n", s.n), fmt::arg("d", s.d),
+                                       fmt::arg("init", o.common.init), fmt::arg("maxs", 2 * s.steps),
+                                       fmt::arg("cmds", cmds));
+  return plot(o.common.out, "jump-curves", plot_both("jump-curves", 400 * int(cols) + 100,
+                                                     330 * int((o.alphas.size() + cols - 1) / cols) + 60, body));
+}
+
 Report report(const Options& o, const std::vector<Point>& points, const Law& law, double wall) {
   const RunSpec s = spec_for(o, o.omega2s.front(), o.alphas.front());
   const double c0 = estimate_c(s), w0 = std::sqrt(0.01 / (double(s.m) * double(s.d)));
@@ -197,7 +226,7 @@ Report report(const Options& o, const std::vector<Point>& points, const Law& law
       "points are classified by their clean label or {} steps, over init variances omega^2 and steps alpha (init: "
       "{}). The paper's curves sit flat at 50% until the jump; a run here is *flat* when at least {} evaluations "
       "come before its jump and none of them has train or test accuracy more than {:.0f} points from 50%: {} of {} "
-      "runs are; with the jump at 200-300 steps as well: {}.\n\n{}\n",
+      "runs are; with the jump at 200-300 steps as well: {}.\n\n![the test accuracy of every run](jump-curves.png)\n\n{}\n",
       s.n, s.d, s.m, s.n_test, s.steps, o.common.init, FLAT_EVALUATIONS, 100 * FLAT_DEV, flats, points.size(),
       both.empty() ? "none" : both, table);
   rep.summary.add("profile", o.common.profile)
@@ -281,7 +310,7 @@ int main(int argc, char** argv) {
     auto gather = [&o](double seconds) {
       const std::vector<Point> points = run_grid(o);
       const Law law = fit(points);
-      const bool drawn = figure(o, law);
+      const bool drawn = figure(o, law) && curves_figure(o);
       report(o, points, law, seconds).write(o.common.out, "rfa-jump");
       fmt::print("rfa-jump: {} runs in {}; jump = {:.3g} (omega/alpha)^{:.3f} (r^2 {:.3f}, {} runs){}\n",
                  points.size(), format_duration(seconds), law.c, law.k, law.r2, law.used,

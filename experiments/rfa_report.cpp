@@ -40,18 +40,22 @@ constexpr Part PARTS[] = {
     {"fig2-reference", "## Figure 2's (5000, 300) panel past the paper's onset (committed reference run)"},
     {"fig2-alpha10",
      "## Figure 2's (5000, 300) panel by step-size equivalence at alpha = 10 (committed reference runs)"},
+    {"fig2-unit",
+     "## Figure 2's (300, 5000) panel under the unit-variance init, a candidate setting (committed reference run)"},
     {"scale", nullptr},
     {"scale-precision", "## Single precision on Figure 2's n >> d panel (committed reference run)"},
     {"amplification", nullptr},
     {"linear", nullptr},
     {"sweep", nullptr},
     {"jump", nullptr},
+    {"jump-symmetric", "## The jump under the symmetric init (f = 0 at step 0)"},
     {"onestep", nullptr},
 };
 
 // The parts whose claims.tsv rows make the claims table, in this order, and what a part's notes say first. The
 // reference parts that are not listed answer no claim of their own: the (5000, 300) runs at this horizon, and
-// f32 on the small size, are measurements the scale study's rows already use.
+// f32 on the small size, are measurements the scale study's rows already use; the jump under the symmetric init
+// is the pre-jump shape under another init family (its law row would repeat jump.law's claim).
 struct ClaimPart {
   const char* dir;
   const char* note_prefix;
@@ -196,6 +200,44 @@ std::vector<PartTime> read_parts(const std::string& path) {
   return parts;
 }
 
+// A candidate setting beside the stated one: each Figure 2 row the candidate's part answers, with the profile's own
+// row of the same id beside it (the stated settings), so that a reader sees which rows one change of setting fixes
+// and which it breaks.
+struct Candidate {
+  const char* dir;    // the candidate's part
+  const char* title;  // its section's heading
+  const char* what;   // what differs from the stated settings, and why it is tried
+};
+constexpr Candidate CANDIDATES[] = {
+    {"fig2-unit", "## One set of settings for Figure 2: the stated init beside a candidate",
+     "the candidate differs in one setting the paper states, the init: entries of W0 N(0, 1) instead of N(0, 0.01/(m "
+     "d)). It is a hypothesis about what the paper ran, not its stated setting: rfa-jump's law puts the jump at the "
+     "paper's 200-300 steps for an init variance near 1 at alpha = 0.1. The candidate's (300, 5000) panel is the "
+     "committed run as far as it has got (experiments/reference/fig2-high-300x5000-unit); the (5000, 300) panel has "
+     "not been run under it"},
+};
+
+std::string candidates(const std::string& out, const std::vector<Claim>& stated) {
+  std::string s;
+  for (const Candidate& c : CANDIDATES) {
+    const std::string path = out + "/" + c.dir + "/claims.tsv";
+    if (!fs::exists(path)) continue;
+    s += fmt::format("{}\n\nEach Figure 2 row under the stated settings (this profile's `fig2` part, at its own panel size and "
+                     "horizon) and under the candidate; {}.\n\n| claim | the paper | stated settings | verdict | candidate | verdict |\n"
+                     "|---|---|---|---|---|---|\n",
+                     c.title, c.what);
+    for (const Claim& k : read_claims(path)) {
+      const Claim* here = nullptr;
+      for (const Claim& h : stated)
+        if (h.id == k.id) here = &h;
+      s += fmt::format("| {} | {} | {} | {} | {} | {} |\n", cell(k.id), cell(k.paper), here ? cell(here->ours) : "-",
+                       here ? here->verdict : "-", cell(k.ours), k.verdict);
+    }
+    s += "\n";
+  }
+  return s;
+}
+
 std::string report(const std::string& out, const std::vector<Claim>& claims, const std::string& profile, int threads) {
   std::string s = header(profile, threads) + claims_table(claims);
   s += "\nThe section on fidelity below shows, from this run, which settings move Figure 2's jump.\n\n"
@@ -206,6 +248,7 @@ std::string report(const std::string& out, const std::vector<Claim>& claims, con
   for (const Part& p : PARTS)
     if (fs::exists(out + "/" + p.dir + "/section.md"))
       s += placed(read_file(out + "/" + p.dir + "/section.md"), p.dir, p.title) + "\n";
+  s += candidates(out, claims);
   return s + timings(read_parts(out + "/parts.tsv"));
 }
 

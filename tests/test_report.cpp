@@ -101,6 +101,27 @@ TEST_CASE("rfa-report: the claims table, the scale study's answers, titles, link
   }
 }
 
+TEST_CASE("rfa-report: a candidate setting's Figure 2 rows beside the stated settings' rows of the same claim") {
+  rfa::test::TempDir dir("report_candidate");
+  part(dir, "fig2", "## Figure 2: training\n",
+       "fig2.high.jump\tthe jump\t2-3 x 10^2\tat step 3\tdisagree\tstated\n"
+       "fig2.high.plateau\tthe plateau\tabout 85%\t85.0%\tagree\tstated\n");
+  part(dir, "fig2-unit", "## Figure 2: training\n",
+       "fig2.high.jump\tthe jump\t2-3 x 10^2\tat step 200\tagree\tcandidate\n"
+       "fig2.high.memorize\tto 100%\t~2 x 10^5\t100% at step 125893\tagree\tcandidate\n");
+  const auto r = run_program("rfa-report", "--out " + dir.path.string());
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  const std::string report = read_file(dir / "REPORT.md");
+  const auto at = report.find("## One set of settings for Figure 2: the stated init beside a candidate");
+  REQUIRE(at != std::string::npos);
+  // Each of the candidate's rows, with the stated settings' row of the same id beside it ("-" where there is none);
+  // the candidate's rows stay out of the claims table (their ids are the stated rows').
+  CHECK(report.find("| fig2.high.jump | 2-3 x 10^2 | at step 3 | disagree | at step 200 | agree |", at) != std::string::npos);
+  CHECK(report.find("| fig2.high.memorize | ~2 x 10^5 | - | - | 100% at step 125893 | agree |", at) != std::string::npos);
+  CHECK(count(report, "at step 200") == 1);
+  CHECK(report.find("not its stated setting", at) != std::string::npos);
+}
+
 TEST_CASE("the paper's values: agree within the tolerance at the paper's step, disagree outside, untested before") {
   using rfa::cli::verdict;
   const rfa::cli::PaperValue v = rfa::cli::paper_value("fig2.low.harmful");  // 79% within 2 points at 10^7

@@ -81,6 +81,17 @@ const char* to_string(Init i) {
   return "?";
 }
 
+std::string init_formula(const std::string& name) {
+  switch (parse_init(name)) {
+    case Init::gaussian: return "entries N(0, omega2)";
+    case Init::unit: return "entries N(0, 1)";
+    case Init::lecun: return "entries N(0, 1/d)";
+    case Init::he: return "entries N(0, 2/d)";
+    case Init::symmetric: return "entries N(0, omega2) in mirrored pairs with opposite a_j, f = 0 at init";
+  }
+  return "?";
+}
+
 void set_init(RunSpec& s, Init init) {
   if (init == Init::symmetric && (s.random_signs || s.train_second_layer))
     throw UsageError("--init symmetric mirrors neurons of opposite fixed a_j (half +, half -): it cannot be used with "

@@ -44,6 +44,7 @@ const char* to_string(Model m);
 enum class Init { gaussian, unit, lecun, he, symmetric };
 Init parse_init(const std::string& s);  // throws UsageError naming --init
 const char* to_string(Init i);
+std::string init_formula(const std::string& name);  // "entries N(0, 1)", ... for reports (throws as parse_init)
 constexpr const char* INIT_HELP =
     "the init W0: gaussian (N(0, omega2), the program's omega2: the paper's), unit (N(0, 1)), lecun (N(0, 1/d)), he "
     "(N(0, 2/d)) or symmetric (N(0, omega2) in mirrored pairs with opposite a_j: f(x; W0) = 0)";
