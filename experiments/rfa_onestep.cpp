@@ -227,24 +227,34 @@ Point figure2_point(const Options& o) {
   return run_point(o, o.common.quick() ? o.ds.back() : 5000, 1, 0.1, o.common.seed, true);
 }
 
+// Over the grid: how far the estimate is from the measurement, and the theorem's regime (the smallest median
+// alignment after one step there, with its a0; whether every run there grew 10-fold, rfa-amplification's rule).
+struct GridStats {
+  double rel_median = NAN, rel_max = NAN, regime_min = INFINITY, regime_a0 = NAN;
+  std::size_t regime_runs = 0;
+  bool tenfold = true;
+};
+GridStats grid_stats(const std::vector<Point>& points, std::size_t m) {
+  GridStats g;
+  std::vector<double> rel;
+  for (const Point& p : points) rel.push_back(std::abs(p.a1 / p.estimate - 1));
+  g.rel_median = median(rel), g.rel_max = rel.empty() ? NAN : *std::max_element(rel.begin(), rel.end());
+  for (const Point& p : points)
+    if (p.in_theorem_regime(m)) {
+      ++g.regime_runs;
+      g.tenfold = g.tenfold && p.a1 >= 10 * p.a0;
+      if (p.a1 < g.regime_min) g.regime_min = p.a1, g.regime_a0 = p.a0;
+    }
+  return g;
+}
+
 Report report(const Options& o, const std::vector<Point>& points, const Law& law, const Point& fig2, double wall) {
   const RunSpec s = spec_for(o, o.ds.front(), 1, 1, 1);
   const double C0 = (1 - 2 * s.eta) / (8 * std::sqrt(double(s.m)));
-  // How far the estimate is from the measurement, over every run.
-  std::vector<double> rel;
-  for (const Point& p : points) rel.push_back(std::abs(p.a1 / p.estimate - 1));
-  const double rel_median = median(rel), rel_max = rel.empty() ? NAN : *std::max_element(rel.begin(), rel.end());
-  // The theorem's regime: the smallest median alignment after one step there, with its a0; and whether every run
-  // there grew 10-fold (rfa-amplification's rule for Lemma 12).
-  double regime_min = INFINITY, regime_a0 = NAN;
-  std::size_t regime_runs = 0;
-  bool tenfold = true;
-  for (const Point& p : points)
-    if (p.in_theorem_regime(s.m)) {
-      ++regime_runs;
-      tenfold = tenfold && p.a1 >= 10 * p.a0;
-      if (p.a1 < regime_min) regime_min = p.a1, regime_a0 = p.a0;
-    }
+  const GridStats g = grid_stats(points, s.m);
+  const double rel_median = g.rel_median, rel_max = g.rel_max, regime_min = g.regime_min, regime_a0 = g.regime_a0;
+  const std::size_t regime_runs = g.regime_runs;
+  const bool tenfold = g.tenfold;
   const double alpha_half = fig2.alpha_half;
   const std::string half = std::isfinite(alpha_half) ? fmt::format("alpha = {:.2g}", alpha_half) : "no alpha up to 10^3";
 
@@ -288,24 +298,13 @@ Report report(const Options& o, const std::vector<Point>& points, const Law& law
       fmt::arg("C0", C0), fmt::arg("fd", fig2.d), fmt::arg("fr", fig2.r), fmt::arg("fa", fig2.a1),
       fmt::arg("fa0", fig2.a0), fmt::arg("fe", fig2.estimate), fmt::arg("ah", half),
       fmt::arg("rr", regime_runs), fmt::arg("rmin", regime_min), fmt::arg("ra0", regime_a0), fmt::arg("table", table));
-  rep.summary.add("profile", o.common.profile)
-      .add("runs", points.size())
-      .add("fit_C", law.C)
-      .add("fit_p_alpha", law.p)
-      .add("fit_q_omega", law.q)
-      .add("fit_s_d", law.s)
-      .add("fit_r2", law.r2)
-      .add("fit_runs", law.used)
-      .add("estimate_C", C0)
-      .add("estimate_rel_error_median", rel_median)
-      .add("estimate_rel_error_max", rel_max)
-      .add("figure2_r", fig2.r)
-      .add("figure2_a0", fig2.a0)
-      .add("figure2_a1", fig2.a1)
-      .add("figure2_estimate", fig2.estimate)
-      .add("alpha_for_half", alpha_half)
-      .add("theorem_regime_runs", regime_runs)
-      .add("theorem_regime_min_a1", regime_runs ? regime_min : NAN)
+  // The law, the estimate, Figure 2's point and the theorem's regime, for programs to read.
+  rep.summary.add("profile", o.common.profile).add("runs", points.size()).add("fit_runs", law.used);
+  rep.summary.add("fit_C", law.C).add("fit_p_alpha", law.p).add("fit_q_omega", law.q).add("fit_s_d", law.s);
+  rep.summary.add("fit_r2", law.r2).add("estimate_C", C0).add("estimate_rel_error_median", rel_median);
+  rep.summary.add("estimate_rel_error_max", rel_max).add("figure2_r", fig2.r).add("figure2_a0", fig2.a0);
+  rep.summary.add("figure2_a1", fig2.a1).add("figure2_estimate", fig2.estimate).add("alpha_for_half", alpha_half);
+  rep.summary.add("theorem_regime_runs", regime_runs).add("theorem_regime_min_a1", regime_runs ? regime_min : NAN)
       .add("wall_seconds_this_session", wall);
   // The paper's claim under its own assumptions, by rfa-amplification's rule for Lemma 12 (the median reaches 0.1
   // and grows 10-fold) at every grid run in the theorem's regime; partly: 0.1 everywhere there, not 10-fold
