@@ -130,16 +130,9 @@ Point run_point(const Options& o, std::size_t d, double scale, double alpha, std
   const double omega = std::sqrt(spec.omega2), m = double(spec.m);
   const AtInit init = at_init(run.W0, run.a, run.means, omega, o.c);
   const std::vector<NeuronStats> s0 = neuron_stats(run.W0, run.means);
-  // Each J member's alignment with its own mean (the set's sign: -mu for J_{-mu}).
-  auto own = [&init](const std::vector<NeuronStats>& s) {
-    std::vector<double> v;
-    for (const JSet& js : init.J)
-      for (std::size_t j : js.members) v.push_back((js.cluster % 2 ? -1 : 1) * (js.cluster < 2 ? s[j].cos1 : s[j].cos2));
-    return v;
-  };
-  const std::vector<double> before = own(s0);
+  const std::vector<double> before = own_alignments(init, s0);
   run.trainer->step();
-  const std::vector<double> after = own(neuron_stats(run.trainer->weights(), run.means));
+  const std::vector<double> after = own_alignments(init, neuron_stats(run.trainer->weights(), run.means));
   Point p{d, scale, spec.omega2, alpha, seed};
   p.members = before.size();
   p.a0 = median(before), p.a1 = median(after), p.estimate = estimate(spec, run.a, init, s0, alpha);
@@ -349,6 +342,7 @@ int main(int argc, char** argv) {
   }, [&] {
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<Point> points;
+    const std::size_t m = spec_for(o, o.ds.front(), 1, 1, 1).m;
     std::string csv = "d,omega2_scale,omega2,alpha,seed,r,a0,a1,a1_min,a1_estimate,J_members,theorem_regime\n";
     for (std::size_t d : o.ds)
       for (double scale : o.scales)
@@ -358,7 +352,7 @@ int main(int argc, char** argv) {
             points.push_back(p);
             csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", p.d, p.scale, p.omega2, p.alpha, p.seed, p.r,
                                p.a0, p.a1, p.a1_min, p.estimate, p.members,
-                               p.in_theorem_regime(spec_for(o, d, scale, alpha, p.seed).m) ? 1 : 0);
+                               p.in_theorem_regime(m) ? 1 : 0);
           }
     if (!o.common.control.quiet) fmt::print("rfa-onestep: {} runs of one step\n", points.size());
     write_file_atomic(o.common.out + "/onestep.csv", csv);

@@ -59,6 +59,13 @@ AtInit at_init(const Tensor<double>& W0, const Tensor<double>& a, const Means& m
   return r;
 }
 
+std::vector<double> own_alignments(const AtInit& init, const std::vector<NeuronStats>& s) {
+  std::vector<double> v;
+  for (const JSet& js : init.J)
+    for (std::size_t j : js.members) v.push_back((js.cluster % 2 ? -1 : 1) * (js.cluster < 2 ? s[j].cos1 : s[j].cos2));
+  return v;
+}
+
 Tracker::Tracker(const RunSpec& spec, const Dataset<double>& train, const Tensor<double>& a, const Means& mu,
                  const Tensor<double>& W0, const AtInit& init)
     : spec_(spec), train_(train), a_(a), mu_(mu), init_(init), T_(theorem_T(spec.alpha)),
@@ -78,14 +85,12 @@ void Tracker::observe(const Tensor<double>& W, const Metrics& m) {
   const std::vector<NeuronStats> s = neuron_stats(W, mu_);
   features(W, Z_);
   StepRow row{t, NAN, NAN, NAN, 0, 0, NAN, m};
-  std::vector<double> own;
+  const std::vector<double> own = own_alignments(init_, s);
   std::size_t cond9 = 0, members = 0;
   for (const JSet& js : init_.J) {
-    const double sign = js.cluster % 2 ? -1 : 1;
     const int opposite = js.cluster ^ 1;
     for (std::size_t j : js.members) {
       ++members;
-      own.push_back(sign * (js.cluster < 2 ? s[j].cos1 : s[j].cos2));
       bool ok = true;
       for (std::size_t i = 0; i < N && ok; ++i) {
         const double z = Z_(i, j);

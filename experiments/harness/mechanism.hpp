@@ -43,6 +43,8 @@ struct AtInit {
   std::string hist0;                   // sqrt(d) <w_j/||w_j||, own class mean>, one neuron per line
 };
 AtInit at_init(const Tensor<double>& W0, const Tensor<double>& a, const Means& mu, double omega, double c);
+// Each J member's alignment <w_j/||w_j||, own mean> (-mu for J_{-mu}), the sets in order, from its statistics s.
+std::vector<double> own_alignments(const AtInit& init, const std::vector<NeuronStats>& s);
 
 // The mechanism at one evaluation step.
 struct StepRow {
