@@ -70,12 +70,8 @@ std::vector<Case> cases(const Options& o) {
 RunSpec spec_for(const Options& o, const Case& c) {
   const Sizes z = sizes(o);
   const StepSize& a = STEP_SIZES[c.step_size];
-  RunSpec s;
-  s.n = z.n, s.d = z.p, s.m = z.m, s.n_test = 200, s.steps = a.steps;
-  s.sigma2 = 1, s.mean_norm = 2.5 * std::sqrt(double(z.p) / double(z.n)), s.eta = 0.05, s.flip = FlipMode::prob;
-  s.omega2 = 1e-30, s.alpha = a.alpha, s.random_signs = true, s.random_means = true;
+  RunSpec s = followup_spec(z.p, z.n, z.m, a.alpha, a.steps);
   s.seed = o.common.seed + c.run, s.dtype = c.dtype, s.grad = o.common.gradient();
-  s.dense = 100, s.per_decade = 50;
   o.common.apply_init(s);
   return s;
 }

@@ -50,6 +50,7 @@ constexpr Part PARTS[] = {
     {"jump", nullptr},
     {"jump-symmetric", "## The jump under the symmetric init (f = 0 at step 0)"},
     {"onestep", nullptr},
+    {"grokking-timing", nullptr},
 };
 
 // The parts whose claims.tsv rows make the claims table, in this order, and what a part's notes say first. The
@@ -62,7 +63,7 @@ struct ClaimPart {
 };
 constexpr ClaimPart CLAIM_PARTS[] = {
     {"fig1", ""},         {"fig2", ""},  {"amplification", ""},
-    {"linear", ""},       {"sweep", ""}, {"jump", ""},   {"onestep", ""},
+    {"linear", ""},       {"sweep", ""}, {"jump", ""},   {"onestep", ""}, {"grokking-timing", ""},
     {"scale", "committed reference runs (experiments/reference/scale-study): "},
 };
 

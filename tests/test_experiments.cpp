@@ -809,6 +809,47 @@ TEST_CASE("rfa-grokking quick: overfitting first, grokking later, later for the 
   CHECK(read_file(dir / "grokking/alpha=1e-12/f64-seed-1/run.json").find("\"second_layer\": \"random\"") != std::string::npos);
 }
 
+TEST_CASE("rfa-grokking-timing quick: the step and the init's scale count only as their ratio; the means' norm moves "
+          "the second phase alone") {
+  test::TempDir dir("grokking-timing");
+  run_quick("rfa-grokking-timing", dir, "timing");
+  std::map<std::string, std::map<std::string, std::string>> v;
+  for (const auto& row : read_table(dir / "timing/timing.csv")) v[row.at("variant")] = row;
+  REQUIRE(v.size() == 14);
+  for (const char* key : {"stated", "step-x1.8", "init-div-1.8", "loss-sum", "a-unit", "mean-x0.8", "mean-x1.25"}) {
+    CAPTURE(key);
+    REQUIRE(v.count(key) == 1);
+    REQUIRE(!v[key].at("t_train").empty());  // every one of these reaches both phases in the quick horizon
+    REQUIRE(!v[key].at("t_test").empty());
+  }
+  // While |f| is far below sigmoid's curvature the dynamics depend on alpha / omega alone: the init's standard
+  // deviation / 1.8 gives step x1.8's times exactly, and both phases come 1.8 times sooner, seed by seed.
+  CHECK(v["init-div-1.8"].at("t_train") == v["step-x1.8"].at("t_train"));
+  CHECK(v["init-div-1.8"].at("t_test") == v["step-x1.8"].at("t_test"));
+  CHECK(num(v["step-x1.8"], "train_ratio_to_stated") == doctest::Approx(1 / 1.8).epsilon(0.15));
+  CHECK(num(v["step-x1.8"], "test_ratio_to_stated") == doctest::Approx(1 / 1.8).epsilon(0.15));
+  // A summed loss is a step n = 40 times larger; a second layer of +-1, alpha / omega sqrt(m) = 10 times larger.
+  CHECK(num(v["loss-sum"], "test_ratio_to_stated") < 0.06);
+  CHECK(num(v["a-unit"], "test_ratio_to_stated") == doctest::Approx(0.1).epsilon(0.3));
+  // The means' norm moves the second phase and leaves the first (fitting noise, of norm sqrt(p)) where it was.
+  CHECK(num(v["mean-x1.25"], "test_ratio_to_stated") < 0.8);
+  CHECK(num(v["mean-x0.8"], "test_ratio_to_stated") > 1.25);
+  for (const char* key : {"mean-x0.8", "mean-x1.25"})
+    CHECK(num(v[key], "train_ratio_to_stated") == doctest::Approx(1).epsilon(0.2));
+  CHECK(read_table(dir / "timing/definitions.csv").size() == 5);
+  const auto claims = read_claims(dir / "timing/claims.tsv");
+  REQUIRE(claims.count("grok.timing") == 1);
+  CHECK(claims.at("grok.timing").first.find(v["stated"].at("t_test")) != std::string::npos);
+  CHECK(fs::exists(dir / "timing/timing.png"));
+  // --variants runs those named and the stated settings beside them; an unknown name is refused.
+  const auto r = run_program("rfa-grokking-timing", "--profile quick --variants eta-0 --list-runs --out " + dir / "l");
+  CHECK(r.code == 0);
+  CHECK(r.output.find("stated/seed-2") != std::string::npos);
+  CHECK(r.output.find("eta-0/seed-1") != std::string::npos);
+  CHECK(r.output.find("m-half") == std::string::npos);
+  CHECK(run_program("rfa-grokking-timing", "--profile quick --variants nope --list-runs").code == 2);
+}
+
 TEST_CASE("rfa-both quick: each setting with the second layer fixed and trained; the trained a moved") {
   test::TempDir dir("both");
   run_quick("rfa-both", dir, "both");

@@ -67,6 +67,7 @@ const std::vector<Case> TRAINING_PROGRAMS = {
     {"rfa-scale", "--profile quick --n 250 --seeds 1 --steps 30000", {"scale.csv", "250x15-f64/seed-1/metrics.csv"}},
     {"rfa-grokking", "--profile quick --runs 2", {"grokking.csv", "alpha=1e-16/f64-seed-2/metrics.csv"}},
     {"rfa-both", "--profile quick --steps 2500", {"both.csv", "fig1-both/metrics.csv", "fig2-both/metrics.csv"}},
+    {"rfa-grokking-timing", "--profile quick --variants step-x1.8", {"timing.csv", "step-x1.8/seed-2/metrics.csv"}},
 };
 
 std::string command(const Case& c, const std::string& out) { return c.args + " --threads 1 --quiet --out " + out; }

@@ -9,6 +9,15 @@
 
 namespace rfa::cli::grokking {
 
+RunSpec followup_spec(std::size_t p, std::size_t n, std::size_t m, double alpha, std::size_t steps) {
+  RunSpec s;
+  s.n = n, s.d = p, s.m = m, s.n_test = 200, s.steps = steps;
+  s.sigma2 = 1, s.mean_norm = 2.5 * std::sqrt(double(p) / double(n)), s.eta = 0.05, s.flip = FlipMode::prob;
+  s.omega2 = 1e-30, s.alpha = alpha, s.random_signs = true, s.random_means = true;
+  s.dense = 100, s.per_decade = 50;
+  return s;
+}
+
 double quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
   const double at = q * double(v.size() - 1);

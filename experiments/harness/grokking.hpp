@@ -26,6 +26,12 @@ struct StepSize {
 inline const std::vector<StepSize> STEP_SIZES = {{1e-12, "1e-12", 50, {0, 1, 2, 3, 10, 15}},
                                           {1e-16, "1e-16", 5000, {0, 25, 100, 1000, 2000, 5000}}};
 
+// The follow-up's stated settings at dimension p, n training points and m neurons, step alpha and `steps` steps:
+// means of norm 2.5 sqrt(p / n), unit noise, labels flipped with probability 0.05, i.i.d. second-layer signs,
+// omega_init = 1e-15 (variance 1e-30), 200 test points, evaluations at every step to 100 and then 50 per decade.
+// Seed, precision, gradient and init family are the caller's.
+RunSpec followup_spec(std::size_t p, std::size_t n, std::size_t m, double alpha, std::size_t steps);
+
 // One run: a step size, a seed offset and a precision (double for the runs behind the figures; one float run per
 // step size, at the first seed, for the precision check).
 struct Case {

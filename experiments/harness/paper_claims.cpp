@@ -78,6 +78,10 @@ const std::vector<PaperClaim> CLAIMS = {
      "The neurons with a_j > 0 split along their own mean only: <w_j, mu1> splits in two from t = 2 while <w_j, mu2> "
      "stays a narrow peak at 0 (alpha = 1e-12)",
      "alike at t = 1; at t = 10 mu1 at about +-5e-11, mu2 near 0"},
+    // The grokking follow-up's phase times under changed settings (rfa-grokking-timing)
+    {"grok.timing", "grok.timing",
+     "With alpha = 1e-16 the two phases come at about t = 39 (train 1.00) and t = 1550 (clean test >= 0.9)",
+     "t = 39 and t = 1550, read off a log axis"},
     // Lemma 12 as a law over omega, alpha and d (rfa-onestep)
     {"onestep.law", "onestep.law",
      "Lemma 12 under the theorem's assumptions (A6, A7): one step amplifies the alignment over J to order 1",
