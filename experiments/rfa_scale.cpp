@@ -73,6 +73,7 @@ RunSpec spec_for(const Options& o, const Setting& s, std::uint64_t seed) {
   o.step.set(r, s.alpha, o.steps, o.paper_steps);
   r.seed = seed, r.dtype = s.dtype, r.grad = o.common.gradient();
   r.dense = 100, r.per_decade = 20;
+  o.common.apply_init(r);
   return r;
 }
 
@@ -84,8 +85,13 @@ std::vector<Setting> settings_of(const Options& o) {
   return v;
 }
 
+// A run's directory under --out: another init family's runs live beside the paper's init's, as rfa-fig2 names its
+// panels.
+std::string seed_dir(const Options& o, const Setting& s, const RunSpec& spec) {
+  return fmt::format("{}{}/seed-{}", s.key(), o.common.init == "gaussian" ? "" : "-init-" + o.common.init, spec.seed);
+}
 std::string run_dir(const Options& o, const Setting& s, const RunSpec& spec) {
-  return fmt::format("{}/{}/seed-{}", o.common.out, s.key(), spec.seed);
+  return o.common.out + "/" + seed_dir(o, s, spec);
 }
 
 template <typename T>
@@ -570,7 +576,7 @@ int main(int argc, char** argv) {
                        "quick (tiny sizes, m = 40, 3000 steps, for tests), default (sizes 500, 1000, 2000, 10^5 steps) "
                        "or paper (the same to 10^7 steps, flow time 10^6: hours per run at n >= 1000; spread the runs "
                        "with --jobs or tools/slurm-submit; measured times: experiments/reference/README.md)",
-                       CommonFlags::GRAD);
+                       CommonFlags::GRAD | CommonFlags::INIT);
   Args& app = prog.app();
   app.option("--n", o.ns, "training set sizes (d = 3 n / 50) [default: 500,1000,2000; quick 250,500]", false);
   app.option("--dtypes", o.dtypes, "precisions to run each size in: f64, f32 or both (f64,f32)");
@@ -596,7 +602,7 @@ int main(int argc, char** argv) {
       for (std::size_t k = 0; k < o.seeds; ++k) {
         const RunSpec spec = spec_for(o, s, o.common.seed + k);
         runs.emplace_back(s, k);
-        entries.push_back({fmt::format("{}/seed-{}", s.key(), spec.seed), spec.fingerprint()});
+        entries.push_back({seed_dir(o, s, spec), spec.fingerprint()});
       }
     auto train = [&o, runs](std::size_t i) {
       with_dtype(runs[i].first.dtype, [&]<class T> { run_seed<T>(o, runs[i].first, runs[i].second); });

@@ -605,6 +605,18 @@ TEST_CASE("--init: each family's variance, the symmetric init's f = 0, and the r
   CHECK(read_file(dir / "sym/high-init-symmetric/seed-1/run.json").find("\"init\": \"symmetric\"") !=
         std::string::npos);
   CHECK(fs::exists(dir / "sym/high-init-symmetric.csv"));
+  // rfa-scale names another family's runs apart and records it; rfa-sweep changes its base, leaving out the
+  // variants that set a variance unit, lecun and he fix.
+  const auto scale = run_program("rfa-scale", "--profile quick --n 250 --seeds 1 --init lecun --list-runs");
+  CHECK(scale.code == 0);
+  CHECK(scale.output.find("250x15-f64-init-lecun/seed-1") != std::string::npos);
+  CHECK(scale.output.find("\"init\": \"lecun\"") != std::string::npos);
+  const auto sweep = run_program("rfa-sweep", "--profile quick --init unit --list-runs");
+  CHECK(sweep.code == 0);
+  CHECK(sweep.output.find("\"init\": \"unit\"") != std::string::npos);
+  CHECK(sweep.output.find("omega2=") == std::string::npos);
+  CHECK(run_program("rfa-sweep", "--profile quick --init symmetric --list-runs").output.find("omega2=1_d") !=
+        std::string::npos);
 }
 
 TEST_CASE("the driver's helpers: with_dtype picks the type by name; read_started names the groups not started") {
