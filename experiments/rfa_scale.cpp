@@ -541,10 +541,14 @@ Report report(const Options& o, const std::vector<Size>& panels, const std::stri
   const std::string equivalence = equivalence_section(o, study);
   rep.section = fmt::format(
       "## Figure 2's n >> d panel at smaller sizes\n\nn/d = 50/3 as in the paper's (5000, 300), m = {}, the paper's "
-      "other settings, {}; 'first fits a flipped label' is the median over seeds of each run's first evaluation "
+      "other settings{}, {}; 'first fits a flipped label' is the median over seeds of each run's first evaluation "
       "that fits one once it has jumped and then fitted none, 'leaves the plateau' the first evaluation step after the jump with mean training "
       "accuracy above {:.1f}%.\n\n{}\n{}{}\n![the n >> d panel at several sizes](scale.png)\n\n{}",
-      o.m, runs, 100 * LEFT_PLATEAU, table, onset_law + trend_text(trend), precision, equivalence);
+      o.m,
+      o.common.init == "gaussian"
+          ? std::string()
+          : fmt::format(" but **not the paper's init**: --init {}, {}", o.common.init, init_formula(o.common.init)),
+      runs, 100 * LEFT_PLATEAU, table, onset_law + trend_text(trend), precision, equivalence);
   claims(rep, panels, study);
   rep.summary.add("profile", o.common.profile)
       .add("seeds", o.seeds)

@@ -125,10 +125,13 @@ Report report(const std::vector<Variant>& variants, const std::vector<Result>& r
 
   std::string section = fmt::format(
       "## Fidelity: what moves Figure 2's jump\n\nFrom Figure 2's (n, d) = ({}, {}) panel, one setting changed at a "
-      "time, {} steps each; the jump is the first step with >= 95% of the test points classified by their clean "
+      "time, {} steps each{}; the jump is the first step with >= 95% of the test points classified by their clean "
       "label.\n\n| variant | change | jump at step | train at step 0 | train / test / clean test at the end |\n"
       "|---|---|---|---|---|\n",
-      base.n, base.d, base.steps);
+      base.n, base.d, base.steps,
+      base.init == Init::gaussian ? std::string()
+                                  : fmt::format(" (**not the paper's init**: every variant under --init {}, {})",
+                                                to_string(base.init), init_formula(to_string(base.init))));
   for (std::size_t k = 0; k < variants.size(); ++k) {
     const Result& r = results[k];
     section += fmt::format("| {} | {} | {} | {:.1f}% | {:.1f}% / {:.1f}% / {:.1f}% |\n", variants[k].name,
@@ -157,7 +160,8 @@ Report report(const std::vector<Variant>& variants, const std::vector<Result>& r
   rep.claims.push_back(paper_claim("sweep.jump", {}, moved.empty() ? "none of the variants" : moved,
                         moved.empty() ? "disagree" : "partly",
                         fmt::format("jump = first step with >= 95% of test points classified by their clean label; "
-                                "with the paper's settings at step {} (all variants in sweep.csv)",
+                                "with the paper's settings at step {} (all variants in sweep.csv); explained by "
+                                "rfa-jump (row jump.law): the jump's step grows as omega/alpha",
                                 jump_text(results[0].jump))));
   rep.summary.add("profile", profile).add("base", base.json());
   return rep;
