@@ -124,7 +124,7 @@ double train_of(const Metrics& m) { return m.train_acc; }
 double test_of(const Metrics& m) { return m.test_clean_acc; }
 using Column = double (*)(const Metrics&);
 
-// The steps and the median (or mean) over seeds of a column at each.
+// The median (or mean) over seeds of a column at each evaluation (the seeds share their evaluation steps).
 std::vector<double> over_seeds(const Runs& r, Column col, bool mean) {
   std::vector<double> out;
   for (std::size_t k = 0; k < r.rows[0].size(); ++k) {
@@ -147,14 +147,18 @@ std::size_t first_step(const std::vector<Metrics>& steps, const std::vector<doub
   }
   return at;
 }
+// One seed's own first step at which its column reaches level (NEVER: not within the horizon).
+std::size_t seed_time(const std::vector<Metrics>& rows, Column col, double level) {
+  std::vector<double> v;
+  for (const Metrics& m : rows) v.push_back(col(m));
+  return first_step(rows, v, level, false);
+}
 // The median over seeds of each seed's own first step (a seed that never reaches the level counts as beyond the
 // horizon, so the median is NEVER when half of them never do).
 std::size_t per_run_median(const Runs& r, Column col, double level) {
   std::vector<double> t;
   for (const auto& rows : r.rows) {
-    std::vector<double> v;
-    for (const Metrics& m : rows) v.push_back(col(m));
-    const std::size_t s = first_step(rows, v, level, false);
+    const std::size_t s = seed_time(rows, col, level);
     t.push_back(s == NEVER ? INFINITY : double(s));
   }
   const double q = grokking::quantile(t, 0.5);
@@ -202,12 +206,7 @@ std::string csv_time(std::size_t t) { return t == NEVER ? "" : std::to_string(t)
 double paired_ratio(const Runs& r, const Runs& base, Column col, double level) {
   std::vector<double> q;
   for (std::size_t s = 0; s < r.rows.size() && s < base.rows.size(); ++s) {
-    auto own = [&](const std::vector<Metrics>& rows) {
-      std::vector<double> v;
-      for (const Metrics& m : rows) v.push_back(col(m));
-      return first_step(rows, v, level, false);
-    };
-    const std::size_t a = own(r.rows[s]), b = own(base.rows[s]);
+    const std::size_t a = seed_time(r.rows[s], col, level), b = seed_time(base.rows[s], col, level);
     if (a != NEVER && b != NEVER) q.push_back(double(a) / double(b));
   }
   return q.empty() ? NAN : grokking::quantile(q, 0.5);
