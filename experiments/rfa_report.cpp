@@ -44,6 +44,8 @@ constexpr Part PARTS[] = {
      "## Figure 2's (300, 5000) panel under the unit-variance init, a candidate setting (committed reference run)"},
     {"scale", nullptr},
     {"scale-precision", "## Single precision on Figure 2's n >> d panel (committed reference run)"},
+    {"scale-unit",
+     "## Step-size equivalence under the unit-variance init, at (250, 15) to flow time 10^5 (committed reference runs)"},
     {"amplification", nullptr},
     {"linear", nullptr},
     {"sweep", nullptr},
