@@ -109,6 +109,9 @@ TEST_CASE("rfa-report: a candidate setting's Figure 2 rows beside the stated set
   part(dir, "fig2-unit", "## Figure 2: training\n",
        "fig2.high.jump\tthe jump\t2-3 x 10^2\tat step 200\tagree\tcandidate\n"
        "fig2.high.memorize\tto 100%\t~2 x 10^5\t100% at step 125893\tagree\tcandidate\n");
+  // The (5000, 300) candidate's stated rows are the rescaled stated runs' (fig2-alpha10), not the profile's fig2.
+  part(dir, "fig2-alpha10", "## Figure 2: training\n", "fig2.low.train\ttrain\tabout 95%\t94.5%\tagree\tstated-rescaled\n");
+  part(dir, "fig2-low-unit", "## Figure 2: training\n", "fig2.low.train\ttrain\tabout 95%\t93.1%\tpartly\tcandidate\n");
   const auto r = run_program("rfa-report", "--out " + dir.path.string());
   REQUIRE_MESSAGE(r.code == 0, r.output);
   const std::string report = read_file(dir / "REPORT.md");
@@ -120,6 +123,9 @@ TEST_CASE("rfa-report: a candidate setting's Figure 2 rows beside the stated set
   CHECK(report.find("| fig2.high.memorize | ~2 x 10^5 | - | - | 100% at step 125893 | agree |", at) != std::string::npos);
   CHECK(count(report, "at step 200") == 1);
   CHECK(report.find("not its stated setting", at) != std::string::npos);
+  const auto low = report.find("### The (5000, 300) panel by step-size equivalence", at);
+  REQUIRE(low != std::string::npos);
+  CHECK(report.find("| fig2.low.train | about 95% | 94.5% | agree | 93.1% | partly |", low) != std::string::npos);
 }
 
 TEST_CASE("the paper's values: agree within the tolerance at the paper's step, disagree outside, untested before") {
