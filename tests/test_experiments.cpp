@@ -17,6 +17,7 @@
 
 #include "atomic_file.hpp"
 #include "cli_util.hpp"
+#include "csv_util.hpp"
 #include "equivalence.hpp"
 #include "multirun.hpp"
 #include "network.hpp"
@@ -25,22 +26,13 @@
 
 using namespace rfa;
 using test::run_program;
+using test::num;
+using test::read_claims;
+using test::read_table;
+using test::row_where;
 namespace fs = std::filesystem;
 
 namespace {
-// claims.tsv as id -> (ours, verdict)
-std::map<std::string, std::pair<std::string, std::string>> read_claims(const std::string& path) {
-  std::map<std::string, std::pair<std::string, std::string>> out;
-  std::istringstream in(read_file(path));
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, '\t');) f.push_back(cell);
-    if (f.size() >= 5) out[f[0]] = {f[3], f[4]};
-  }
-  return out;
-}
-
 // The last data row of a CSV file, as numbers (the first column may be text).
 std::vector<double> last_row(const std::string& path) {
   std::istringstream in(read_file(path));
@@ -53,53 +45,11 @@ std::vector<double> last_row(const std::string& path) {
   return v;
 }
 
-// A CSV file as rows of named cells (quoted cells may hold commas).
-std::vector<std::map<std::string, std::string>> read_table(const std::string& path) {
-  std::istringstream in(read_file(path));
-  auto cells = [](const std::string& line) {
-    std::vector<std::string> out(1);
-    bool quoted = false;
-    for (char c : line) {
-      if (c == '"') quoted = !quoted;
-      else if (c == ',' && !quoted) out.emplace_back();
-      else out.back() += c;
-    }
-    return out;
-  };
-  std::string line;
-  std::getline(in, line);
-  const std::vector<std::string> header = cells(line);
-  std::vector<std::map<std::string, std::string>> rows;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const std::vector<std::string> c = cells(line);
-    std::map<std::string, std::string> row;
-    for (std::size_t k = 0; k < header.size() && k < c.size(); ++k) row[header[k]] = c[k];
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-double num(const std::map<std::string, std::string>& row, const std::string& key) {
-  const auto it = row.find(key);
-  REQUIRE_MESSAGE(it != row.end(), key);
-  return it->second == "nan" ? NAN : std::stod(it->second);
-}
-
 // A run's training accuracy at an evaluation step, from its metrics CSV (-1 when it has no such step).
 double train_acc_at(const std::string& csv, double step) {
   for (const auto& row : read_table(csv))
     if (num(row, "step") == step) return num(row, "train_acc");
   return -1.0;
-}
-
-// The row whose `key` column equals `value`.
-std::map<std::string, std::string> row_where(const std::vector<std::map<std::string, std::string>>& rows,
-                                             const std::string& key, const std::string& value) {
-  for (const auto& r : rows)
-    if (r.count(key) && r.at(key) == value) return r;
-  FAIL("no row with " << key << " = " << value);
-  return {};
 }
 
 // A number in a JSON file: the first "key": value.

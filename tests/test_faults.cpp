@@ -68,6 +68,7 @@ const std::vector<Case> TRAINING_PROGRAMS = {
     {"rfa-grokking", "--profile quick --runs 2", {"grokking.csv", "alpha=1e-16/f64-seed-2/metrics.csv"}},
     {"rfa-both", "--profile quick --steps 2500", {"both.csv", "fig1-both/metrics.csv", "fig2-both/metrics.csv"}},
     {"rfa-grokking-timing", "--profile quick --variants step-x1.8", {"timing.csv", "step-x1.8/seed-2/metrics.csv"}},
+    {"rfa-phase", "--profile quick --n 1000 --ratios 0.06 --seeds 1 --horizon-flow 30000", {"phase.csv", "1000x60-alpha10/seed-1/metrics.csv"}},
 };
 
 std::string command(const Case& c, const std::string& out) { return c.args + " --threads 1 --quiet --out " + out; }

@@ -101,6 +101,13 @@ const std::vector<PaperClaim> CLAIMS = {
      LOW_TEST},
     {"scale.onset", "scale.onset", "n >> d: both accuracies stay near 85% until about 2 x 10^5 steps",
      "until about 2 x 10^5"},
+    // The phase diagram over (n, d) (rfa-phase)
+    {"phase.sides", "phase.sides",
+     "Overfitting is benign at (n, d) = (300, 5000) and harmful at (5000, 300) (Figure 2)",
+     "benign at (300, 5000), harmful at (5000, 300)"},
+    {"phase.boundary", "phase.boundary",
+     "Between the two panels the overfitting turns from harmful to benign (the paper shows the two points only)",
+     "the boundary between d/n = 3/50 and 50/3"},
     {"sweep.jump", "sweep.jump", "Which open setting moves the jump of Figure 2 to 2-3 x 10^2 steps?",
      "jump at 200-300 steps"},
 };
