@@ -173,7 +173,8 @@ Report report(const Options& o, const std::vector<Outcome>& outs, double wall) {
                         fmt::format("train 1.00 from {}; test >= 0.9 from {}, >= 0.99 from {}", step_text(slow_train),
                                     step_text(slow90), step_text(slow99)),
                         slow90 != NEVER && slow90 >= 775 && slow90 <= 3100 ? "agree" : "disagree",
-                        "medians; agree when test >= 0.9 comes within a factor 2 of t = 1550"));
+                        "medians; agree when test >= 0.9 comes within a factor 2 of t = 1550; what would move it: "
+                        "rfa-grokking-timing (row grok.timing)"));
   const double split1 = split_ratio(outs, 0, 1), split10 = split_ratio(outs, 0, 4);
   rep.claims.push_back(paper_claim("grok.split", {},
                         fmt::format("median |<w_j, mu1>| / median |<w_j, mu2>|: {:.1f} at t = 1, {:.1f} at t = 10", split1, split10),

@@ -56,6 +56,7 @@ constexpr Part PARTS[] = {
     {"jump-symmetric", "## The jump under the symmetric init (f = 0 at step 0)"},
     {"onestep", nullptr},
     {"grokking-timing", nullptr},
+    {"phase", nullptr},
 };
 
 // The parts whose claims.tsv rows make the claims table, in this order, and what a part's notes say first. The
@@ -69,6 +70,7 @@ struct ClaimPart {
 constexpr ClaimPart CLAIM_PARTS[] = {
     {"fig1", ""},         {"fig2", ""},  {"amplification", ""},
     {"linear", ""},       {"sweep", ""}, {"jump", ""},   {"onestep", ""}, {"grokking-timing", ""},
+    {"phase", ""},
     {"scale", "committed reference runs (experiments/reference/scale-study): "},
 };
 

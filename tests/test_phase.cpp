@@ -95,6 +95,8 @@ TEST_CASE("rfa-phase's cells: each its own seeds' mean and spread; the boundary 
   const double t = (-0.01 + 0.03) / (-0.001 + 0.03);
   CHECK(bd.per_n[0].where.empty());
   CHECK(bd.per_n[0].ratio == doctest::Approx(std::exp(t * std::log(4.0))));
+  CHECK(bd.per_n[0].below == 1);
+  CHECK(bd.per_n[0].above == 4);
   CHECK(bd.per_n[1].where == "below the grid");
   CHECK(bd.per_n[2].where == "above the grid");
   CHECK(bd.per_n[3].where == "undecided");

@@ -127,6 +127,7 @@ Boundary boundary(const std::vector<CellResult>& cells, const std::vector<std::s
       const double t = (-HARMFUL - lo.cost.mean) / (hi.cost.mean - lo.cost.mean);
       const double rlo = double(lo.cell.d) / double(n), rhi = double(hi.cell.d) / double(n);
       p.ratio = std::exp(std::log(rlo) + t * (std::log(rhi) - std::log(rlo)));
+      p.below = rlo, p.above = rhi;
       found.emplace_back(double(n), p.ratio);
     }
     b.per_n.push_back(p);
@@ -191,8 +192,9 @@ std::string runs_csv(const std::vector<CellResult>& cells) {
 }
 
 std::string boundary_csv(const Boundary& b) {
-  std::string s = "n,ratio,where\n";
-  for (const auto& p : b.per_n) s += fmt::format("{},{},{}\n", p.n, num(p.ratio), p.where);
+  std::string s = "n,ratio,last_harmful_ratio,next_ratio,where\n";
+  for (const auto& p : b.per_n)
+    s += fmt::format("{},{},{},{},{}\n", p.n, num(p.ratio), num(p.below), num(p.above), p.where);
   return s;
 }
 
@@ -240,7 +242,9 @@ std::string boundary_text(const Boundary& b) {
   std::string per;
   for (const auto& p : b.per_n)
     per += fmt::format("{}n = {}: {}", per.empty() ? "" : "; ", p.n,
-                       p.where.empty() ? fmt::format("d/n = {:.3g}", p.ratio) : p.where);
+                       p.where.empty() ? fmt::format("d/n = {:.3g} (between {:.3g} and {:.3g})", p.ratio, p.below,
+                                                     p.above)
+                                       : p.where);
   std::string s = fmt::format("Where overfitting stops costing clean-test accuracy (the boundary: the mean cost "
                               "crosses -{:.1f} points, read between the grid's ratios on a log axis): {}.",
                               100 * HARMFUL, per);

@@ -75,6 +75,7 @@ struct Boundary {
   struct PerN {
     std::size_t n = 0;
     double ratio = NAN;
+    double below = NAN, above = NAN;  // the grid's ratios either side: the last harmful and the next
     std::string where;
   };
   std::vector<PerN> per_n;
