@@ -151,8 +151,14 @@ std::string pts(const Stat& s) {
   return s.lo == s.hi ? fmt::format("{:+.2f}", 100 * s.mean)
                       : fmt::format("{:+.2f} ({:+.2f} to {:+.2f})", 100 * s.mean, 100 * s.lo, 100 * s.hi);
 }
+// running, no jump (no cost to read), harmful, benign, or not fitted yet: no cost so far, but not every seed fits
+// every label by the horizon.
 const char* side(const CellResult& c) {
-  return c.running ? "running" : c.harmful() ? "harmful" : c.benign() ? "benign" : "neither";
+  return c.running ? "running"
+         : c.cost.count == 0 ? "no jump"
+         : c.harmful()       ? "harmful"
+         : c.benign()        ? "benign"
+                             : "not fitted yet";
 }
 
 // The cell with n and d, if on the grid.
@@ -223,7 +229,7 @@ std::string boxes_csv(const std::vector<CellResult>& cells, const std::vector<st
 
 std::string cells_table(const std::vector<CellResult>& cells) {
   std::string t =
-      "| (n, d) | d/n | seeds | reached | train / test / clean test at the end | flipped labels fitted | training at "
+      "| (n, d) | d/n | seeds | read to (least over seeds) | train / test / clean test at the end | flipped labels fitted | training at "
       "100% (median step) | first flipped label fitted (median) | test when training passes 95% | cost (points) | "
       "side |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const CellResult& c : cells)
@@ -276,11 +282,18 @@ void phase_claims(Report& rep, const std::vector<CellResult>& cells, const Bound
       return fmt::format("({}, {}): {}, train {}, cost {} points", c.cell.n, c.cell.d, side(c), pct(c.train), pts(c.cost));
     };
     const bool decided = !high->running && !low->running;
+    // Short of the paper's horizon (flow time 10^6) a d >> n cell may not have fitted every label yet: partly.
+    const bool short_of_paper = horizon_flow < PAPER_ALPHA * 1e7;
+    const bool no_cost = high->cost.count > 0 && !high->harmful();
     rep.claims.push_back(paper_claim(
         "phase.sides", {}, say(*high) + "; " + say(*low) + stand_in,
-        !decided ? "untested" : high->benign() && low->harmful() ? "agree" : "disagree",
+        !decided                                              ? "untested"
+        : high->benign() && low->harmful()                    ? "agree"
+        : no_cost && short_of_paper && low->harmful()         ? "partly"
+                                                              : "disagree",
         fmt::format("benign: every seed fits every training label and clean-test accuracy drops by at most {:.1f} "
-                    "points from its best after the jump; harmful: it drops by more; {}",
+                    "points from its best after the jump; harmful: it drops by more; partly: no cost, but not every "
+                    "seed has fitted every label by a horizon short of the paper's 10^7 steps; {}",
                     100 * HARMFUL, when)));
   }
   std::size_t inside = 0, decided = 0;
