@@ -13,6 +13,7 @@
 
 #include "atomic_file.hpp"
 #include "bands.hpp"
+#include "equivalence.hpp"
 #include "multirun.hpp"
 #include "paper_claims.hpp"
 #include "phase_cells.hpp"
@@ -34,7 +35,9 @@ constexpr const char* ABOUT =
     "cost of the fit (clean-test accuracy at the end minus its best from the jump on), each as mean and min-max over "
     "seeds. Writes phase.csv (one row per cell), phase-runs.csv (one row per run), boundary.csv, phase.png / "
     "phase.svg (the heatmaps, the boundary and the theorem's assumption), summary.json, claims.tsv and section.md in "
-    "--out, and each run in --out/<n>x<d>[-alpha<a>]/seed-<k>/. A multi-run program: --list-runs, --run-only, "
+    "--out, and each run in --out/<n>x<d>[-alpha<a>]/seed-<k>/. With --exact-runs DIR (runs of the same grid at the "
+    "paper's step, from rfa-phase --alpha 0.1 --out DIR), every cell that has them is compared with its rescaled runs "
+    "seed by seed, and the report says whether the rescaled step stands in (equivalence.csv). A multi-run program: --list-runs, --run-only, "
     "--gather, --gather-so-far (cells still running are drawn as such), --jobs (and tools/slurm-submit). Stop with "
     "Ctrl-C and run the same command again to resume.";
 
@@ -44,6 +47,7 @@ struct Options {
   std::vector<double> ratios;  // d / n
   std::size_t seeds = 3, m = 400, n_test = 6000;
   double alpha = 10, horizon_flow = 0;  // 0: the profile's
+  std::string exact_runs;               // --exact-runs: a directory of this grid's runs at the paper's step
   bool so_far = false;
 };
 
@@ -73,15 +77,16 @@ std::vector<Cell> cells_of(const Options& o) {
   return v;
 }
 
-RunSpec spec_for(const Options& o, const Cell& c, std::uint64_t seed) {
+RunSpec spec_for(const Options& o, const Cell& c, std::uint64_t seed, double alpha) {
   RunSpec r = figure2_sized(c.n, c.d, o.m, o.n_test);
   StepFlags step;
   step.horizon_flow = o.horizon_flow;
-  step.set(r, o.alpha, 0, 0);
+  step.set(r, alpha, 0, 0);
   r.seed = seed, r.grad = o.common.gradient();
   o.common.apply_init(r);
   return r;
 }
+RunSpec spec_for(const Options& o, const Cell& c, std::uint64_t seed) { return spec_for(o, c, seed, o.alpha); }
 
 std::string seed_dir(const Options& o, const Cell& c, std::uint64_t seed) {
   return fmt::format("{}{}/seed-{}", c.key, o.common.init == "gaussian" ? "" : "-init-" + o.common.init, seed);
@@ -115,6 +120,48 @@ std::optional<CellResult> read_cell(const Options& o, const Cell& c) {
   return combine(c, runs, o.seeds);
 }
 
+// Whether the rescaled step stands in, cell by cell: the finished runs of `rfa-phase --alpha 0.1` (the same grid
+// settings) in --exact-runs against this command's runs of the same seed (harness/equivalence.hpp), from a decade
+// after the later jump of any of them on, as rfa-scale's study reads it. Cells without exact runs are left out.
+std::vector<EquivalenceRow> step_check(const Options& o, const std::vector<CellResult>& cells) {
+  std::vector<EquivalenceRow> study;
+  if (o.exact_runs.empty() || o.alpha == PAPER_ALPHA) return study;
+  for (const CellResult& c : cells) {
+    std::vector<Trajectory> exact, rescaled;
+    double start = 1;
+    for (std::size_t k = 0; k < o.seeds; ++k) {
+      const std::uint64_t seed = o.common.seed + k;
+      for (double alpha : {PAPER_ALPHA, o.alpha}) {
+        const Cell cell = make_cell(c.cell.n, c.cell.ratio, alpha);
+        const RunSpec spec = spec_for(o, cell, seed, alpha);
+        const std::string dir = (alpha == PAPER_ALPHA ? o.exact_runs : o.common.out) + "/" + seed_dir(o, cell, seed);
+        if (!std::filesystem::exists(dir + "/run.json")) continue;
+        std::vector<Metrics> rows = metrics_reached(dir, spec);
+        const RunResult r = summarize_run(rows, spec, seed, true);
+        if (r.jump != NEVER) start = std::max(start, 10 * PAPER_ALPHA * double(std::max<std::size_t>(r.jump, 1)));
+        (alpha == PAPER_ALPHA ? exact : rescaled).push_back({alpha, seed, std::move(rows)});
+      }
+    }
+    if (!exact.empty() && !rescaled.empty())
+      study.push_back({c.cell.n, c.cell.d, o.alpha, compare_runs(exact, rescaled, start)});
+  }
+  return study;
+}
+
+std::string step_check_text(const Options& o, const std::vector<EquivalenceRow>& study) {
+  if (study.empty())
+    return o.exact_runs.empty() ? std::string()
+                                : "No cell of this grid has finished runs at the paper's step in " + o.exact_runs +
+                                      " yet.\n\n";
+  write_file_atomic(o.common.out + "/equivalence.csv", equivalence_csv(study));
+  return fmt::format(
+      "### Does alpha = {} stand in off the n >> d line?\n\nThe runs of `rfa-phase --alpha 0.1` in `{}` (the paper's "
+      "step, the same cells and seeds) against this grid's, seed by seed at the flow times both evaluated, from a "
+      "decade after the later jump on, each largest deviation set against the spread over the exact runs' seeds "
+      "(as rfa-scale's step-size equivalence study; equivalence.csv):\n\n{}\n",
+      o.alpha, o.exact_runs, equivalence_table(study));
+}
+
 // The figure: two heatmaps side by side (clean-test accuracy at the end; its cost), each cell a box spanning half
 // the way to its neighbours on log axes, cells still running crossed, the paper's two panels marked, the boundary
 // per n and the theorem's assumption A1 drawn over both.
@@ -141,8 +188,19 @@ bool figure(const Options& o, const std::vector<CellResult>& cells, const Bounda
 }
 
 Report report(const Options& o, const std::vector<CellResult>& cells, const Boundary& b, const std::string& not_started,
-              double wall) {
+              const std::vector<EquivalenceRow>& study, double wall) {
   Report rep("rfa-phase");
+  std::string checked;
+  const bool stands = validated(study, o.alpha, &checked);
+  const std::string step =
+      o.alpha == PAPER_ALPHA
+          ? std::string("every run at the paper's step alpha = 0.1")
+          : fmt::format("**Not the paper's step**: every run is trained at alpha = {} by step-size equivalence, which "
+                        "rfa-scale's study validates on the n >> d line (d/n = 3/50){}",
+                        o.alpha,
+                        study.empty() ? std::string(" only")
+                                      : fmt::format(" and the check below {} at {}", stands ? "confirms" : "does not confirm at every cell",
+                                                    checked));
   const std::string runs =
       o.so_far ? fmt::format("every run as far as it has got (`--gather-so-far`; cells with a run still going are "
                              "marked running, and crossed in the figure){}",
@@ -151,19 +209,18 @@ Report report(const Options& o, const std::vector<CellResult>& cells, const Boun
   rep.section = fmt::format(
       "## Phase diagram: benign and harmful overfitting over (n, d)\n\nFigure 2's settings at every cell (m = {}, "
       "sigma^2 = d^-1.2, exactly 15% of each cluster's labels flipped, omega_init^2 = 0.01/(m d){}, {} test points), "
-      "{}, profile '{}'. **Not the paper's step**: every run is trained at alpha = {} to flow time {:.3g} (the "
-      "paper's {:.3g} steps at alpha = 0.1) by step-size equivalence, which the equivalence study validates on the "
-      "n >> d line (d/n = 3/50) only; steps below are the paper's at the same flow time. A run stops once it fits "
+      "{}, profile '{}'. {}; each to flow time {:.3g} (the paper's {:.3g} steps at alpha = 0.1), and steps below are the "
+      "paper's at the same flow time. A run stops once it fits "
       "every training label. 'Cost' is the clean-test accuracy at the end minus its best from the jump on (95% of "
       "the test points by their clean label); a cell is harmful when its mean cost is below -{:.1f} points. The "
       "theorem's assumption A1, d >= C max(log^2(n/delta), log(m/delta)), is drawn with C = {} and delta = {} (the "
-      "paper leaves C unspecified).\n\n![phase diagram](phase.png)\n\n{}\n{}\n",
+      "paper leaves C unspecified).\n\n![phase diagram](phase.png)\n\n{}\n{}\n{}",
       o.m,
       o.common.init == "gaussian"
           ? std::string()
           : fmt::format(" but **not the paper's init**: --init {}, {}", o.common.init, init_formula(o.common.init)),
-      o.n_test, runs, o.common.profile, o.alpha, o.horizon_flow, o.horizon_flow / PAPER_ALPHA, 100 * HARMFUL, A1_C,
-      A1_DELTA, cells_table(cells), boundary_text(b));
+      o.n_test, runs, o.common.profile, step, o.horizon_flow, o.horizon_flow / PAPER_ALPHA, 100 * HARMFUL, A1_C,
+      A1_DELTA, cells_table(cells), boundary_text(b), step_check_text(o, study));
   phase_claims(rep, cells, b, o.horizon_flow);
   rep.summary.add("profile", o.common.profile)
       .add("seeds", o.seeds)
@@ -175,6 +232,8 @@ Report report(const Options& o, const std::vector<CellResult>& cells, const Boun
       .add("boundary_law_k", b.law.k)
       .add("boundary_law_r2", b.law.r2)
       .add("boundary_law_sizes", b.law.used)
+      .add("step_checked_cells", study.size())
+      .add("step_stands_in", stands)
       .add("wall_seconds_this_session", wall);
   return rep;
 }
@@ -196,6 +255,11 @@ int main(int argc, char** argv) {
   app.option("--alpha", o.alpha,
              "step size; every run is rescaled to it by step-size equivalence (validated at 10 on the n >> d line)");
   app.option("--horizon-flow", o.horizon_flow, "the horizon in flow time alpha * t [default: by profile]", false);
+  app.option("--exact-runs", o.exact_runs,
+             "a directory of this grid's runs at the paper's step (rfa-phase --alpha 0.1 --out DIR, any subset of the "
+             "cells): each cell with finished runs there is compared with its rescaled runs, and the report says "
+             "whether --alpha stands in",
+             false);
   prog.offer_so_far("a stopped run counts to its step, cells with a run not finished are marked running, and cells "
                     "with no run started are left out and named");
   return prog.run(argc, argv, [&] {
@@ -204,6 +268,8 @@ int main(int argc, char** argv) {
     require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
     require_positive("--alpha", o.alpha);
     if (o.horizon_flow != 0) require_positive("--horizon-flow", o.horizon_flow);
+    if (!o.exact_runs.empty() && !std::filesystem::is_directory(o.exact_runs))
+      throw UsageError("--exact-runs: " + o.exact_runs + " is not a directory");
     o.so_far = prog.so_far();
     defaults(o);
     std::sort(o.ns.begin(), o.ns.end());
@@ -232,7 +298,7 @@ int main(int argc, char** argv) {
       write_file_atomic(o.common.out + "/phase-runs.csv", runs_csv(done));
       write_file_atomic(o.common.out + "/boundary.csv", boundary_csv(b));
       const bool drawn = figure(o, done, b);
-      report(o, done, b, not_started, seconds).write(o.common.out, "rfa-phase");
+      report(o, done, b, not_started, step_check(o, done), seconds).write(o.common.out, "rfa-phase");
       return drawn;
     };
     return RunPlan{entries, train, gather};

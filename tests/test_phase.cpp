@@ -153,6 +153,21 @@ TEST_CASE("rfa-phase quick: cells, boundary and heatmaps; the same bytes in part
   CHECK(section.find("**Not the paper's step**") != std::string::npos);
   CHECK(claims.at("phase.sides").first.find("not the paper's (300, 5000), the grid's nearest") != std::string::npos);
 
+  // The rescaled step checked against the paper's at the cells that have exact runs; phase.csv is unchanged.
+  REQUIRE(run_program("rfa-phase", args + "--alpha 0.1 --n 40 --ratios 1,4 --out " + dir / "exact").code == 0);
+  const std::string before = read_file(dir / "whole/phase.csv");
+  const auto checked = run_program("rfa-phase", args + "--gather --exact-runs " + dir / "exact --out " + dir / "whole");
+  INFO(checked.output);
+  REQUIRE(checked.code == 0);
+  CHECK(read_file(dir / "whole/phase.csv") == before);
+  const auto study = read_table(dir / "whole/equivalence.csv");
+  REQUIRE(study.size() == 2);
+  CHECK(study[0].at("n") == "40");
+  CHECK(study[0].at("d") == "40");
+  CHECK(study[1].at("d") == "160");
+  CHECK(read_file(dir / "whole/section.md").find("### Does alpha = 10 stand in off the n >> d line?") != std::string::npos);
+  CHECK(run_program("rfa-phase", args + "--gather --exact-runs " + dir / "none --out " + dir / "whole").code == 2);
+
   // In parts, with --jobs 2: the same bytes.
   const auto list = run_program("rfa-phase", args + "--list-runs --out " + dir / "parts");
   REQUIRE(list.code == 0);
