@@ -246,7 +246,7 @@ int main(int argc, char** argv) {
                        "quick (n 40 and 80, d/n 1/4, 1 and 4, m = 40, 2 seeds, flow time 10^3, for tests), default "
                        "(n 250, 500, 1000, 5 ratios from 3/50 to 50/3, 3 seeds, flow time 10^5) or paper (n 250, "
                        "300, 500, 1000, 2000, 5000, 7 ratios, 3 seeds, flow time 10^6: both of the paper's panels "
-                       "on the grid; days on 2 cores, spread it with --jobs or tools/slurm-submit)",
+                       "on the grid; weeks of one core, most in the n = 5000 row: spread it with --jobs or tools/slurm-submit)",
                        CommonFlags::GRAD | CommonFlags::INIT);
   Args& app = prog.app();
   app.option("--n", o.ns, "training set sizes [default: by profile]", false);
