@@ -103,6 +103,33 @@ TEST_CASE("rfa-phase's cells: each its own seeds' mean and spread; the boundary 
   CHECK(bd.law.used == 1);
 }
 
+TEST_CASE("rfa-phase's claims: the paper's two panels on their sides, partly while d >> n has not fitted yet") {
+  auto claim = [](const std::vector<CellResult>& cells, double horizon) {
+    Report rep("rfa-phase");
+    phase_claims(rep, cells, boundary(cells, {300, 5000}), horizon);
+    for (const Claim& c : rep.claims)
+      if (c.id == "phase.sides") return c;
+    FAIL("no phase.sides row");
+    return Claim{};
+  };
+  RunResult fit = costing(0, 1);
+  fit.fitted_at = 1000;  // every training label fitted
+  const CellResult high = combine(make_cell(300, 50.0 / 3.0, 10), {fit}, 1);
+  const CellResult unfitted = combine(make_cell(300, 50.0 / 3.0, 10), {costing(0, 1)}, 1);
+  const CellResult low = combine(make_cell(5000, 3.0 / 50.0, 10), {costing(-0.03, 1)}, 1);
+  const CellResult mild = combine(make_cell(5000, 3.0 / 50.0, 10), {costing(-0.005, 1)}, 1);
+  REQUIRE(high.cell.d == 5000);
+  REQUIRE(low.cell.d == 300);
+  CHECK(claim({high, low}, 1e6).verdict == "agree");
+  CHECK(claim({high, low}, 1e6).ours.find("the grid's nearest") == std::string::npos);  // the paper's own cells
+  CHECK(claim({unfitted, low}, 1e5).verdict == "partly");   // short of the paper's horizon
+  CHECK(claim({unfitted, low}, 1e6).verdict == "disagree");  // at it
+  CHECK(claim({high, mild}, 1e6).verdict == "disagree");     // n >> d costs too little
+  CellResult running = low;
+  running.running = true;
+  CHECK(claim({high, running}, 1e6).verdict == "untested");
+}
+
 TEST_CASE("rfa-phase quick: cells, boundary and heatmaps; the same bytes in parts, with --jobs 2 and on gather") {
   test::TempDir dir("phase");
   const std::string args = "--profile quick --threads 1 --quiet ";
