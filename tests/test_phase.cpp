@@ -223,6 +223,12 @@ TEST_CASE("rfa-phase quick: cells, boundary and heatmaps; the same bytes in part
   CHECK(read_file(dir / "some/section.md").find("not started: 40x40-alpha10") != std::string::npos);
   CHECK(test::read_claims(dir / "some/claims.tsv").at("phase.boundary").second == "untested");
 
+  // Another init family's runs are named apart.
+  const auto lecun = run_program("rfa-phase", args + "--init lecun --list-runs --out " + dir / "never");
+  REQUIRE(lecun.code == 0);
+  CHECK(lecun.output.find("0\t40x10-alpha10-init-lecun/seed-1\t{") == 0);
+  CHECK(lecun.output.find("\"init\": \"lecun\"") != std::string::npos);
+
   // Bad grids are refused, naming the flag.
   const auto tiny = run_program("rfa-phase", args + "--n 40 --ratios 0.01 --out " + dir / "bad");
   CHECK(tiny.code == 2);
