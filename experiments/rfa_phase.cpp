@@ -45,7 +45,7 @@ struct Options {
   CommonFlags common;
   std::vector<std::size_t> ns;
   std::vector<double> ratios;  // d / n
-  std::size_t seeds = 3, m = 400, n_test = 6000;
+  std::size_t seeds = 0, m = 400, n_test = 6000;  // seeds 0: the profile's
   double alpha = 10, horizon_flow = 0;  // 0: the profile's
   std::string exact_runs;               // --exact-runs: a directory of this grid's runs at the paper's step
   bool so_far = false;
@@ -66,7 +66,8 @@ void defaults(Options& o) {
            : p == "paper" ? std::vector<std::size_t>{250, 300, 500, 1000, 2000, 5000}
                           : std::vector<std::size_t>{250, 500, 1000};
   if (o.ratios.empty()) o.ratios = p == "quick" ? std::vector<double>{0.25, 1, 4} : ratio_grid(p == "paper" ? 3 : 2);
-  if (p == "quick") o.m = 40, o.n_test = 1000, o.seeds = std::min<std::size_t>(o.seeds, 2);
+  if (p == "quick") o.m = 40, o.n_test = 1000;
+  if (!o.seeds) o.seeds = p == "quick" ? 2 : 3;
   if (o.horizon_flow == 0) o.horizon_flow = p == "quick" ? 1000 : p == "paper" ? 1e6 : 1e5;
 }
 
@@ -251,7 +252,7 @@ int main(int argc, char** argv) {
   Args& app = prog.app();
   app.option("--n", o.ns, "training set sizes [default: by profile]", false);
   app.option("--ratios", o.ratios, "ratios d/n (d = round(n * ratio), at least 2) [default: by profile]", false);
-  app.option("--seeds", o.seeds, "runs per cell (seeds --seed, --seed + 1, ...)");
+  app.option("--seeds", o.seeds, "runs per cell (seeds --seed, --seed + 1, ...) [default: 3; quick 2]", false);
   app.option("--alpha", o.alpha,
              "step size; every run is rescaled to it by step-size equivalence (validated at 10 on the n >> d line)");
   app.option("--horizon-flow", o.horizon_flow, "the horizon in flow time alpha * t [default: by profile]", false);
@@ -265,7 +266,7 @@ int main(int argc, char** argv) {
   return prog.run(argc, argv, [&] {
     for (std::size_t n : o.ns) require_size("--n", n, 4);
     for (double r : o.ratios) require_positive("--ratios", r);
-    require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
+    if (app.given("--seeds")) require_at_least("--seeds", static_cast<long long>(o.seeds), 1);
     require_positive("--alpha", o.alpha);
     if (o.horizon_flow != 0) require_positive("--horizon-flow", o.horizon_flow);
     if (!o.exact_runs.empty() && !std::filesystem::is_directory(o.exact_runs))

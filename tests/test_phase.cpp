@@ -3,6 +3,7 @@
 // gathered so far.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -236,4 +237,8 @@ TEST_CASE("rfa-phase quick: cells, boundary and heatmaps; the same bytes in part
   CHECK(run_program("rfa-phase", args + "--ratios 1,1.001 --out " + dir / "bad").code == 2);
   CHECK(run_program("rfa-phase", args + "--ratios 1,-2 --out " + dir / "bad").code == 2);
   CHECK(run_program("rfa-phase", args + "--alpha 0 --out " + dir / "bad").code == 2);
+  CHECK(run_program("rfa-phase", args + "--seeds 0 --out " + dir / "bad").code == 2);
+  // --seeds counts in every profile (quick's 2 is only its default).
+  const auto three = run_program("rfa-phase", args + "--seeds 3 --list-runs --out " + dir / "never");
+  CHECK(std::count(three.output.begin(), three.output.end(), '\n') == 18);
 }
