@@ -246,13 +246,22 @@ std::string candidates(const std::string& out, const std::vector<Claim>& table) 
                      c.stated ? fmt::format("the `{}` part", c.stated)
                               : std::string("this profile's `fig2` part, at its own panel size and horizon"),
                      c.what);
+    std::string disagree;  // the candidate's disagree rows, each named with what the stated settings' row says
     for (const Claim& k : read_claims(path)) {
       const Claim* here = nullptr;
       for (const Claim& h : stated)
         if (h.id == k.id) here = &h;
       s += fmt::format("| {} | {} | {} | {} | {} | {} |\n", cell(k.id), cell(k.paper), here ? cell(here->ours) : "-",
                        here ? here->verdict : "-", cell(k.ours), k.verdict);
+      if (k.verdict == "disagree")
+        disagree += fmt::format("{}{} ({}; the stated settings: {})", disagree.empty() ? "" : ", ", k.id, k.ours,
+                                here ? here->verdict : "not run");
     }
+    // A disagree row says what explains it: nothing here does for a candidate's, and the report says so.
+    if (!disagree.empty())
+      s += fmt::format("\nThe candidate disagrees on {}: unexplained. No experiment here says why this setting ends "
+                       "where it does; the rows show that one change of init does not give every row at once.\n",
+                       disagree);
     s += "\n";
   }
   return s;

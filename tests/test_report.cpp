@@ -111,7 +111,9 @@ TEST_CASE("rfa-report: a candidate setting's Figure 2 rows beside the stated set
        "fig2.high.memorize\tto 100%\t~2 x 10^5\t100% at step 125893\tagree\tcandidate\n");
   // The (5000, 300) candidate's stated rows are the rescaled stated runs' (fig2-alpha10), not the profile's fig2.
   part(dir, "fig2-alpha10", "## Figure 2: training\n", "fig2.low.train\ttrain\tabout 95%\t94.5%\tagree\tstated-rescaled\n");
-  part(dir, "fig2-low-unit", "## Figure 2: training\n", "fig2.low.train\ttrain\tabout 95%\t93.1%\tpartly\tcandidate\n");
+  part(dir, "fig2-low-unit", "## Figure 2: training\n",
+       "fig2.low.train\ttrain\tabout 95%\t93.1%\tpartly\tcandidate\n"
+       "fig2.low.harmful\ttest\tabout 79%\t82.5%\tdisagree\tcandidate\n");
   const auto r = run_program("rfa-report", "--out " + dir.path.string());
   REQUIRE_MESSAGE(r.code == 0, r.output);
   const std::string report = read_file(dir / "REPORT.md");
@@ -126,6 +128,10 @@ TEST_CASE("rfa-report: a candidate setting's Figure 2 rows beside the stated set
   const auto low = report.find("### The (5000, 300) panel by step-size equivalence", at);
   REQUIRE(low != std::string::npos);
   CHECK(report.find("| fig2.low.train | about 95% | 94.5% | agree | 93.1% | partly |", low) != std::string::npos);
+  // A candidate's disagree row is named and said to be unexplained; the first table has none, so no such line.
+  CHECK(report.find("The candidate disagrees on fig2.low.harmful (82.5%; the stated settings: not run): unexplained.",
+                    low) != std::string::npos);
+  CHECK(count(report, "The candidate disagrees on") == 1);
 }
 
 TEST_CASE("the paper's values: agree within the tolerance at the paper's step, disagree outside, untested before") {
