@@ -124,11 +124,17 @@ std::optional<CellResult> read_cell(const Options& o, const Cell& c) {
 // Whether the rescaled step stands in, cell by cell: the finished runs of `rfa-phase --alpha 0.1` (the same grid
 // settings) in --exact-runs against this command's runs of the same seed (harness/equivalence.hpp), from a decade
 // after the later jump of any of them on, as rfa-scale's study reads it. Cells without exact runs are left out.
-std::vector<EquivalenceRow> step_check(const Options& o, const std::vector<CellResult>& cells) {
-  std::vector<EquivalenceRow> study;
-  if (o.exact_runs.empty() || o.alpha == PAPER_ALPHA) return study;
+struct StepCheck {
+  std::vector<EquivalenceRow> study;                    // the trajectories compared, per cell
+  std::vector<std::pair<CellResult, CellResult>> cells;  // the cell's numbers at the paper's step and rescaled
+};
+StepCheck step_check(const Options& o, const std::vector<CellResult>& cells) {
+  StepCheck check;
+  std::vector<EquivalenceRow>& study = check.study;
+  if (o.exact_runs.empty() || o.alpha == PAPER_ALPHA) return check;
   for (const CellResult& c : cells) {
     std::vector<Trajectory> exact, rescaled;
+    std::vector<RunResult> exact_results;
     double start = 1;
     for (std::size_t k = 0; k < o.seeds; ++k) {
       const std::uint64_t seed = o.common.seed + k;
@@ -140,16 +146,34 @@ std::vector<EquivalenceRow> step_check(const Options& o, const std::vector<CellR
         std::vector<Metrics> rows = metrics_reached(dir, spec);
         const RunResult r = summarize_run(rows, spec, seed, true);
         if (r.jump != NEVER) start = std::max(start, 10 * PAPER_ALPHA * double(std::max<std::size_t>(r.jump, 1)));
+        if (alpha == PAPER_ALPHA) exact_results.push_back(r);
         (alpha == PAPER_ALPHA ? exact : rescaled).push_back({alpha, seed, std::move(rows)});
       }
     }
-    if (!exact.empty() && !rescaled.empty())
-      study.push_back({c.cell.n, c.cell.d, o.alpha, compare_runs(exact, rescaled, start)});
+    if (exact.empty() || rescaled.empty()) continue;
+    study.push_back({c.cell.n, c.cell.d, o.alpha, compare_runs(exact, rescaled, start)});
+    check.cells.emplace_back(combine(make_cell(c.cell.n, c.cell.ratio, PAPER_ALPHA), exact_results, o.seeds), c);
   }
-  return study;
+  return check;
 }
 
-std::string step_check_text(const Options& o, const std::vector<EquivalenceRow>& study) {
+// The numbers the phase diagram reads off a cell, at the paper's step and at the rescaled one.
+std::string cell_numbers(const std::vector<std::pair<CellResult, CellResult>>& cells) {
+  auto step = [](std::size_t s) { return s == NEVER ? std::string("never") : std::to_string(s); };
+  std::string t =
+      "| (n, d) | seeds (exact / rescaled) | cost (points) | train / test / clean test at the end | training at 100% "
+      "(median step) | first flipped label fitted (median) |\n|---|---|---|---|---|---|\n";
+  for (const auto& [e, r] : cells)
+    t += fmt::format("| ({}, {}) | {} / {} | {:+.2f} / {:+.2f} | {:.1f} / {:.1f} / {:.1f}% against {:.1f} / {:.1f} / "
+                     "{:.1f}% | {} / {} | {} / {} |\n",
+                     r.cell.n, r.cell.d, e.runs.size(), r.runs.size(), 100 * e.cost.mean, 100 * r.cost.mean,
+                     100 * e.train.mean, 100 * e.test.mean, 100 * e.clean.mean, 100 * r.train.mean, 100 * r.test.mean,
+                     100 * r.clean.mean, step(e.fitted_at), step(r.fitted_at), step(e.first_flip), step(r.first_flip));
+  return t;
+}
+
+std::string step_check_text(const Options& o, const StepCheck& check) {
+  const std::vector<EquivalenceRow>& study = check.study;
   if (study.empty())
     return o.exact_runs.empty() ? std::string()
                                 : "No cell of this grid has finished runs at the paper's step in " + o.exact_runs +
@@ -159,8 +183,9 @@ std::string step_check_text(const Options& o, const std::vector<EquivalenceRow>&
       "### Does alpha = {} stand in off the n >> d line?\n\nThe runs of `rfa-phase --alpha 0.1` in `{}` (the paper's "
       "step, the same cells and seeds) against this grid's, seed by seed at the flow times both evaluated, from a "
       "decade after the later jump on, each largest deviation set against the spread over the exact runs' seeds "
-      "(as rfa-scale's step-size equivalence study; equivalence.csv):\n\n{}\n",
-      o.alpha, o.exact_runs, equivalence_table(study));
+      "(as rfa-scale's step-size equivalence study; equivalence.csv):\n\n{}\nThe numbers this diagram reads off each "
+      "of those cells, exact / rescaled (the steps the paper's):\n\n{}\n",
+      o.alpha, o.exact_runs, equivalence_table(study), cell_numbers(check.cells));
 }
 
 // The figure: two heatmaps side by side (clean-test accuracy at the end; its cost), each cell a box spanning half
@@ -189,8 +214,9 @@ bool figure(const Options& o, const std::vector<CellResult>& cells, const Bounda
 }
 
 Report report(const Options& o, const std::vector<CellResult>& cells, const Boundary& b, const std::string& not_started,
-              const std::vector<EquivalenceRow>& study, double wall) {
+              const StepCheck& check, double wall) {
   Report rep("rfa-phase");
+  const std::vector<EquivalenceRow>& study = check.study;
   std::string checked;
   const bool stands = validated(study, o.alpha, &checked);
   const std::string step =
@@ -221,7 +247,7 @@ Report report(const Options& o, const std::vector<CellResult>& cells, const Boun
           ? std::string()
           : fmt::format(" but **not the paper's init**: --init {}, {}", o.common.init, init_formula(o.common.init)),
       o.n_test, runs, o.common.profile, step, o.horizon_flow, o.horizon_flow / PAPER_ALPHA, 100 * HARMFUL, A1_C,
-      A1_DELTA, cells_table(cells), boundary_text(b), step_check_text(o, study));
+      A1_DELTA, cells_table(cells), boundary_text(b), step_check_text(o, check));
   phase_claims(rep, cells, b, o.horizon_flow);
   rep.summary.add("profile", o.common.profile)
       .add("seeds", o.seeds)

@@ -12,6 +12,7 @@
 
 #include "cli_util.hpp"
 #include "csv_util.hpp"
+#include "equivalence.hpp"
 #include "phase_cells.hpp"
 
 using namespace rfa;
@@ -104,6 +105,18 @@ TEST_CASE("rfa-phase's cells: each its own seeds' mean and spread; the boundary 
   CHECK(bd.law.used == 1);
 }
 
+TEST_CASE("the step check's verdict names the sizes where a rescaled step does not stand in") {
+  Equivalence ok;
+  ok.compared = 5, ok.spread = {0.02, 0.02, 0.02}, ok.deviation = {0.01, 0.01, 0.01};
+  Equivalence off = ok;
+  off.deviation.train = 0.05;
+  const std::string t = equivalence_table({{40, 40, 10, ok}, {40, 160, 10, off}});
+  CHECK(t.find("- alpha = 10: **does not stand in** at every size compared ((40, 40), (40, 160)): not at (40, 160).") !=
+        std::string::npos);
+  CHECK(equivalence_table({{40, 40, 10, ok}}).find("- alpha = 10: **stands in** for the paper's alpha = 0.1 at (40, 40).") !=
+        std::string::npos);
+}
+
 TEST_CASE("rfa-phase's claims: the paper's two panels on their sides, partly while d >> n has not fitted yet") {
   auto claim = [](const std::vector<CellResult>& cells, double horizon) {
     Report rep("rfa-phase");
@@ -193,7 +206,9 @@ TEST_CASE("rfa-phase quick: cells, boundary and heatmaps; the same bytes in part
   CHECK(study[0].at("n") == "40");
   CHECK(study[0].at("d") == "40");
   CHECK(study[1].at("d") == "160");
-  CHECK(read_file(dir / "whole/section.md").find("### Does alpha = 10 stand in off the n >> d line?") != std::string::npos);
+  const std::string checked_section = read_file(dir / "whole/section.md");
+  CHECK(checked_section.find("### Does alpha = 10 stand in off the n >> d line?") != std::string::npos);
+  CHECK(checked_section.find("| (40, 160) | 2 / 2 | ") != std::string::npos);  // the cell's numbers, exact / rescaled
   CHECK(run_program("rfa-phase", args + "--gather --exact-runs " + dir / "none --out " + dir / "whole").code == 2);
 
   // In parts, with --jobs 2: the same bytes.

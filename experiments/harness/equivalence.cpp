@@ -168,8 +168,12 @@ std::string equivalence_table(const std::vector<EquivalenceRow>& rows) {
   for (double a : alphas) {
     std::string sizes;
     const bool ok = validated(rows, a, &sizes);
-    t += fmt::format("- alpha = {}: {} at {}.\n", a, ok ? "**stands in** for the paper's alpha = 0.1" : "**does not stand in**",
-                     sizes);
+    std::string failing;
+    for (const EquivalenceRow& r : rows)
+      if (r.alpha == a && !r.e.stands_in()) failing += fmt::format("{}({}, {})", failing.empty() ? "" : ", ", r.n, r.d);
+    t += ok ? fmt::format("- alpha = {}: **stands in** for the paper's alpha = 0.1 at {}.\n", a, sizes)
+            : fmt::format("- alpha = {}: **does not stand in** at every size compared ({}): not at {}.\n", a, sizes,
+                          failing);
   }
   return t;
 }
