@@ -196,15 +196,17 @@ bool figure(const Options& o, const std::vector<CellResult>& cells, const Bounda
   constexpr const char* PHASE_GP =
 #include "figures/phase.gp.in"
       ;
-  const double nlo = double(o.ns.front()) / 1.4, nhi = double(o.ns.back()) * 1.4;
+  // The axes span the boxes exactly.
+  const std::vector<double> nv(o.ns.begin(), o.ns.end());
+  const double nlo = box_bounds(nv, 0).first, nhi = box_bounds(nv, nv.size() - 1).second;
   // Tics at the grid's own sizes and ratios.
   std::string xt, yt;
   for (std::size_t n : o.ns) xt += fmt::format("{}{}", xt.empty() ? "" : ", ", n);
   for (double r : o.ratios) yt += fmt::format("{}'{:.3g}' {:.6g}", yt.empty() ? "" : ", ", r, r);
   const std::string tics = fmt::format("set xtics ({})\nset ytics ({})", xt, yt);
   const std::string body = fmt::format(
-      PHASE_GP, fmt::arg("nlo", nlo), fmt::arg("nhi", nhi), fmt::arg("rlo", o.ratios.front() / 1.6),
-      fmt::arg("rhi", o.ratios.back() * 1.6), fmt::arg("m", o.m), fmt::arg("tics", tics), fmt::arg("C", A1_C), fmt::arg("delta", A1_DELTA),
+      PHASE_GP, fmt::arg("nlo", nlo), fmt::arg("nhi", nhi), fmt::arg("rlo", box_bounds(o.ratios, 0).first),
+      fmt::arg("rhi", box_bounds(o.ratios, o.ratios.size() - 1).second), fmt::arg("m", o.m), fmt::arg("tics", tics), fmt::arg("C", A1_C), fmt::arg("delta", A1_DELTA),
       fmt::arg("harm", 100 * HARMFUL), fmt::arg("law", b.law.used >= 2 && std::isfinite(b.law.k)
                                                            ? fmt::format(", '+' using 1:({:.6g} * $1 ** {:.6g}) with "
                                                                          "lines lw 2 dt 3 lc 'black' title 'its fit'",

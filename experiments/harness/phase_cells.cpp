@@ -204,15 +204,16 @@ std::string boundary_csv(const Boundary& b) {
   return s;
 }
 
+std::pair<double, double> box_bounds(const std::vector<double>& v, std::size_t k) {
+  auto mid = [&](std::size_t i, std::size_t j) { return std::sqrt(v[i] * v[j]); };
+  const double lo = k > 0 ? mid(k - 1, k) : v.size() > 1 ? v[0] * v[0] / mid(0, 1) : v[0] / 1.4;
+  const double hi = k + 1 < v.size() ? mid(k, k + 1) : v.size() > 1 ? v[k] * v[k] / mid(k - 1, k) : v[0] * 1.4;
+  return {lo, hi};
+}
+
 std::string boxes_csv(const std::vector<CellResult>& cells, const std::vector<std::size_t>& ns,
                       const std::vector<double>& ratios) {
-  // Half way to the neighbour on a log axis; the end boxes as wide as their inner half.
-  auto bounds = [](const std::vector<double>& v, std::size_t k) {
-    auto mid = [&](std::size_t i, std::size_t j) { return std::sqrt(v[i] * v[j]); };
-    const double lo = k > 0 ? mid(k - 1, k) : v.size() > 1 ? v[0] * v[0] / mid(0, 1) : v[0] / 1.4;
-    const double hi = k + 1 < v.size() ? mid(k, k + 1) : v.size() > 1 ? v[k] * v[k] / mid(k - 1, k) : v[0] * 1.4;
-    return std::pair{lo, hi};
-  };
+  auto bounds = box_bounds;
   std::vector<double> nv(ns.begin(), ns.end());
   std::string s = "n,ratio,n_lo,n_hi,ratio_lo,ratio_hi,clean_mean,cost_mean,running\n";
   for (const CellResult& c : cells) {

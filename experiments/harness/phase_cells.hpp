@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bands.hpp"
@@ -87,6 +88,9 @@ Boundary boundary(const std::vector<CellResult>& cells, const std::vector<std::s
 std::string cells_csv(const std::vector<CellResult>& cells);
 std::string runs_csv(const std::vector<CellResult>& cells);
 std::string boundary_csv(const Boundary& b);
+// Grid value k's box on a log axis (v increasing): half way to each neighbour, the end boxes as wide on their outer
+// side as on their inner one.
+std::pair<double, double> box_bounds(const std::vector<double>& v, std::size_t k);
 // The heatmaps' boxes: n, ratio (d/n as run), the box's n and ratio bounds (half way to the neighbours on log axes),
 // mean clean-test accuracy, mean cost, 1 when running; x is n, y is d/n.
 std::string boxes_csv(const std::vector<CellResult>& cells, const std::vector<std::size_t>& ns,

@@ -3,8 +3,8 @@ set output 'phase.png.tmp'
 set datafile separator ','
 set multiplot layout 1,2 title "Benign and harmful overfitting over (n, d): Figure 2's settings (m = 400); each box a cell, the mean over its seeds"
 set logscale xy
-set xrange [178.57142857142858:1400]
-set yrange [0.0375:26.66666666666667]
+set xrange [176.7766952966369:1414.213562373095]
+set yrange [0.029695392023038596:33.675258411277056]
 set xlabel 'training set size n'
 set ylabel 'd / n'
 set key outside below font ',9'
@@ -42,8 +42,8 @@ set output 'phase.svg.tmp'
 set datafile separator ','
 set multiplot layout 1,2 title "Benign and harmful overfitting over (n, d): Figure 2's settings (m = 400); each box a cell, the mean over its seeds"
 set logscale xy
-set xrange [178.57142857142858:1400]
-set yrange [0.0375:26.66666666666667]
+set xrange [176.7766952966369:1414.213562373095]
+set yrange [0.029695392023038596:33.675258411277056]
 set xlabel 'training set size n'
 set ylabel 'd / n'
 set key outside below font ',9'

@@ -4,7 +4,7 @@ set datafile separator ','
 set multiplot layout 1,2 title "Benign and harmful overfitting over (n, d): Figure 2's settings (m = 400); each box a cell, the mean over its seeds"
 set logscale xy
 set xrange [178.57142857142858:350]
-set yrange [0.0375:26.66666666666667]
+set yrange [0.029695392023038596:33.675258411277056]
 set xlabel 'training set size n'
 set ylabel 'd / n'
 set key outside below font ',9'
@@ -43,7 +43,7 @@ set datafile separator ','
 set multiplot layout 1,2 title "Benign and harmful overfitting over (n, d): Figure 2's settings (m = 400); each box a cell, the mean over its seeds"
 set logscale xy
 set xrange [178.57142857142858:350]
-set yrange [0.0375:26.66666666666667]
+set yrange [0.029695392023038596:33.675258411277056]
 set xlabel 'training set size n'
 set ylabel 'd / n'
 set key outside below font ',9'
