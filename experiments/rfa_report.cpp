@@ -48,7 +48,7 @@ constexpr Part PARTS[] = {
     {"scale", nullptr},
     {"scale-precision", "## Single precision on Figure 2's n >> d panel (committed reference run)"},
     {"scale-unit",
-     "## Step-size equivalence under the unit-variance init, at (250, 15) to flow time 10^5 (committed reference runs)"},
+     "## Step-size equivalence under the unit-variance init, at (250, 15) to flow time 10^6 (committed reference runs)"},
     {"amplification", nullptr},
     {"linear", nullptr},
     {"sweep", nullptr},
@@ -228,7 +228,7 @@ constexpr Candidate CANDIDATES[] = {
      "both at alpha = 10 to flow time 10^6 (the paper's 10^7 steps at 0.1), as far as each has got: the stated "
      "settings' five committed seeds (experiments/reference/fig2-low-5000x300-alpha10) and the candidate's committed "
      "run (experiments/reference/fig2-low-5000x300-alpha10-unit). A rescaled step, not the paper's: alpha = 10 "
-     "stands in under the unit init at (250, 15) to flow time 10^5 (experiments/reference/scale-250x15-unit)",
+     "stands in under the unit init at (250, 15) to flow time 10^6 (experiments/reference/scale-250x15-unit-1e6)",
      "fig2-alpha10"},
 };
 
