@@ -121,13 +121,13 @@ std::optional<CellResult> read_cell(const Options& o, const Cell& c) {
   return combine(c, runs, o.seeds);
 }
 
-// Whether the rescaled step stands in, cell by cell: the finished runs of `rfa-phase --alpha 0.1` (the same grid
-// settings) in --exact-runs against this command's runs of the same seed (harness/equivalence.hpp), from a decade
-// after the later jump of any of them on, as rfa-scale's study reads it. Cells without exact runs are left out.
 struct StepCheck {
   std::vector<EquivalenceRow> study;                    // the trajectories compared, per cell
   std::vector<std::pair<CellResult, CellResult>> cells;  // the cell's numbers at the paper's step and rescaled
 };
+// Whether the rescaled step stands in, cell by cell: the finished runs of `rfa-phase --alpha 0.1` (the same grid
+// settings) in --exact-runs against this command's runs of the same seed (harness/equivalence.hpp), from a decade
+// after the later jump of any of them on, as rfa-scale's study reads it. Cells without exact runs are left out.
 StepCheck step_check(const Options& o, const std::vector<CellResult>& cells) {
   StepCheck check;
   std::vector<EquivalenceRow>& study = check.study;

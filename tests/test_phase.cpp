@@ -167,7 +167,7 @@ TEST_CASE("rfa-phase quick: cells, boundary and heatmaps; the same bytes in part
     CHECK(k == 2);
     CHECK(num(c, "train_mean") == doctest::Approx(train / 2).epsilon(1e-5));
     CHECK(num(c, "clean_mean") == doctest::Approx(clean / 2).epsilon(1e-5));
-    CHECK(num(c, "d") == doctest::Approx(num(c, "n") * num(c, "ratio")));
+    CHECK(c.at("cell") == c.at("n") + "x" + c.at("d") + "-alpha10");  // the key names the cell's own size
   }
   // The heatmaps' x is n and y is d/n (swapped axes fail here), each point inside its own box.
   const auto boxes = read_table(dir / "whole/phase-boxes.csv");

@@ -213,15 +213,14 @@ std::pair<double, double> box_bounds(const std::vector<double>& v, std::size_t k
 
 std::string boxes_csv(const std::vector<CellResult>& cells, const std::vector<std::size_t>& ns,
                       const std::vector<double>& ratios) {
-  auto bounds = box_bounds;
   std::vector<double> nv(ns.begin(), ns.end());
   std::string s = "n,ratio,n_lo,n_hi,ratio_lo,ratio_hi,clean_mean,cost_mean,running\n";
   for (const CellResult& c : cells) {
     const std::size_t i = std::find(ns.begin(), ns.end(), c.cell.n) - ns.begin();
     const std::size_t j = std::find(ratios.begin(), ratios.end(), c.cell.ratio) - ratios.begin();
     if (i == ns.size() || j == ratios.size()) continue;  // not on this grid
-    const auto [nlo, nhi] = bounds(nv, i);
-    const auto [rlo, rhi] = bounds(ratios, j);
+    const auto [nlo, nhi] = box_bounds(nv, i);
+    const auto [rlo, rhi] = box_bounds(ratios, j);
     s += fmt::format("{},{},{},{},{},{},{},{},{}\n", c.cell.n, num(double(c.cell.d) / double(c.cell.n)), num(nlo),
                      num(nhi), num(rlo), num(rhi), num(c.clean.mean), num(c.cost.mean), c.running ? 1 : 0);
   }
